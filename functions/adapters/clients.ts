@@ -1,0 +1,43 @@
+/**
+ * AWS SDK clients, created once per process. Endpoints come from the SDK's own environment variables
+ * (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SQS`, …), which is how the local stack points the same
+ * handlers at DynamoDB Local and the local SQS server.
+ * @module
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { usagePlugin } from './usage';
+
+let ddb: DynamoDBDocumentClient | undefined;
+let sqs: SQSClient | undefined;
+let scheduler: SchedulerClient | undefined;
+
+/** The DynamoDB document client (undefined attributes dropped, numbers as JS numbers). */
+export function documentClient(): DynamoDBDocumentClient {
+  if (!ddb) {
+    const raw = new DynamoDBClient({ maxAttempts: 8 });
+    raw.middlewareStack.use(usagePlugin('DynamoDB'));
+    ddb = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
+  }
+  return ddb;
+}
+
+/** The SQS client. */
+export function sqsClient(): SQSClient {
+  if (!sqs) {
+    sqs = new SQSClient({ maxAttempts: 8 });
+    sqs.middlewareStack.use(usagePlugin('SQS'));
+  }
+  return sqs;
+}
+
+/** The EventBridge Scheduler client. */
+export function schedulerClient(): SchedulerClient {
+  if (!scheduler) {
+    scheduler = new SchedulerClient({});
+    scheduler.middlewareStack.use(usagePlugin('Scheduler'));
+  }
+  return scheduler;
+}

@@ -1,0 +1,26 @@
+/**
+ * Every condition that guards an invariant, named. A failed check is never an error of the caller: it means
+ * the write was a duplicate or lost a race, and the adapter reports it as `false`.
+ * @module
+ */
+
+/** bizId idempotency and idempotent submission: an item is created once. */
+export const CREATE_IF_ABSENT = 'attribute_not_exists(pk)';
+/** Attempt 1 may only start on a task that has never run (a duplicate message finds the item and stops). */
+export const CLAIM_FIRST_ATTEMPT = 'attribute_not_exists(pk)';
+/** Attempt n+1 may only start after exactly n attempts, from queued (manual) or retrying (automatic). */
+export const CLAIM_NEXT_ATTEMPT = '#status IN (:queued, :retrying) AND #attemptCount = :prev';
+/** Only the running attempt may end, once. */
+export const END_CURRENT_ATTEMPT = '#status = :running AND #attemptCount = :attempt';
+/** The sweeper may only abandon an attempt whose lease is still the expired one it saw. */
+export const LEASE_EXPIRED = '#leaseUntil < :lnow';
+/** A job moves only from the statuses the transition allows (built with the list). */
+export function jobInStatus(placeholders: readonly string[]): string {
+  return `#status IN (${placeholders.join(', ')})`;
+}
+/** A child is counted in its bucket once. */
+export const CHILD_NOT_COUNTED = 'NOT contains(#done, :child)';
+/** A bucket is counted on its parent once. */
+export const BUCKET_NOT_COUNTED = 'NOT contains(doneBuckets, :bucket)';
+/** Only a finished root leaves the active index. */
+export const ROOT_FINISHED = '#status IN (:succeeded, :failed, :discarded)';

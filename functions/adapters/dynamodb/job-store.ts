@@ -1,0 +1,362 @@
+/**
+ * The jobs table through the DynamoDB document client. Each method is one request; the ones that guard an
+ * invariant carry a named condition from `conditions.ts` and turn a failed check into `false`.
+ * @module
+ */
+import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { JobRecord, TaskRecord } from '../../core/model';
+import type { JobStatus } from '../../core/statuses';
+import type { JobPatch, JobStore, JobTree } from '../../ports';
+import {
+  BUCKET_NOT_COUNTED,
+  CHILD_NOT_COUNTED,
+  CLAIM_FIRST_ATTEMPT,
+  CLAIM_NEXT_ATTEMPT,
+  CREATE_IF_ABSENT,
+  END_CURRENT_ATTEMPT,
+  LEASE_EXPIRED,
+  ROOT_FINISHED,
+  jobInStatus,
+} from './conditions';
+import { ACTIVE_INDEX, ACTIVE_SHARDS, activeShardOf, bucketKey, jobKey, partitionOf, taskKey } from './keys';
+
+type Item = Record<string, unknown>;
+
+const JOB_ITEM_ONLY = new Set(['pk', 'sk', 't', 'activeShard', 'doneBuckets', 'failedBuckets']);
+const TASK_ITEM_ONLY = new Set(['pk', 'sk', 't']);
+
+/** Strips storage-only attributes from a job item. */
+export function jobFromItem(item: Item): JobRecord {
+  const out: Item = {};
+  for (const [k, v] of Object.entries(item)) if (!JOB_ITEM_ONLY.has(k)) out[k] = v;
+  return out as unknown as JobRecord;
+}
+
+/** Strips storage-only attributes from a task item. */
+export function taskFromItem(item: Item): TaskRecord {
+  const out: Item = {};
+  for (const [k, v] of Object.entries(item)) if (!TASK_ITEM_ONLY.has(k)) out[k] = v;
+  return out as unknown as TaskRecord;
+}
+
+function jobItem(job: JobRecord): Item {
+  const item: Item = { ...jobKey(job.jobId), t: 'job', ...job };
+  if (job.parentId === undefined) item.activeShard = activeShardOf(job.jobId);
+  return item;
+}
+
+async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') return undefined;
+    throw err;
+  }
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+/** Options of {@link DynamoJobStore}. */
+export interface DynamoJobStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Concurrent writes when creating a large submission. @default 16 */
+  writeConcurrency?: number;
+}
+
+/** {@link JobStore} on a DynamoDB table. */
+export class DynamoJobStore implements JobStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly concurrency: number;
+
+  constructor(opts: DynamoJobStoreOptions) {
+    this.client = opts.client;
+    this.table = opts.tableName;
+    this.concurrency = opts.writeConcurrency ?? 16;
+  }
+
+  async createJobs(records: readonly JobRecord[]): Promise<{ created: boolean; root: JobRecord }> {
+    const root = records[records.length - 1];
+    if (!root) throw new Error('createJobs needs at least the root record');
+    // Descendants first: nothing starts until the root exists, and a resubmission with the same bizId
+    // fills in whatever a crashed submission did not write, without touching what it did.
+    await mapLimit(records.slice(0, -1), this.concurrency, async (record) => {
+      await conditional(() => this.client.send(new PutCommand({ TableName: this.table, Item: jobItem(record), ConditionExpression: CREATE_IF_ABSENT })));
+    });
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.table, Item: jobItem(root), ConditionExpression: CREATE_IF_ABSENT, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+      );
+      return { created: true, root };
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) {
+        const existing = err.Item ? jobFromItem(unmarshallLoose(err.Item)) : await this.getJob(root.jobId);
+        if (!existing) throw err;
+        return { created: false, root: existing };
+      }
+      throw err;
+    }
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: jobKey(jobId), ConsistentRead: true }));
+    return out.Item ? jobFromItem(out.Item) : undefined;
+  }
+
+  async getJobTree(jobId: string): Promise<JobTree | undefined> {
+    const key = jobKey(jobId);
+    const ownsMeta = key.pk === partitionOf(jobId);
+    const items = await this.queryPartition(partitionOf(jobId));
+    let jobItemFound: Item | undefined = ownsMeta ? items.find((i) => i.sk === 'J') : undefined;
+    if (!ownsMeta) {
+      const out = await this.client.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+      jobItemFound = out.Item;
+    }
+    if (!jobItemFound) return undefined;
+    const job = jobFromItem(jobItemFound);
+    const tasks: Array<TaskRecord | undefined> = new Array(job.tasks?.length ?? 0).fill(undefined);
+    const children: JobRecord[] = [];
+    const countedChildren = new Set<number>();
+    for (const item of items) {
+      const sk = String(item.sk);
+      if (sk.startsWith('T#')) {
+        const task = taskFromItem(item);
+        tasks[task.taskIndex] = task;
+      } else if (sk.startsWith('C#')) children.push(jobFromItem(item));
+      else if (sk.startsWith('B#')) for (const n of (item.done as Set<number> | undefined) ?? []) countedChildren.add(Number(n));
+    }
+    return { job, tasks, children, countedChildren };
+  }
+
+  private async queryPartition(pk: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async getTask(jobId: string, taskIndex: number): Promise<TaskRecord | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: taskKey(jobId, taskIndex), ConsistentRead: true }));
+    return out.Item ? taskFromItem(out.Item) : undefined;
+  }
+
+  async claimAttempt(before: TaskRecord | undefined, after: TaskRecord): Promise<boolean> {
+    if (!before) {
+      const done = await conditional(() =>
+        this.client.send(
+          new PutCommand({ TableName: this.table, Item: { ...taskKey(after.jobId, after.taskIndex), t: 'task', ...after }, ConditionExpression: CLAIM_FIRST_ATTEMPT }),
+        ),
+      );
+      return done !== undefined;
+    }
+    const n = after.attemptCount;
+    const done = await conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: taskKey(after.jobId, after.taskIndex),
+          ConditionExpression: CLAIM_NEXT_ATTEMPT,
+          // Setting index n-1 of a list of n-1 elements appends: the earlier attempts are never rewritten.
+          UpdateExpression: `SET #status = :running, #attemptCount = :n, #leaseUntil = :lease, #updatedAt = :now, #attempts[${n - 1}] = :attempt REMOVE #dueAt, #reason`,
+          ExpressionAttributeNames: { '#status': 'status', '#attemptCount': 'attemptCount', '#leaseUntil': 'leaseUntil', '#updatedAt': 'updatedAt', '#attempts': 'attempts', '#dueAt': 'dueAt', '#reason': 'reason' },
+          ExpressionAttributeValues: {
+            ':running': 'running',
+            ':queued': 'queued',
+            ':retrying': 'retrying',
+            ':prev': n - 1,
+            ':n': n,
+            ':lease': after.leaseUntil,
+            ':now': after.updatedAt,
+            ':attempt': after.attempts[n - 1],
+          },
+        }),
+      ),
+    );
+    return done !== undefined;
+  }
+
+  async endAttempt(before: TaskRecord, after: TaskRecord, opts?: { onlyIfLeaseExpiredAt?: number }): Promise<boolean> {
+    const n = before.attemptCount;
+    // Every name through a placeholder: several attribute names are DynamoDB reserved words.
+    const names: Record<string, string> = { '#status': 'status', '#attemptCount': 'attemptCount', '#attempts': 'attempts', '#updatedAt': 'updatedAt', '#leaseUntil': 'leaseUntil', '#dueAt': 'dueAt', '#reason': 'reason' };
+    const values: Record<string, unknown> = { ':running': 'running', ':attempt': n, ':status': after.status, ':rec': after.attempts[n - 1], ':now': after.updatedAt };
+    const sets = ['#status = :status', `#attempts[${n - 1}] = :rec`, '#updatedAt = :now'];
+    const removes = ['#leaseUntil'];
+    if (after.dueAt !== undefined) {
+      sets.push('#dueAt = :due');
+      values[':due'] = after.dueAt;
+    } else removes.push('#dueAt');
+    if (after.reason !== undefined) {
+      sets.push('#reason = :reason');
+      values[':reason'] = after.reason;
+    } else removes.push('#reason');
+    let condition = END_CURRENT_ATTEMPT;
+    if (opts?.onlyIfLeaseExpiredAt !== undefined) {
+      condition = `${condition} AND ${LEASE_EXPIRED}`;
+      values[':lnow'] = opts.onlyIfLeaseExpiredAt;
+    }
+    const done = await conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: taskKey(before.jobId, before.taskIndex),
+          ConditionExpression: condition,
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+    return done !== undefined;
+  }
+
+  async transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch): Promise<boolean> {
+    const values: Record<string, unknown> = { ':to': patch.status, ':now': new Date().toISOString() };
+    const placeholders = from.map((s, i) => {
+      values[`:from${i}`] = s;
+      return `:from${i}`;
+    });
+    const names: Record<string, string> = { '#status': 'status' };
+    const sets = ['#status = :to', 'updatedAt = :now'];
+    for (const field of ['output', 'reason', 'startedAt', 'endedAt'] as const) {
+      if (patch[field] !== undefined) {
+        // Placeholders for every name: several (output, …) are DynamoDB reserved words.
+        names[`#${field}`] = field;
+        sets.push(`#${field} = :${field}`);
+        values[`:${field}`] = patch[field];
+      }
+    }
+    const done = await conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(jobId),
+          ConditionExpression: jobInStatus(placeholders),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+    return done !== undefined;
+  }
+
+  async countChild(parentId: string, childIndex: number, failed: boolean, size: number) {
+    const bucket = Math.floor((childIndex - 1) / 100);
+    const values: Record<string, unknown> = { ':child': childIndex, ':one': new Set([childIndex]), ':size': size };
+    const update = failed ? 'ADD #done :one, #failed :one SET #size = :size' : 'ADD #done :one SET #size = :size';
+    let item: Item | undefined;
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: bucketKey(parentId, bucket),
+          ConditionExpression: CHILD_NOT_COUNTED,
+          UpdateExpression: update,
+          ExpressionAttributeNames: { '#size': 'size', '#done': 'done', ...(failed ? { '#failed': 'failed' } : {}) },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      item = out.Attributes;
+    } catch (err) {
+      // Already counted: a replay. Carry on from the stored bucket so a crash after this write is still completed.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      item = err.Item ? unmarshallLoose(err.Item) : undefined;
+    }
+    const done = (item?.done as Set<number> | undefined)?.size ?? 0;
+    const failedCount = (item?.failed as Set<number> | undefined)?.size ?? 0;
+    return { bucketComplete: done >= size, bucketFailed: failedCount > 0 };
+  }
+
+  async countBucket(parentId: string, bucket: number, failed: boolean) {
+    const values: Record<string, unknown> = { ':bucket': bucket, ':one': new Set([bucket]) };
+    const update = failed ? 'ADD doneBuckets :one, failedBuckets :one' : 'ADD doneBuckets :one';
+    let item: Item | undefined;
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(parentId),
+          ConditionExpression: `attribute_exists(pk) AND ${BUCKET_NOT_COUNTED}`,
+          UpdateExpression: update,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      item = out.Attributes;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      item = err.Item ? unmarshallLoose(err.Item) : undefined;
+    }
+    return {
+      doneBuckets: (item?.doneBuckets as Set<number> | undefined)?.size ?? 0,
+      failedBuckets: (item?.failedBuckets as Set<number> | undefined)?.size ?? 0,
+      status: (item?.status as JobStatus | undefined) ?? 'running',
+    };
+  }
+
+  async deactivateRoot(jobId: string): Promise<void> {
+    await conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(jobId),
+          ConditionExpression: `attribute_exists(activeShard) AND ${ROOT_FINISHED}`,
+          UpdateExpression: 'REMOVE activeShard',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':succeeded': 'succeeded', ':failed': 'failed', ':discarded': 'discarded' },
+        }),
+      ),
+    );
+  }
+
+  async *activeRoots(): AsyncIterable<string> {
+    for (let shard = 0; shard < ACTIVE_SHARDS; shard++) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: ACTIVE_INDEX,
+            KeyConditionExpression: 'activeShard = :s',
+            ExpressionAttributeValues: { ':s': `ACTIVE#${shard}` },
+            ExclusiveStartKey: start,
+          }),
+        );
+        // The index keeps keys only; a root's partition is `J#<jobId>`.
+        for (const item of out.Items ?? []) yield String(item.pk).slice(2);
+        start = out.LastEvaluatedKey;
+      } while (start);
+    }
+  }
+}
+
+
+/** The `Item` on a ConditionalCheckFailedException is in the low-level format even through the document client. */
+function unmarshallLoose(item: Record<string, AttributeValue>): Item {
+  return unmarshall(item);
+}

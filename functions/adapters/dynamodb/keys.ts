@@ -1,0 +1,63 @@
+/**
+ * Item layout of the jobs table. Everything a job owns lives in its own partition `J#<jobId>`, so one Query
+ * reads a job's tasks or children, and every item stays small as the job grows:
+ * - root job:  `J#<rootId>` / `J`
+ * - child job: `J#<parentId>` / `C#<00001>` (child ids are `<parentId>.<n>`)
+ * - task:      `J#<jobId>` / `T#<0000>` (written when it first runs)
+ * - bucket:    `J#<parentId>` / `B#<0000>` (which children of a hundred have finished)
+ * @module
+ */
+import { parseChildJobId } from '../../core/submission';
+
+/** Primary key of an item. */
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+/** Item type tag, used by the stream consumer to route records. */
+export type ItemType = 'job' | 'task' | 'bucket';
+
+/** Name of the sparse index of roots that are still active. */
+export const ACTIVE_INDEX = 'active';
+/** Shards of the active index, so the sweeper's reads spread over partitions. */
+export const ACTIVE_SHARDS = 4;
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** Partition of everything a job owns. */
+export function partitionOf(jobId: string): string {
+  return `J#${jobId}`;
+}
+
+/** Key of a job's own record. */
+export function jobKey(jobId: string): ItemKey {
+  const child = parseChildJobId(jobId);
+  if (!child) return { pk: partitionOf(jobId), sk: 'J' };
+  return { pk: partitionOf(child.parentId), sk: `C#${pad(child.childIndex, 5)}` };
+}
+
+/** Key of a task record. */
+export function taskKey(jobId: string, taskIndex: number): ItemKey {
+  return { pk: partitionOf(jobId), sk: `T#${pad(taskIndex, 4)}` };
+}
+
+/** Key of a parent's completion bucket. */
+export function bucketKey(parentId: string, bucket: number): ItemKey {
+  return { pk: partitionOf(parentId), sk: `B#${pad(bucket, 4)}` };
+}
+
+/** Shard of a root in the active index. */
+export function activeShardOf(jobId: string): string {
+  let h = 0;
+  for (let i = 0; i < jobId.length; i++) h = (h * 31 + jobId.charCodeAt(i)) >>> 0;
+  return `ACTIVE#${h % ACTIVE_SHARDS}`;
+}
+
+/** Item type of a sort key. */
+export function itemTypeOf(sk: string): ItemType | undefined {
+  if (sk === 'J' || sk.startsWith('C#')) return 'job';
+  if (sk.startsWith('T#')) return 'task';
+  if (sk.startsWith('B#')) return 'bucket';
+  return undefined;
+}

@@ -1,0 +1,43 @@
+/** Provider queues on SQS: one queue per provider, a task message per attempt. @module */
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { TaskMessage } from '../../core/model';
+import type { WorkQueue } from '../../ports';
+
+/** Where a provider's work goes. */
+export interface ProviderQueue {
+  queueUrl: string;
+  queueArn: string;
+}
+
+/** Provider name → queue, as configured in `JOBX_PROVIDERS`. */
+export type ProviderQueues = Record<string, ProviderQueue>;
+
+/** SQS caps DelaySeconds at 15 minutes; longer waits go through the scheduler. */
+export const MAX_QUEUE_DELAY_SECONDS = 900;
+
+/** {@link WorkQueue} on SQS standard queues. */
+export class SqsWorkQueue implements WorkQueue {
+  constructor(private readonly opts: { client: SQSClient; providers: ProviderQueues }) {}
+
+  hasProvider(provider: string): boolean {
+    return Object.hasOwn(this.opts.providers, provider);
+  }
+
+  /** Queue of a provider; throws for an unknown one (the API refuses such jobs up front). */
+  queueOf(provider: string): ProviderQueue {
+    const queue = this.opts.providers[provider];
+    if (!queue) throw new Error(`no queue for provider ${provider}`);
+    return queue;
+  }
+
+  async send(message: TaskMessage, delaySeconds = 0): Promise<void> {
+    const delay = Math.max(0, Math.min(MAX_QUEUE_DELAY_SECONDS, Math.ceil(delaySeconds)));
+    await this.opts.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueOf(message.provider).queueUrl,
+        MessageBody: JSON.stringify(message),
+        ...(delay > 0 ? { DelaySeconds: delay } : {}),
+      }),
+    );
+  }
+}

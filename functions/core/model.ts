@@ -1,0 +1,176 @@
+/**
+ * The records jobx keeps: jobs, tasks and their attempts, plus the specs users submit.
+ * Plain data only; the storage layout lives in the DynamoDB adapter.
+ * @module
+ */
+import type { Env, Json, JsonObject } from './json';
+import type { RetryPolicy, RetryPolicyInput } from './retry-policy';
+import type { AttemptStatus, JobStatus, TaskStatus } from './statuses';
+
+/** One task of a pipeline as submitted. */
+export interface TaskSpec {
+  name: string;
+  provider: string;
+  desc?: string;
+  input?: JsonObject;
+  env?: Env;
+  retry?: RetryPolicyInput;
+  /** Lease of one attempt. @default 300 */
+  timeoutSeconds?: number;
+  preLock?: string;
+}
+
+/** A job as submitted: a pipeline of `tasks`, or a parent of `children` (never both). */
+export interface JobSpec {
+  name: string;
+  owner: string;
+  desc?: string;
+  bizId?: string;
+  input?: JsonObject;
+  env?: Env;
+  /** @default true */
+  pausable?: boolean;
+  retry?: RetryPolicyInput;
+  tokens?: string[];
+  preLock?: string;
+  tasks?: TaskSpec[];
+  children?: JobSpec[];
+}
+
+/** Default lease of a task attempt in seconds. */
+export const DEFAULT_TASK_TIMEOUT_SECONDS = 300;
+
+/** Whether a job runs tasks in order or children concurrently. */
+export type JobKind = 'pipeline' | 'parent';
+
+/** A job as stored (its own item; tasks and children are items of their own). */
+export interface JobRecord {
+  jobId: string;
+  rootId: string;
+  parentId?: string;
+  /** 1-based position under the parent. */
+  childIndex?: number;
+  depth: number;
+  name: string;
+  owner: string;
+  desc?: string;
+  bizId?: string;
+  status: JobStatus;
+  reason?: string;
+  input: JsonObject;
+  /** Effective env: the parent's env merged with this job's own. */
+  env: Env;
+  /** Effective job-level retry policy (inherited by children and tasks). */
+  retry: RetryPolicyInput;
+  pausable: boolean;
+  tokens?: string[];
+  preLock?: string;
+  kind: JobKind;
+  /** Pipeline jobs: the task specs, in order (tasks get items of their own once they first run). */
+  tasks?: TaskSpec[];
+  /** Parent jobs: number of children. */
+  childCount?: number;
+  output?: JsonObject;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+/** The error of a failed attempt. */
+export interface AttemptError {
+  message: string;
+  code?: string;
+  retryable?: boolean;
+}
+
+/** One run of a task, never overwritten. `input`/`env` are kept only when they differ from the task's own. */
+export interface AttemptRecord {
+  attempt: number;
+  manual: boolean;
+  status: AttemptStatus;
+  startedAt: string;
+  endedAt?: string;
+  output?: JsonObject;
+  error?: AttemptError;
+  input?: JsonObject;
+  env?: Env;
+}
+
+/** A task that has run at least once (before that, its status is derived from the job). */
+export interface TaskRecord {
+  jobId: string;
+  taskIndex: number;
+  taskId: string;
+  name: string;
+  provider: string;
+  status: TaskStatus;
+  /** Number of attempts so far. */
+  attemptCount: number;
+  /** Attempt number at which the current run began (manual retries start a new run and a new retry budget). */
+  runStart: number;
+  input: JsonObject;
+  env: Env;
+  context: JsonObject;
+  /** Lease end (ms since epoch) while running. */
+  leaseUntil?: number;
+  /** When the next automatic retry is due (ms since epoch) while retrying. */
+  dueAt?: number;
+  reason?: string;
+  /** Skipped tasks: the output the pipeline continues with. */
+  skipOutput?: JsonObject;
+  attempts: AttemptRecord[];
+  updatedAt: string;
+}
+
+/** Task id shown to users for the task at a 0-based position. */
+export function taskIdOf(taskIndex: number): string {
+  return `t${taskIndex + 1}`;
+}
+
+/** Inverse of {@link taskIdOf}; undefined when the id is not a task id. */
+export function taskIndexOf(taskId: string): number | undefined {
+  const m = /^t([1-9][0-9]{0,4})$/.exec(taskId);
+  return m ? Number(m[1]) - 1 : undefined;
+}
+
+/** The output a finished task hands to the next one: the skip output, or the last attempt's output. */
+export function taskOutput(task: TaskRecord): JsonObject | undefined {
+  if (task.status === 'skipped') return task.skipOutput ?? {};
+  if (task.status !== 'succeeded') return undefined;
+  return task.attempts[task.attempts.length - 1]?.output ?? {};
+}
+
+/** Shallow merge of a context and an output: later keys win. */
+export function nextContext(context: JsonObject, output: JsonObject | undefined): JsonObject {
+  return { ...context, ...(output ?? {}) };
+}
+
+/** The message that asks a provider to run one attempt of a task. */
+export interface TaskMessage {
+  v: 1;
+  jobId: string;
+  rootId: string;
+  taskIndex: number;
+  taskId: string;
+  attempt: number;
+  manual: boolean;
+  provider: string;
+  job: { jobId: string; name: string; owner: string };
+  taskName: string;
+  input: JsonObject;
+  env: Env;
+  context: JsonObject;
+  timeoutSeconds: number;
+  retry: RetryPolicy;
+  preLock?: string;
+}
+
+/** Result of a job as kept in the result table. */
+export interface JobResult {
+  jobId: string;
+  status: JobStatus;
+  output?: Json;
+  reason?: string;
+  endedAt?: string;
+}

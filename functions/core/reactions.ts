@@ -1,0 +1,156 @@
+/**
+ * What follows from a state change. The stream consumer calls these with the old and new image of a record and
+ * carries out the effects; every effect is itself idempotent (a conditional write or a message whose claim is
+ * conditional), so a duplicate or replayed record changes nothing.
+ * @module
+ */
+import { mergeEnv } from './env';
+import type { JsonObject } from './json';
+import {
+  DEFAULT_TASK_TIMEOUT_SECONDS,
+  nextContext,
+  taskIdOf,
+  taskOutput,
+  type JobRecord,
+  type TaskMessage,
+  type TaskRecord,
+} from './model';
+import { isTaskDone, isTerminalJob, type JobStatus } from './statuses';
+import { taskRetryPolicy } from './submission';
+
+/** A consequence to carry out. */
+export type Effect =
+  /** Send a task message to its provider's queue, not before `notBefore` (ms since epoch). */
+  | { kind: 'dispatch'; message: TaskMessage; notBefore?: number }
+  /** Move a running job to a terminal status (conditional on it still running). */
+  | { kind: 'finishJob'; jobId: string; status: 'succeeded' | 'failed'; output?: JsonObject; reason?: string }
+  /** Start every pending child of a parent. */
+  | { kind: 'startChildren'; parentId: string; childCount: number }
+  /** Look at a pipeline's tasks and take its next step (after a resume or for repair). */
+  | { kind: 'advancePipeline'; jobId: string }
+  /** A root finished: write its result row, then take it off the active index. */
+  | { kind: 'publishResult'; jobId: string; status: JobStatus; output?: JsonObject; reason?: string }
+  /** A child finished: record it in its parent's completion bucket. */
+  | { kind: 'reportToParent'; parentId: string; childIndex: number; childId: string; failed: boolean };
+
+/**
+ * Builds the message for one attempt of a task.
+ * Task input is the job's input overlaid with the task's own; env is the job's effective env overlaid with the task's.
+ */
+export function buildTaskMessage(
+  job: JobRecord,
+  taskIndex: number,
+  attempt: number,
+  context: JsonObject,
+  manual: boolean,
+  current?: Pick<TaskRecord, 'input' | 'env'>,
+): TaskMessage {
+  const spec = job.tasks?.[taskIndex];
+  if (!spec) throw new Error(`job ${job.jobId} has no task ${taskIndex}`);
+  const msg: TaskMessage = {
+    v: 1,
+    jobId: job.jobId,
+    rootId: job.rootId,
+    taskIndex,
+    taskId: taskIdOf(taskIndex),
+    attempt,
+    manual,
+    provider: spec.provider,
+    job: { jobId: job.jobId, name: job.name, owner: job.owner },
+    taskName: spec.name,
+    input: current?.input ?? { ...job.input, ...(spec.input ?? {}) },
+    env: current?.env ?? mergeEnv(job.env, spec.env),
+    context,
+    timeoutSeconds: spec.timeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS,
+    retry: taskRetryPolicy(job, taskIndex),
+  };
+  const preLock = spec.preLock ?? job.preLock;
+  if (preLock !== undefined) msg.preLock = preLock;
+  return msg;
+}
+
+/** The next step of a pipeline given its tasks (indexed by position; undefined = never ran). */
+export type PipelineStep =
+  | { kind: 'dispatch'; taskIndex: number; context: JsonObject; since?: string }
+  | { kind: 'wait'; task: TaskRecord }
+  | { kind: 'complete'; output: JsonObject }
+  | { kind: 'fail'; reason: string }
+  | { kind: 'stopped' };
+
+/**
+ * Walks a pipeline and says what comes next. `since` on a dispatch is when the previous task ended, so a
+ * repair can tell a message that is merely in flight from one that was lost.
+ */
+export function nextPipelineStep(job: JobRecord, tasks: ReadonlyArray<TaskRecord | undefined>): PipelineStep {
+  const specs = job.tasks ?? [];
+  let context: JsonObject = {};
+  let since: string | undefined = job.startedAt;
+  for (let i = 0; i < specs.length; i++) {
+    const task = tasks[i];
+    if (!task) return since === undefined ? { kind: 'dispatch', taskIndex: i, context } : { kind: 'dispatch', taskIndex: i, context, since };
+    if (isTaskDone(task.status)) {
+      context = nextContext(task.context, taskOutput(task));
+      since = task.updatedAt;
+      continue;
+    }
+    if (task.status === 'failed') return { kind: 'fail', reason: `task ${task.name} failed: ${task.reason ?? 'error'}` };
+    if (task.status === 'discarded') return { kind: 'stopped' };
+    return { kind: 'wait', task };
+  }
+  return { kind: 'complete', output: context };
+}
+
+/** Consequences of a task record changing from `before` to `after` (before undefined: the task was created). */
+export function reactToTaskChange(job: JobRecord, before: TaskRecord | undefined, after: TaskRecord): Effect[] {
+  const statusChanged = before?.status !== after.status || before?.attemptCount !== after.attemptCount;
+  if (!statusChanged) return [];
+  switch (after.status) {
+    case 'succeeded':
+    case 'skipped': {
+      if (job.status !== 'running') return [];
+      const next = after.taskIndex + 1;
+      const context = nextContext(after.context, taskOutput(after));
+      if (next < (job.tasks?.length ?? 0)) {
+        return [{ kind: 'dispatch', message: buildTaskMessage(job, next, 1, context, false) }];
+      }
+      return [{ kind: 'finishJob', jobId: job.jobId, status: 'succeeded', output: context }];
+    }
+    case 'retrying': {
+      if (job.status === 'discarded') return [];
+      const message = buildTaskMessage(job, after.taskIndex, after.attemptCount + 1, after.context, false, after);
+      return after.dueAt === undefined ? [{ kind: 'dispatch', message }] : [{ kind: 'dispatch', message, notBefore: after.dueAt }];
+    }
+    case 'queued': {
+      if (job.status !== 'running') return [];
+      return [{ kind: 'dispatch', message: buildTaskMessage(job, after.taskIndex, after.attemptCount + 1, after.context, true, after) }];
+    }
+    case 'failed': {
+      if (job.status !== 'running') return [];
+      return [{ kind: 'finishJob', jobId: job.jobId, status: 'failed', reason: `task ${after.name} failed: ${after.reason ?? 'error'}` }];
+    }
+    default:
+      return [];
+  }
+}
+
+/** Consequences of a job record changing from `before` to `after` (before undefined: the job was created). */
+export function reactToJobChange(before: JobRecord | undefined, after: JobRecord): Effect[] {
+  if (before?.status === after.status) return [];
+  if (after.status === 'running') {
+    if (after.kind === 'parent') return [{ kind: 'startChildren', parentId: after.jobId, childCount: after.childCount ?? 0 }];
+    if (!before && (after.tasks?.length ?? 0) > 0) {
+      return [{ kind: 'dispatch', message: buildTaskMessage(after, 0, 1, {}, false) }];
+    }
+    return [{ kind: 'advancePipeline', jobId: after.jobId }];
+  }
+  if (isTerminalJob(after.status)) {
+    if (after.parentId !== undefined && after.childIndex !== undefined) {
+      return [{ kind: 'reportToParent', parentId: after.parentId, childIndex: after.childIndex, childId: after.jobId, failed: after.status !== 'succeeded' }];
+    }
+    const effect: Effect = { kind: 'publishResult', jobId: after.jobId, status: after.status };
+    if (after.output !== undefined) effect.output = after.output;
+    if (after.reason !== undefined) effect.reason = after.reason;
+    return [effect];
+  }
+  return [];
+}

@@ -1,0 +1,139 @@
+/**
+ * Task state machine: (task, event) → new task. Pure; the store turns each into one conditional write
+ * whose condition is the `from` state checked here, so a duplicate or stale event is a no-op.
+ * @module
+ */
+import type { JsonObject } from './json';
+import {
+  DEFAULT_TASK_TIMEOUT_SECONDS,
+  type AttemptError,
+  type AttemptRecord,
+  type TaskMessage,
+  type TaskRecord,
+} from './model';
+import { retryDelayMs, type RetryPolicy } from './retry-policy';
+
+/** Why an event did not apply to a task. */
+export type Rejection = { rejected: true; reason: string };
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * A provider claims attempt `msg.attempt`. Valid for attempt 1 on a task that never ran, or for attempt n+1
+ * on a task that is `queued` or `retrying` after n attempts.
+ */
+export function claimAttempt(task: TaskRecord | undefined, msg: TaskMessage, now: number): TaskRecord | Rejection {
+  const timeout = (msg.timeoutSeconds || DEFAULT_TASK_TIMEOUT_SECONDS) * 1000;
+  if (!task) {
+    if (msg.attempt !== 1) return { rejected: true, reason: `attempt ${msg.attempt} of a task that never ran` };
+    const attempt: AttemptRecord = { attempt: 1, manual: msg.manual, status: 'running', startedAt: iso(now) };
+    return {
+      jobId: msg.jobId,
+      taskIndex: msg.taskIndex,
+      taskId: msg.taskId,
+      name: msg.taskName,
+      provider: msg.provider,
+      status: 'running',
+      attemptCount: 1,
+      runStart: 1,
+      input: msg.input,
+      env: msg.env,
+      context: msg.context,
+      leaseUntil: now + timeout,
+      attempts: [attempt],
+      updatedAt: iso(now),
+    };
+  }
+  if ((task.status !== 'queued' && task.status !== 'retrying') || task.attemptCount !== msg.attempt - 1) {
+    return { rejected: true, reason: `task is ${task.status} after ${task.attemptCount} attempts` };
+  }
+  const attempt: AttemptRecord = { attempt: msg.attempt, manual: msg.manual, status: 'running', startedAt: iso(now) };
+  if (!sameJson(msg.input, task.input)) attempt.input = msg.input;
+  if (!sameJson(msg.env, task.env)) attempt.env = msg.env;
+  const next: TaskRecord = {
+    ...task,
+    status: 'running',
+    attemptCount: msg.attempt,
+    leaseUntil: now + timeout,
+    attempts: [...task.attempts, attempt],
+    updatedAt: iso(now),
+  };
+  delete next.dueAt;
+  return next;
+}
+
+/** How an attempt ended. */
+export type AttemptOutcome =
+  | { ok: true; output: JsonObject }
+  | { ok: false; error: AttemptError; retryAfterMs?: number; abandoned?: boolean };
+
+/**
+ * Attempt `attempt` ends. Success → `succeeded`. Failure → `retrying` (with `dueAt`) while the run's retry
+ * budget lasts and the error is retryable, else `failed`.
+ * @param random - in [0, 1), for exponential jitter
+ */
+export function finishAttempt(
+  task: TaskRecord,
+  attempt: number,
+  outcome: AttemptOutcome,
+  policy: RetryPolicy,
+  now: number,
+  random: number,
+): TaskRecord | Rejection {
+  if (task.status !== 'running' || task.attemptCount !== attempt) {
+    return { rejected: true, reason: `task is ${task.status} at attempt ${task.attemptCount}, not running attempt ${attempt}` };
+  }
+  const current = task.attempts[attempt - 1];
+  if (!current) return { rejected: true, reason: `attempt ${attempt} has no record` };
+  const ended: AttemptRecord = { ...current, endedAt: iso(now) };
+  const next: TaskRecord = { ...task, updatedAt: iso(now) };
+  delete next.leaseUntil;
+  delete next.reason;
+  if (outcome.ok) {
+    ended.status = 'succeeded';
+    ended.output = outcome.output;
+    next.status = 'succeeded';
+  } else {
+    ended.status = outcome.abandoned ? 'abandoned' : 'failed';
+    ended.error = outcome.error;
+    const retriesUsed = attempt - task.runStart;
+    const retryable = outcome.error.retryable !== false;
+    if (retryable && retriesUsed < policy.count) {
+      next.status = 'retrying';
+      const delay = outcome.retryAfterMs ?? retryDelayMs(policy, retriesUsed + 1, random);
+      next.dueAt = now + delay;
+      next.reason = `attempt ${attempt} failed: ${outcome.error.message}`;
+    } else {
+      next.status = 'failed';
+      next.reason = outcome.error.message;
+    }
+  }
+  next.attempts = task.attempts.map((a, i) => (i === attempt - 1 ? ended : a));
+  return next;
+}
+
+/** A running attempt whose lease ran out is abandoned and retried like a failure. */
+export function expireLease(task: TaskRecord, policy: RetryPolicy, now: number, random: number): TaskRecord | Rejection {
+  if (task.status !== 'running' || task.leaseUntil === undefined || task.leaseUntil > now) {
+    return { rejected: true, reason: 'lease has not expired' };
+  }
+  return finishAttempt(
+    task,
+    task.attemptCount,
+    { ok: false, abandoned: true, error: { message: 'lease expired: the provider did not finish in time', code: 'LEASE_EXPIRED', retryable: true } },
+    policy,
+    now,
+    random,
+  );
+}
+
+/** True when a transition result was refused. */
+export function isRejection<T>(r: T | Rejection): r is Rejection {
+  return typeof r === 'object' && r !== null && (r as Rejection).rejected === true;
+}

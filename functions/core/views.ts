@@ -1,0 +1,171 @@
+/**
+ * Read model: the API's shapes of jobs, tasks and attempts, derived from stored records.
+ * A task that never ran has no record; its status is derived from its job and its predecessor.
+ * @module
+ */
+import { mergeEnv } from './env';
+import type { Env, JsonObject } from './json';
+import { taskIdOf, taskOutput, type JobRecord, type TaskRecord } from './model';
+import { isTaskDone, type AttemptStatus, type JobStatus, type TaskStatus } from './statuses';
+
+/** An attempt as the API shows it. */
+export interface AttemptView {
+  attempt: number;
+  manual: boolean;
+  status: AttemptStatus;
+  input: JsonObject;
+  env: Env;
+  context: JsonObject;
+  output?: JsonObject;
+  error?: { message: string; code?: string; retryable?: boolean };
+  startedAt: string;
+  endedAt?: string;
+}
+
+/** A task as `GET /jobs/{jobId}` shows it (`attempts` is a count). */
+export interface TaskSummaryView {
+  taskId: string;
+  name: string;
+  provider: string;
+  desc?: string;
+  status: TaskStatus;
+  attempts: number;
+  input: JsonObject;
+  env: Env;
+  output?: JsonObject;
+  reason?: string;
+  preLock?: string;
+}
+
+/** A task as `GET /jobs/{jobId}/tasks/{taskId}` shows it (`attempts` is the full list). */
+export interface TaskDetailView extends Omit<TaskSummaryView, 'attempts'> {
+  attempts: AttemptView[];
+  context?: JsonObject;
+}
+
+/** A child as listed under its parent. */
+export interface ChildView {
+  jobId: string;
+  name: string;
+  status: JobStatus;
+}
+
+/** A job as `GET /jobs/{jobId}` shows it. */
+export interface JobView {
+  jobId: string;
+  name: string;
+  owner: string;
+  desc?: string;
+  bizId?: string;
+  status: JobStatus;
+  reason?: string;
+  input: JsonObject;
+  env: Env;
+  output?: JsonObject;
+  pausable: boolean;
+  tokens?: string[];
+  preLock?: string;
+  parentId?: string;
+  rootId: string;
+  createdAt: string;
+  updatedAt: string;
+  tasks: TaskSummaryView[];
+  children: ChildView[];
+}
+
+function derivedStatus(job: JobRecord, previous: TaskRecord | undefined, index: number, previousDone: boolean): TaskStatus {
+  if (job.status === 'discarded') return 'discarded';
+  const predecessorDone = index === 0 || (previous !== undefined && previousDone);
+  if (predecessorDone && job.status === 'running') return 'queued';
+  return 'pending';
+}
+
+function summary(job: JobRecord, index: number, record: TaskRecord | undefined, status: TaskStatus): TaskSummaryView {
+  const spec = job.tasks![index]!;
+  const view: TaskSummaryView = {
+    taskId: taskIdOf(index),
+    name: spec.name,
+    provider: spec.provider,
+    status,
+    attempts: record?.attemptCount ?? 0,
+    input: record?.input ?? { ...job.input, ...(spec.input ?? {}) },
+    env: record?.env ?? mergeEnv(job.env, spec.env),
+  };
+  if (spec.desc !== undefined) view.desc = spec.desc;
+  const output = record ? taskOutput(record) : undefined;
+  if (output !== undefined) view.output = output;
+  if (record?.reason !== undefined) view.reason = record.reason;
+  const preLock = spec.preLock ?? job.preLock;
+  if (preLock !== undefined) view.preLock = preLock;
+  return view;
+}
+
+/** Task summaries of a pipeline, with derived statuses for tasks that never ran. */
+export function taskSummaries(job: JobRecord, tasks: ReadonlyArray<TaskRecord | undefined>): TaskSummaryView[] {
+  const out: TaskSummaryView[] = [];
+  let previous: TaskRecord | undefined;
+  for (let i = 0; i < (job.tasks?.length ?? 0); i++) {
+    const record = tasks[i];
+    const status = record ? record.status : derivedStatus(job, previous, i, previous !== undefined && isTaskDone(previous.status));
+    out.push(summary(job, i, record, status));
+    previous = record;
+  }
+  return out;
+}
+
+/** Full view of one task, attempts resolved (an attempt without its own input/env ran with the task's). */
+export function taskDetail(job: JobRecord, index: number, record: TaskRecord | undefined, all: ReadonlyArray<TaskRecord | undefined>): TaskDetailView {
+  const base = taskSummaries(job, all)[index]!;
+  const attempts: AttemptView[] = (record?.attempts ?? []).map((a) => {
+    const view: AttemptView = {
+      attempt: a.attempt,
+      manual: a.manual,
+      status: a.status,
+      input: a.input ?? record!.input,
+      env: a.env ?? record!.env,
+      context: record!.context,
+      startedAt: a.startedAt,
+    };
+    if (a.output !== undefined) view.output = a.output;
+    if (a.error !== undefined) view.error = a.error;
+    if (a.endedAt !== undefined) view.endedAt = a.endedAt;
+    return view;
+  });
+  const detail: TaskDetailView = { ...base, attempts };
+  if (record) detail.context = record.context;
+  return detail;
+}
+
+/** A parent's output: child name → child output (available once the parent has finished). */
+export function parentOutput(children: readonly JobRecord[]): JsonObject {
+  const out: JsonObject = {};
+  for (const child of children) out[child.name] = child.output ?? null;
+  return out;
+}
+
+/** The API view of a job with its tasks or children. */
+export function jobView(job: JobRecord, tasks: ReadonlyArray<TaskRecord | undefined>, children: readonly JobRecord[]): JobView {
+  const view: JobView = {
+    jobId: job.jobId,
+    name: job.name,
+    owner: job.owner,
+    status: job.status,
+    input: job.input,
+    env: job.env,
+    pausable: job.pausable,
+    rootId: job.rootId,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    tasks: job.kind === 'pipeline' ? taskSummaries(job, tasks) : [],
+    children: children.map((c) => ({ jobId: c.jobId, name: c.name, status: c.status })),
+  };
+  if (job.desc !== undefined) view.desc = job.desc;
+  if (job.bizId !== undefined) view.bizId = job.bizId;
+  if (job.reason !== undefined) view.reason = job.reason;
+  if (job.kind === 'parent' && (job.status === 'succeeded' || job.status === 'failed')) view.output = parentOutput(children);
+  else if (job.output !== undefined) view.output = job.output;
+  if (job.tokens !== undefined) view.tokens = job.tokens;
+  if (job.preLock !== undefined) view.preLock = job.preLock;
+  if (job.parentId !== undefined) view.parentId = job.parentId;
+  return view;
+}

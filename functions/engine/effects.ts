@@ -1,0 +1,112 @@
+/**
+ * Carries out the core's effects through the ports. Every effect is idempotent, so the stream consumer and
+ * the sweeper can both call this for the same change, any number of times.
+ * @module
+ */
+import type { TaskMessage } from '../core/model';
+import { buildTaskMessage, nextPipelineStep, type Effect } from '../core/reactions';
+import { bucketCount, bucketOf, bucketSize } from '../core/submission';
+import { parentOutput } from '../core/views';
+import type { EngineDeps } from '../ports';
+
+/** SQS DelaySeconds holds at most 15 minutes. */
+const MAX_QUEUE_DELAY_MS = 900_000;
+
+/** Sends a task message now, after a queue delay (≤ 900 s), or through a one-time schedule. */
+export async function dispatch(deps: EngineDeps, message: TaskMessage, notBefore?: number): Promise<void> {
+  const wait = notBefore === undefined ? 0 : notBefore - deps.clock.now();
+  if (wait <= 0) return deps.queue.send(message);
+  if (wait <= MAX_QUEUE_DELAY_MS) return deps.queue.send(message, Math.ceil(wait / 1000));
+  const name = `jobx-${message.jobId.replace(/[^A-Za-z0-9_.-]/g, '-')}-${message.taskIndex}-${message.attempt}`.slice(0, 64);
+  return deps.scheduler.scheduleAt(name, notBefore!, message);
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+/** Carries out one effect. */
+export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<void> {
+  switch (effect.kind) {
+    case 'dispatch':
+      return dispatch(deps, effect.message, effect.notBefore);
+    case 'finishJob': {
+      const patch = { status: effect.status, endedAt: new Date(deps.clock.now()).toISOString() } as const;
+      await deps.store.transitionJob(effect.jobId, ['running'], {
+        ...patch,
+        ...(effect.output !== undefined ? { output: effect.output } : {}),
+        ...(effect.reason !== undefined ? { reason: effect.reason } : {}),
+      });
+      return;
+    }
+    case 'startChildren': {
+      const ids = Array.from({ length: effect.childCount }, (_, i) => `${effect.parentId}.${i + 1}`);
+      const startedAt = new Date(deps.clock.now()).toISOString();
+      await mapLimit(ids, 16, async (id) => {
+        await deps.store.transitionJob(id, ['pending'], { status: 'running', startedAt });
+      });
+      return;
+    }
+    case 'advancePipeline':
+      return advancePipeline(deps, effect.jobId);
+    case 'publishResult': {
+      let output = effect.output;
+      if (output === undefined && (effect.status === 'succeeded' || effect.status === 'failed')) {
+        const tree = await deps.store.getJobTree(effect.jobId);
+        if (tree?.job.kind === 'parent') output = parentOutput(tree.children);
+      }
+      await deps.results.put({
+        jobId: effect.jobId,
+        status: effect.status,
+        ...(output !== undefined ? { output } : {}),
+        ...(effect.reason !== undefined ? { reason: effect.reason } : {}),
+        endedAt: new Date(deps.clock.now()).toISOString(),
+      });
+      await deps.store.deactivateRoot(effect.jobId);
+      return;
+    }
+    case 'reportToParent':
+      return reportToParent(deps, effect.parentId, effect.childIndex, effect.failed);
+  }
+}
+
+/** Carries out effects in order. */
+export async function applyEffects(deps: EngineDeps, effects: readonly Effect[]): Promise<void> {
+  for (const effect of effects) await applyEffect(deps, effect);
+}
+
+/** Reads a pipeline and takes its next step (used on resume and by the sweeper). */
+export async function advancePipeline(deps: EngineDeps, jobId: string): Promise<void> {
+  const tree = await deps.store.getJobTree(jobId);
+  if (!tree || tree.job.status !== 'running' || tree.job.kind !== 'pipeline') return;
+  const step = nextPipelineStep(tree.job, tree.tasks);
+  if (step.kind === 'dispatch') await dispatch(deps, buildTaskMessage(tree.job, step.taskIndex, 1, step.context, false));
+  else if (step.kind === 'complete') await applyEffect(deps, { kind: 'finishJob', jobId, status: 'succeeded', output: step.output });
+  else if (step.kind === 'fail') await applyEffect(deps, { kind: 'finishJob', jobId, status: 'failed', reason: step.reason });
+}
+
+/**
+ * Counts a finished child on its parent: first in its bucket, then the bucket on the parent; the parent
+ * finishes when its last bucket completes. Each step is idempotent and repeats the next one on replay.
+ */
+export async function reportToParent(deps: EngineDeps, parentId: string, childIndex: number, failed: boolean): Promise<void> {
+  const parent = await deps.store.getJob(parentId);
+  if (!parent || parent.childCount === undefined) return;
+  const bucket = bucketOf(childIndex);
+  const counted = await deps.store.countChild(parentId, childIndex, failed, bucketSize(bucket, parent.childCount));
+  if (!counted.bucketComplete) return;
+  const totals = await deps.store.countBucket(parentId, bucket, counted.bucketFailed);
+  if (totals.doneBuckets < bucketCount(parent.childCount) || totals.status !== 'running') return;
+  const anyFailed = totals.failedBuckets > 0;
+  await applyEffect(deps, {
+    kind: 'finishJob',
+    jobId: parentId,
+    status: anyFailed ? 'failed' : 'succeeded',
+    ...(anyFailed ? { reason: 'one or more child jobs did not succeed' } : {}),
+  });
+}

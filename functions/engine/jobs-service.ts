@@ -1,0 +1,86 @@
+/**
+ * Use cases behind the API: submit, read, wait for a result. Ports only; no HTTP here.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ulid } from 'ulid';
+import { JobxError } from '../core/errors';
+import type { JobResult, JobSpec } from '../core/model';
+import { taskIndexOf } from '../core/model';
+import { isTerminalJob } from '../core/statuses';
+import { planSubmission } from '../core/submission';
+import { jobView, parentOutput, taskDetail, type JobView, type TaskDetailView } from '../core/views';
+import type { EngineDeps } from '../ports';
+
+/**
+ * Root id of a submission. With a bizId the id is derived from it, so concurrent submits of the same bizId
+ * collide on one key and the conditional put lets exactly one create the job.
+ */
+export function rootIdFor(spec: JobSpec): string {
+  if (spec.bizId === undefined) return ulid();
+  return `B${createHash('sha256').update(spec.bizId).digest('hex').slice(0, 25).toUpperCase()}`;
+}
+
+function assertProviders(deps: EngineDeps, spec: JobSpec, path: string): void {
+  spec.tasks?.forEach((task, i) => {
+    if (!deps.queue.hasProvider(task.provider)) {
+      throw new JobxError('UNKNOWN_PROVIDER', `${path}tasks.${i}.provider: no provider named ${task.provider}`, { provider: task.provider });
+    }
+  });
+  spec.children?.forEach((child, i) => assertProviders(deps, child, `${path}children.${i}.`));
+}
+
+function depthOf(spec: JobSpec): number {
+  return 1 + Math.max(0, ...(spec.children ?? []).map(depthOf));
+}
+
+/** Submits a job. `created` is false when the bizId already named a job (nothing new is written). */
+export async function submitJob(deps: EngineDeps, spec: JobSpec, maxDepth: number): Promise<{ created: boolean; jobId: string }> {
+  if (depthOf(spec) - 1 > maxDepth) throw new JobxError('VALIDATION_FAILED', `children nest deeper than ${maxDepth} levels`);
+  assertProviders(deps, spec, '');
+  const records = planSubmission(spec, rootIdFor(spec), new Date(deps.clock.now()).toISOString());
+  const { created, root } = await deps.store.createJobs(records);
+  return { created, jobId: root.jobId };
+}
+
+/** The API view of a job; 404 when unknown. */
+export async function getJobView(deps: EngineDeps, jobId: string): Promise<JobView> {
+  const tree = await deps.store.getJobTree(jobId);
+  if (!tree) throw new JobxError('NOT_FOUND', `job ${jobId} not found`, { jobId });
+  return jobView(tree.job, tree.tasks, tree.children);
+}
+
+/** The full view of one task; 404 when the job or task is unknown. */
+export async function getTaskView(deps: EngineDeps, jobId: string, taskId: string): Promise<TaskDetailView> {
+  const tree = await deps.store.getJobTree(jobId);
+  if (!tree) throw new JobxError('NOT_FOUND', `job ${jobId} not found`, { jobId });
+  const index = taskIndexOf(taskId);
+  if (index === undefined || index >= (tree.job.tasks?.length ?? 0)) throw new JobxError('NOT_FOUND', `task ${taskId} not found in job ${jobId}`, { jobId, taskId });
+  return taskDetail(tree.job, index, tree.tasks[index], tree.tasks);
+}
+
+/** A job's result if it has finished, else its current status. 404 when unknown. */
+export async function readResult(deps: EngineDeps, jobId: string): Promise<JobResult & { finished: boolean }> {
+  const row = await deps.results.get(jobId);
+  if (row) return { ...row, finished: true };
+  // No row yet: a child job (rows are kept for roots), or a root whose result the stream has not published yet.
+  const tree = await deps.store.getJobTree(jobId);
+  if (!tree) throw new JobxError('NOT_FOUND', `job ${jobId} not found`, { jobId });
+  const { job } = tree;
+  if (!isTerminalJob(job.status)) return { jobId, status: job.status, finished: false };
+  const output = job.kind === 'parent' && job.status !== 'discarded' ? parentOutput(tree.children) : job.output;
+  return { jobId, status: job.status, finished: true, ...(output !== undefined ? { output } : {}), ...(job.reason !== undefined ? { reason: job.reason } : {}) };
+}
+
+/** Long-polls the result for up to `waitSeconds`. */
+export async function waitForResult(deps: EngineDeps, jobId: string, waitSeconds: number): Promise<JobResult & { finished: boolean }> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  let pause = 50;
+  for (;;) {
+    const result = await readResult(deps, jobId);
+    if (result.finished || Date.now() >= deadline) return result;
+    await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
+    pause = Math.min(pause * 2, 500);
+  }
+}

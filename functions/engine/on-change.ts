@@ -1,0 +1,33 @@
+/**
+ * The outbox consumer: what the engine does when a record of the jobs table changes. Called once per stream
+ * record, possibly more than once for the same record, possibly late; every consequence is idempotent.
+ * @module
+ */
+import type { JobRecord, TaskRecord } from '../core/model';
+import { reactToJobChange, reactToTaskChange } from '../core/reactions';
+import type { EngineDeps } from '../ports';
+import { applyEffects } from './effects';
+
+/** A decoded change of one item. */
+export type ItemChange =
+  | { type: 'job'; before?: JobRecord; after?: JobRecord }
+  | { type: 'task'; before?: TaskRecord; after?: TaskRecord }
+  | { type: 'other' };
+
+/** Reacts to one change. */
+export async function onChange(deps: EngineDeps, change: ItemChange): Promise<void> {
+  if (change.type === 'job') {
+    if (!change.after) return;
+    await applyEffects(deps, reactToJobChange(change.before, change.after));
+    return;
+  }
+  if (change.type === 'task') {
+    if (!change.after) return;
+    const statusChanged = change.before?.status !== change.after.status || change.before?.attemptCount !== change.after.attemptCount;
+    // A claim (→ running) has no consequence; skip the read of the job.
+    if (!statusChanged || change.after.status === 'running') return;
+    const job = await deps.store.getJob(change.after.jobId);
+    if (!job) return;
+    await applyEffects(deps, reactToTaskChange(job, change.before, change.after));
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The sweeper's repair pass. Walks every active root and finds what the event flow did not finish: expired
+ * leases, retries and dispatches whose message was lost, children that were never started or counted, and
+ * finished roots without a result row. Each repair is the same idempotent step the stream would have taken.
+ * @module
+ */
+import { buildTaskMessage, nextPipelineStep } from '../core/reactions';
+import { taskRetryPolicy } from '../core/submission';
+import { expireLease, isRejection } from '../core/task-transitions';
+import { isTerminalJob } from '../core/statuses';
+import type { JobRecord } from '../core/model';
+import type { EngineDeps } from '../ports';
+import { applyEffect, dispatch, reportToParent } from './effects';
+
+/** Options of a sweep. */
+export interface SweepOptions {
+  /**
+   * A dispatch or retry older than this without a claim is considered lost and sent again (duplicates are
+   * harmless: the claim is conditional). 0 re-sends everything in flight (the local stack after a restart).
+   */
+  requeueAfterMs: number;
+  /**
+   * Treat every running attempt as dead, whatever its lease says. Only the local stack passes this, at start:
+   * its providers run in its own process, so a restart proves that every attempt it had running is gone.
+   */
+  abandonRunning?: boolean;
+}
+
+/** What one sweep did. */
+export interface SweepReport {
+  roots: number;
+  leasesExpired: number;
+  redispatched: number;
+  repaired: number;
+}
+
+function olderThan(iso: string | undefined, now: number, ms: number): boolean {
+  return iso === undefined || Date.parse(iso) <= now - ms;
+}
+
+/** Sweeps every active root once. */
+export async function sweep(deps: EngineDeps, opts: SweepOptions): Promise<SweepReport> {
+  const report: SweepReport = { roots: 0, leasesExpired: 0, redispatched: 0, repaired: 0 };
+  for await (const rootId of deps.store.activeRoots()) {
+    report.roots++;
+    await reconcileJob(deps, rootId, opts, report);
+  }
+  return report;
+}
+
+/** Repairs one job and, for a parent, its running children. */
+export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepOptions, report: SweepReport): Promise<void> {
+  const tree = await deps.store.getJobTree(jobId);
+  if (!tree) return;
+  const { job } = tree;
+  const now = deps.clock.now();
+  if (isTerminalJob(job.status)) {
+    if (job.parentId === undefined) {
+      await applyEffect(deps, { kind: 'publishResult', jobId, status: job.status, ...(job.output ? { output: job.output } : {}), ...(job.reason ? { reason: job.reason } : {}) });
+      report.repaired++;
+    }
+    return;
+  }
+  if (job.status !== 'running') return;
+  if (job.kind === 'parent') {
+    for (const child of tree.children) await reconcileChild(deps, job, child, tree.countedChildren, opts, report);
+    return;
+  }
+  const step = nextPipelineStep(job, tree.tasks);
+  switch (step.kind) {
+    case 'dispatch':
+      if (olderThan(step.since, now, opts.requeueAfterMs)) {
+        await dispatch(deps, buildTaskMessage(job, step.taskIndex, 1, step.context, false));
+        report.redispatched++;
+      }
+      return;
+    case 'complete':
+      await applyEffect(deps, { kind: 'finishJob', jobId, status: 'succeeded', output: step.output });
+      report.repaired++;
+      return;
+    case 'fail':
+      await applyEffect(deps, { kind: 'finishJob', jobId, status: 'failed', reason: step.reason });
+      report.repaired++;
+      return;
+    case 'stopped':
+      return;
+    case 'wait': {
+      const task = step.task;
+      if (task.status === 'running' && task.leaseUntil !== undefined && (task.leaseUntil <= now || opts.abandonRunning)) {
+        const at = Math.max(now, task.leaseUntil + 1);
+        const expired = expireLease(task, taskRetryPolicy(job, task.taskIndex), at, deps.clock.random());
+        if (!isRejection(expired) && (await deps.store.endAttempt(task, expired, { onlyIfLeaseExpiredAt: at }))) report.leasesExpired++;
+      } else if (task.status === 'retrying' && (task.dueAt ?? 0) <= now - opts.requeueAfterMs) {
+        await dispatch(deps, buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, false, task));
+        report.redispatched++;
+      } else if (task.status === 'queued' && olderThan(task.updatedAt, now, opts.requeueAfterMs)) {
+        await dispatch(deps, buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, true, task));
+        report.redispatched++;
+      }
+      return;
+    }
+  }
+}
+
+async function reconcileChild(deps: EngineDeps, parent: JobRecord, child: JobRecord, counted: Set<number>, opts: SweepOptions, report: SweepReport): Promise<void> {
+  const now = deps.clock.now();
+  if (child.status === 'pending' && olderThan(parent.startedAt ?? parent.updatedAt, now, opts.requeueAfterMs)) {
+    if (await deps.store.transitionJob(child.jobId, ['pending'], { status: 'running', startedAt: new Date(now).toISOString() })) report.repaired++;
+    return;
+  }
+  if (isTerminalJob(child.status)) {
+    if (!counted.has(child.childIndex!) && olderThan(child.updatedAt, now, opts.requeueAfterMs)) {
+      await reportToParent(deps, parent.jobId, child.childIndex!, child.status !== 'succeeded');
+      report.repaired++;
+    }
+    return;
+  }
+  if (child.status === 'running') await reconcileJob(deps, child.jobId, opts, report);
+}

@@ -1,0 +1,97 @@
+/**
+ * Runs one attempt of a task: claim (a conditional write), call the provider, record how it ended (another
+ * conditional write). A duplicate message loses the claim and runs nothing.
+ * @module
+ */
+import type { JsonObject } from '../core/json';
+import type { TaskMessage } from '../core/model';
+import { NonRetryableError, RetryAfterError } from '../core/provider-errors';
+import { claimAttempt, finishAttempt, isRejection, type AttemptOutcome } from '../core/task-transitions';
+import type { EngineDeps } from '../ports';
+
+/** What a provider function receives. */
+export interface ProviderEvent<I extends JsonObject = JsonObject> {
+  input: I;
+  env: JsonObject;
+  /** Shallow merge of the outputs of the tasks before this one. */
+  context: JsonObject;
+  job: { jobId: string; name: string; owner: string };
+  task: { taskId: string; name: string; attempt: number };
+  /** Aborted when the task's lease (timeoutSeconds) runs out. */
+  signal: AbortSignal;
+}
+
+/** A provider: returns the task's output (a JSON object, or nothing for `{}`). */
+export type ProviderFunction<I extends JsonObject = JsonObject> = (event: ProviderEvent<I>) => Promise<JsonObject | void> | JsonObject | void;
+
+/** How a run of {@link runTask} ended. */
+export type RunTaskResult = 'succeeded' | 'failed' | 'duplicate' | 'late';
+
+class TimeoutError extends Error {
+  constructor(seconds: number) {
+    super(`task timed out after ${seconds} s`);
+    this.name = 'TimeoutError';
+  }
+}
+
+function toOutcome(err: unknown): AttemptOutcome {
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (e instanceof NonRetryableError) return { ok: false, error: { message: e.message, code: e.code, retryable: false } };
+  if (e instanceof RetryAfterError) return { ok: false, error: { message: e.message, code: 'RETRY_AFTER', retryable: true }, retryAfterMs: e.retryAfterMs };
+  if (e instanceof TimeoutError) return { ok: false, error: { message: e.message, code: 'TIMEOUT', retryable: true } };
+  return { ok: false, error: { message: e.message || e.name, code: e.name && e.name !== 'Error' ? e.name : 'PROVIDER_ERROR', retryable: true } };
+}
+
+function asOutput(value: unknown): JsonObject {
+  if (value === undefined || value === null) return {};
+  if (typeof value === 'object' && !Array.isArray(value)) return JSON.parse(JSON.stringify(value)) as JsonObject;
+  return { result: JSON.parse(JSON.stringify(value)) };
+}
+
+/**
+ * Claims and runs one attempt.
+ * @returns `duplicate` when the claim was refused (already claimed or no longer due), `late` when the attempt
+ *   ended after its lease was taken away (the result is not recorded), else the attempt's outcome
+ */
+export async function runTask(deps: EngineDeps, message: TaskMessage, fn: ProviderFunction): Promise<RunTaskResult> {
+  // Attempt 1 needs no read: its claim succeeds only on a task that has no record yet.
+  const before = message.attempt === 1 ? undefined : await deps.store.getTask(message.jobId, message.taskIndex);
+  if (message.attempt > 1 && !before) return 'duplicate';
+  const claimed = claimAttempt(before, message, deps.clock.now());
+  if (isRejection(claimed)) return 'duplicate';
+  if (!(await deps.store.claimAttempt(before, claimed))) return 'duplicate';
+
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let outcome: AttemptOutcome;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new TimeoutError(message.timeoutSeconds));
+      }, message.timeoutSeconds * 1000);
+    });
+    const output = await Promise.race([
+      Promise.resolve().then(() =>
+        fn({
+          input: message.input,
+          env: message.env,
+          context: message.context,
+          job: message.job,
+          task: { taskId: message.taskId, name: message.taskName, attempt: message.attempt },
+          signal: controller.signal,
+        }),
+      ),
+      timeout,
+    ]);
+    outcome = { ok: true, output: asOutput(output) };
+  } catch (err) {
+    outcome = toOutcome(err);
+  } finally {
+    clearTimeout(timer);
+  }
+  const ended = finishAttempt(claimed, message.attempt, outcome, message.retry, deps.clock.now(), deps.clock.random());
+  if (isRejection(ended)) return 'late';
+  if (!(await deps.store.endAttempt(claimed, ended))) return 'late';
+  return outcome.ok ? 'succeeded' : 'failed';
+}

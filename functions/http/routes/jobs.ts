@@ -1,0 +1,34 @@
+/** Routes of `/jobs`. @module */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { getJobView, getTaskView, submitJob, waitForResult } from '../../engine/jobs-service';
+import { engineDeps } from '../../runtime/deps';
+import { json } from '../api-errors';
+import { jsonBody, pathParam, queryParam } from '../request';
+import { MAX_DEPTH, jobSpecSchema, waitSchema } from '../schemas';
+
+type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** POST /jobs: 201 created, 200 for an existing bizId; `?wait=N` returns the job once finished (or after N s). */
+export const submit: Handler = async (event) => {
+  const wait = queryParam(event, 'wait', waitSchema);
+  const spec = jobSpecSchema.parse(jsonBody(event) ?? {});
+  const deps = engineDeps();
+  const { created, jobId } = await submitJob(deps, spec, MAX_DEPTH);
+  if (wait) await waitForResult(deps, jobId, wait);
+  return json(created ? 201 : 200, await getJobView(deps, jobId));
+};
+
+/** GET /jobs/{jobId}. */
+export const getJob: Handler = async (event) => json(200, await getJobView(engineDeps(), pathParam(event, 'jobId')));
+
+/** GET /jobs/{jobId}/tasks/{taskId}. */
+export const getTask: Handler = async (event) => json(200, await getTaskView(engineDeps(), pathParam(event, 'jobId'), pathParam(event, 'taskId')));
+
+/** GET /jobs/{jobId}/result?wait=N: 200 with the result once finished, else 202 with the status. */
+export const getResult: Handler = async (event) => {
+  const wait = queryParam(event, 'wait', waitSchema) ?? 0;
+  const { finished, ...result } = await waitForResult(engineDeps(), pathParam(event, 'jobId'), wait);
+  if (!finished) return json(202, { jobId: result.jobId, status: result.status });
+  const { endedAt: _endedAt, ...body } = result;
+  return json(200, body);
+};

@@ -1,0 +1,76 @@
+/**
+ * Request schemas (zod): the single definition that validates requests and types them.
+ * @module
+ */
+import { z } from 'zod';
+import type { JobSpec } from '../core/model';
+
+/** Largest accepted request body (bytes). Larger bodies get 413 PAYLOAD_TOO_LARGE. */
+export const MAX_BODY_BYTES = 256 * 1024;
+/** Most tasks in one pipeline. */
+export const MAX_TASKS = 500;
+/** Most children of one parent. */
+export const MAX_CHILDREN = 10_000;
+/** Deepest nesting of child jobs (the root is depth 0). */
+export const MAX_DEPTH = 8;
+
+const jsonObject = z.record(z.string(), z.json());
+const name = z.string().trim().min(1).max(256);
+
+/** Retry policy of a job or task. */
+export const retrySchema = z
+  .object({
+    count: z.number().int().min(0).max(100).optional(),
+    gapSeconds: z.number().min(0).max(31_536_000).optional(),
+    backoff: z.enum(['linear', 'exponential']).optional(),
+    maxDelaySeconds: z.number().min(0).max(31_536_000).optional(),
+  })
+  .strict();
+
+/** One task of a pipeline. */
+export const taskSpecSchema = z
+  .object({
+    name: z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'task names use letters, digits and _ . : - (1-128 characters)'),
+    provider: z.string().trim().min(1).max(128),
+    desc: z.string().max(4096).optional(),
+    input: jsonObject.optional(),
+    env: jsonObject.optional(),
+    retry: retrySchema.optional(),
+    timeoutSeconds: z.number().int().min(1).max(43_200).optional(),
+    preLock: z.string().min(1).max(256).optional(),
+  })
+  .strict();
+
+/** A job spec (recursive through `children`). */
+export const jobSpecSchema: z.ZodType<JobSpec> = z.lazy(() =>
+  z
+    .object({
+      name,
+      owner: z.string().trim().min(1).max(256),
+      desc: z.string().max(4096).optional(),
+      bizId: z.string().min(1).max(512).optional(),
+      input: jsonObject.optional(),
+      env: jsonObject.optional(),
+      pausable: z.boolean().optional(),
+      retry: retrySchema.optional(),
+      tokens: z.array(z.string().min(1).max(256)).max(16).optional(),
+      preLock: z.string().min(1).max(256).optional(),
+      tasks: z.array(taskSpecSchema).max(MAX_TASKS).optional(),
+      children: z.array(jobSpecSchema).max(MAX_CHILDREN).optional(),
+    })
+    .strict()
+    .superRefine((job, ctx) => {
+      const tasks = job.tasks?.length ?? 0;
+      const children = job.children?.length ?? 0;
+      if (tasks > 0 && children > 0) ctx.addIssue({ code: 'custom', message: 'a job has tasks or children, not both', path: ['children'] });
+      if (tasks === 0 && children === 0) ctx.addIssue({ code: 'custom', message: 'a job needs at least one task or one child', path: ['tasks'] });
+      const dup = (names: string[]) => names.find((n, i) => names.indexOf(n) !== i);
+      const dupTask = dup((job.tasks ?? []).map((t) => t.name));
+      if (dupTask !== undefined) ctx.addIssue({ code: 'custom', message: `task name ${dupTask} is used twice`, path: ['tasks'] });
+      const dupChild = dup((job.children ?? []).map((c) => c.name));
+      if (dupChild !== undefined) ctx.addIssue({ code: 'custom', message: `child name ${dupChild} is used twice (a parent's output maps child names)`, path: ['children'] });
+    }),
+);
+
+/** `?wait=N` on submit and result: 0–25 seconds. */
+export const waitSchema = z.coerce.number().min(0).max(25).optional();

@@ -1,0 +1,226 @@
+/**
+ * The local stack: DynamoDB Local, an SQS server, event source mappings, durable timers, the sweeper and the
+ * HTTP gateway, all driving the same Lambda handlers that run on AWS. One stack per process (the handlers read
+ * their configuration from the process environment, as on Lambda).
+ * @module
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { TableRetryScheduler } from '../adapters/scheduler/table-scheduler';
+import { usagePlugin } from '../adapters/usage';
+import { ensureTable, jobsTableDefinition, resultsTableDefinition } from '../adapters/dynamodb/tables';
+import type { ProviderQueues } from '../adapters/sqs/work-queue';
+import type { ProviderDefinition } from '../providers/define-provider';
+import { ENV } from '../runtime/env-names';
+import { localClientConfig } from './client-config';
+import { startDynamoDbLocal, type DynamoDbLocalHandle } from './dynamodb-local';
+import { startHttpGateway } from './http-gateway';
+import { createLambdaContext } from './lambda-context';
+import { startQueueMapping } from './queue-mapping';
+import { startSqsServer } from './sqs-server';
+import { createTableCheckpointStore, ensureCheckpointTable, startStreamMapping } from './stream-mapping';
+
+/** Options of {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** HTTP port. @default 3000 (0 picks a free one) */
+  port?: number;
+  /** Keep DynamoDB Local's data here; null keeps everything in memory. */
+  dataDir?: string | null;
+  /** Deliver every stream record and SQS message twice (the copy after up to 1 s). */
+  duplicateDelivery?: boolean;
+  /** Sweeper period in seconds. @default 60 */
+  sweepSeconds?: number;
+  /** Providers to load. @default the examples (demo, flaky, delay) */
+  providers?: readonly ProviderDefinition[];
+  /** Diagnostic lines. */
+  log?: (line: string) => void;
+}
+
+/** Handler invocations counted by the local event source mappings. */
+export interface InvocationCounts {
+  stream: number;
+  providers: number;
+  api: number;
+  sweeper: number;
+  /** Milliseconds spent inside jobx's own handlers (stream, sweeper), for the Lambda GB-second estimate. */
+  engineMs: number;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  url: string;
+  dataDir: string | null;
+  invocations: InvocationCounts;
+  /** True when no mapping has work in flight. */
+  idle(): boolean;
+  /** Runs the sweeper once now. */
+  sweep(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const TABLES = { jobs: 'jobx-jobs', results: 'jobx-results', timers: 'jobx-local-timers', checkpoints: 'jobx-local-checkpoints' } as const;
+const FUNCTION_TIMEOUT_MS = 900_000;
+
+/** Starts the local stack. */
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = opts.log ?? (() => undefined);
+  const providers = opts.providers ?? (await import('../providers/examples/index')).exampleProviders;
+  const sweepSeconds = opts.sweepSeconds ?? 60;
+  const invocations: InvocationCounts = { stream: 0, providers: 0, api: 0, sweeper: 0, engineMs: 0 };
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log(`stop failed: ${(err as Error).message}`));
+  };
+
+  let db: DynamoDbLocalHandle | undefined;
+  try {
+    db = await startDynamoDbLocal({ dataDir: opts.dataDir ?? null });
+    stops.push(() => db!.stop());
+    const sqsServer = await startSqsServer();
+    stops.push(() => sqsServer.stop());
+
+    const ddbConfig = localClientConfig(db.endpoint);
+    const sqsConfig = localClientConfig(sqsServer.endpoint);
+    const rawDdb = new DynamoDBClient(ddbConfig);
+    const doc = DynamoDBDocumentClient.from(rawDdb, { marshallOptions: { removeUndefinedValues: true } });
+    const sqs = new SQSClient(sqsConfig);
+    // The mappings' receives and deletes are billed on AWS too (Lambda's poller calls SQS): count them.
+    sqs.middlewareStack.use(usagePlugin('SQS'));
+
+    const streamArn = await ensureTable(rawDdb, jobsTableDefinition(TABLES.jobs));
+    await ensureTable(rawDdb, resultsTableDefinition(TABLES.results));
+    await ensureTable(rawDdb, { TableName: TABLES.timers, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'name', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }] });
+    await ensureCheckpointTable(rawDdb, TABLES.checkpoints);
+    if (!streamArn) throw new Error('the jobs table has no stream');
+
+    const queues: ProviderQueues = {};
+    for (const provider of providers) {
+      const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `jobx-${provider.name}-dlq` }));
+      const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+      const q = await sqs.send(
+        new CreateQueueCommand({
+          QueueName: `jobx-${provider.name}`,
+          Attributes: { VisibilityTimeout: '60', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }) },
+        }),
+      );
+      const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+      queues[provider.name] = { queueUrl: q.QueueUrl!, queueArn: arn! };
+    }
+
+    // The handlers read only these, exactly as on Lambda; the SDK picks the endpoints up from AWS_ENDPOINT_URL_*.
+    Object.assign(process.env, {
+      AWS_REGION: ddbConfig.region,
+      AWS_ACCESS_KEY_ID: ddbConfig.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: ddbConfig.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+      POWERTOOLS_DEV: 'true',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      [ENV.jobsTable]: TABLES.jobs,
+      [ENV.resultsTable]: TABLES.results,
+      [ENV.providers]: JSON.stringify(queues),
+      [ENV.schedulerKind]: 'table',
+      [ENV.timersTable]: TABLES.timers,
+      [ENV.requeueAfterSeconds]: String(Math.max(sweepSeconds, 5)),
+      [ENV.localInfo]: JSON.stringify({ duplicateDelivery: opts.duplicateDelivery === true, sweepSeconds, data: opts.dataDir ?? null }),
+    });
+
+    const [{ handler: streamHandler }, { handler: sweeperHandler }, { handler: apiHandler }, { engineDeps }] = await Promise.all([
+      import('../handlers/stream'),
+      import('../handlers/sweeper'),
+      import('../handlers/http-api'),
+      import('../runtime/deps'),
+    ]);
+    const runSweep = async (event: { requeueAfterSeconds?: number; abandonRunning?: boolean }) => {
+      invocations.sweeper++;
+      const t0 = Date.now();
+      await sweeperHandler(event, createLambdaContext('jobx-sweeper', FUNCTION_TIMEOUT_MS));
+      invocations.engineMs += Date.now() - t0;
+    };
+
+    // Everything that was running or queued died with the previous process (SQS keeps nothing): recover from the table first.
+    await runSweep({ requeueAfterSeconds: 0, abandonRunning: true });
+
+    const stream = startStreamMapping({
+      streamsClient: new DynamoDBStreamsClient(ddbConfig),
+      streamArn,
+      functionName: 'jobx-stream',
+      handler: async (event, context: Context) => {
+        const t0 = Date.now();
+        try {
+          return await streamHandler(event, context);
+        } finally {
+          invocations.engineMs += Date.now() - t0;
+        }
+      },
+      batchSize: 100,
+      maxRetries: 10,
+      duplicateDelivery: opts.duplicateDelivery === true,
+      checkpoints: createTableCheckpointStore(doc, TABLES.checkpoints),
+      onInvoke: () => invocations.stream++,
+      onFailure: (records, error) => log(`stream records skipped after retries (${records.length}): ${(error as Error)?.message}`),
+      log,
+    });
+    stops.push(() => stream.stop());
+
+    const mappings = providers.map((provider) =>
+      startQueueMapping({
+        sqsClient: sqs,
+        queueUrl: queues[provider.name]!.queueUrl,
+        queueArn: queues[provider.name]!.queueArn,
+        functionName: `jobx-provider-${provider.name}`,
+        handler: provider.handler,
+        batchSize: 10,
+        maxConcurrency: 4,
+        visibilityTimeoutSeconds: 60,
+        timeoutMs: FUNCTION_TIMEOUT_MS,
+        duplicateDelivery: opts.duplicateDelivery === true,
+        onInvoke: () => invocations.providers++,
+        log,
+      }),
+    );
+    for (const m of mappings) stops.push(() => m.stop());
+
+    const timers = new TableRetryScheduler({ client: doc, tableName: TABLES.timers });
+    let timerBusy = false;
+    const timerLoop = setInterval(() => {
+      if (timerBusy) return;
+      timerBusy = true;
+      timers
+        .deliverDue(engineDeps().queue, Date.now())
+        .catch((err: unknown) => log(`timer delivery failed: ${(err as Error).message}`))
+        .finally(() => (timerBusy = false));
+    }, 500);
+    stops.push(async () => clearInterval(timerLoop));
+
+    let sweepBusy = false;
+    const sweepLoop = setInterval(() => {
+      if (sweepBusy) return;
+      sweepBusy = true;
+      runSweep({})
+        .catch((err: unknown) => log(`sweep failed: ${(err as Error).message}`))
+        .finally(() => (sweepBusy = false));
+    }, sweepSeconds * 1000);
+    stops.push(async () => clearInterval(sweepLoop));
+
+    const gateway = await startHttpGateway(apiHandler, opts.port ?? 3000, () => invocations.api++);
+    stops.push(() => gateway.stop());
+
+    let stopped: Promise<void> | undefined;
+    return {
+      url: gateway.url,
+      dataDir: opts.dataDir ?? null,
+      invocations,
+      idle: () => stream.idle() && mappings.every((m) => m.idle()) && !timerBusy,
+      sweep: () => runSweep({}),
+      stop: () => (stopped ??= stopAll()),
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Ports: the small interfaces the engine needs from storage, queues and timers. Adapters implement them per service.
+ * @module
+ */
+import type { JobRecord, JobResult, TaskMessage, TaskRecord } from './core/model';
+import type { JobStatus } from './core/statuses';
+
+/** A job with everything stored under it: its tasks (by position) or its children, and child completion buckets. */
+export interface JobTree {
+  job: JobRecord;
+  /** Pipeline tasks by position; undefined where a task never ran. */
+  tasks: Array<TaskRecord | undefined>;
+  /** Child job records, by position. */
+  children: JobRecord[];
+  /** Parent jobs: the children already counted, per bucket. */
+  countedChildren: Set<number>;
+}
+
+/** Fields a job transition may set. */
+export interface JobPatch {
+  status: JobStatus;
+  output?: JobRecord['output'];
+  reason?: string;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+/** Storage of jobs, tasks and parent bookkeeping. Every method that guards an invariant is one conditional write. */
+export interface JobStore {
+  /** Writes a planned submission: descendants first (each only if absent), the root last (only if absent). */
+  createJobs(records: readonly JobRecord[]): Promise<{ created: boolean; root: JobRecord }>;
+  /** Reads one job record (strongly consistent). */
+  getJob(jobId: string): Promise<JobRecord | undefined>;
+  /** Reads a job and everything stored under it. */
+  getJobTree(jobId: string): Promise<JobTree | undefined>;
+  /** Reads one task record (strongly consistent). */
+  getTask(jobId: string, taskIndex: number): Promise<TaskRecord | undefined>;
+  /** Writes a claimed attempt. False when the task was not in the state `before` (a duplicate or stale claim). */
+  claimAttempt(before: TaskRecord | undefined, after: TaskRecord): Promise<boolean>;
+  /** Writes the end of the current attempt. False when that attempt is no longer the running one. */
+  endAttempt(before: TaskRecord, after: TaskRecord, opts?: { onlyIfLeaseExpiredAt?: number }): Promise<boolean>;
+  /** Moves a job from one of `from` to `patch.status`. False when it was in none of them. */
+  transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch): Promise<boolean>;
+  /**
+   * Counts a finished child in its parent's bucket (idempotent per child).
+   * @returns whether the bucket is now complete and whether any child in it failed
+   */
+  countChild(parentId: string, childIndex: number, failed: boolean, bucketSize: number): Promise<{ bucketComplete: boolean; bucketFailed: boolean }>;
+  /** Counts a complete bucket on its parent (idempotent per bucket). Returns how many buckets are complete and failed. */
+  countBucket(parentId: string, bucket: number, failed: boolean): Promise<{ doneBuckets: number; failedBuckets: number; status: JobStatus }>;
+  /** Takes a finished root off the active index the sweeper walks. */
+  deactivateRoot(jobId: string): Promise<void>;
+  /** Ids of roots that are still active (not yet published). */
+  activeRoots(): AsyncIterable<string>;
+}
+
+/** The result table behind sync waits. */
+export interface ResultStore {
+  put(result: JobResult): Promise<void>;
+  get(jobId: string): Promise<JobResult | undefined>;
+}
+
+/** The provider queues. */
+export interface WorkQueue {
+  /** Sends a task message to its provider's queue, delayed by up to 900 s. */
+  send(message: TaskMessage, delaySeconds?: number): Promise<void>;
+  /** Whether a provider is known. */
+  hasProvider(provider: string): boolean;
+}
+
+/** One-time timers for delays longer than a queue can hold (EventBridge Scheduler on AWS). */
+export interface RetryScheduler {
+  /** Delivers `message` to its provider's queue at `at` (ms since epoch). Idempotent per name. */
+  scheduleAt(name: string, at: number, message: TaskMessage): Promise<void>;
+}
+
+/** Time source, so the core never reads a clock of its own. */
+export interface Clock {
+  now(): number;
+  random(): number;
+}
+
+/** Everything the engine needs, bundled. */
+export interface EngineDeps {
+  store: JobStore;
+  results: ResultStore;
+  queue: WorkQueue;
+  scheduler: RetryScheduler;
+  clock: Clock;
+}

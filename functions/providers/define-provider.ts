@@ -1,0 +1,47 @@
+/**
+ * Turns a plain function into a jobx provider: a Lambda handler for its SQS queue that claims each task,
+ * runs it and records success or failure.
+ * @module
+ */
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { JsonObject } from '../core/json';
+import type { TaskMessage } from '../core/model';
+import { runTask, type ProviderFunction } from '../engine/run-task';
+import { engineDeps } from '../runtime/deps';
+import { logger, withRuntime } from '../runtime/middy';
+
+export type { ProviderEvent, ProviderFunction } from '../engine/run-task';
+export { NonRetryableError, RetryAfterError } from '../core/provider-errors';
+
+/** A provider's name with its handler. */
+export interface ProviderDefinition {
+  name: string;
+  fn: ProviderFunction;
+  /** The Lambda handler for the provider's SQS queue. */
+  handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+}
+
+/**
+ * Defines a provider.
+ * @example
+ * export const { handler } = defineProvider('resize', async ({ input }) => ({ url: await resize(input.src) }));
+ */
+export function defineProvider<I extends JsonObject = JsonObject>(name: string, fn: ProviderFunction<I>): ProviderDefinition {
+  const processor = new BatchProcessor(EventType.SQS);
+  const generic = fn as ProviderFunction;
+  const handler = withRuntime(async (event: SQSEvent, context: Context) =>
+    processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        const message = JSON.parse(record.body) as TaskMessage;
+        const outcome = await runTask(engineDeps(), message, generic);
+        if (outcome === 'late') logger.warn('late result ignored', { jobId: message.jobId, taskId: message.taskId, attempt: message.attempt });
+      },
+      processor,
+      // Tasks in one batch are independent: run them side by side (the explicit choice the model code asks for).
+      { context, processInParallel: true },
+    ),
+  );
+  return { name, fn: generic, handler };
+}

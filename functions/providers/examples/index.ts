@@ -1,0 +1,8 @@
+/** The example providers loaded by the local stack and the example deployment. @module */
+import type { ProviderDefinition } from '../define-provider';
+import { delay } from './delay';
+import { demo } from './demo';
+import { flaky } from './flaky';
+
+/** Every example provider. */
+export const exampleProviders: readonly ProviderDefinition[] = [demo, flaky, delay];

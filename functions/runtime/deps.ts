@@ -1,0 +1,51 @@
+/**
+ * Wires the ports to AWS adapters from the environment, once per process (module scope in a Lambda).
+ * @module
+ */
+import { documentClient, schedulerClient, sqsClient } from '../adapters/clients';
+import { DynamoJobStore } from '../adapters/dynamodb/job-store';
+import { DynamoResultStore } from '../adapters/dynamodb/result-store';
+import { EventBridgeRetryScheduler } from '../adapters/scheduler/eventbridge-scheduler';
+import { TableRetryScheduler } from '../adapters/scheduler/table-scheduler';
+import { SqsWorkQueue, type ProviderQueues } from '../adapters/sqs/work-queue';
+import type { EngineDeps, RetryScheduler } from '../ports';
+import { ENV, requireEnv } from './env-names';
+
+let deps: EngineDeps | undefined;
+
+/** Provider queues from `JOBX_PROVIDERS`. */
+export function providerQueues(): ProviderQueues {
+  return JSON.parse(process.env[ENV.providers] ?? '{}') as ProviderQueues;
+}
+
+function scheduler(providers: ProviderQueues): RetryScheduler {
+  if (process.env[ENV.schedulerKind] === 'table') {
+    return new TableRetryScheduler({ client: documentClient(), tableName: requireEnv(ENV.timersTable) });
+  }
+  return new EventBridgeRetryScheduler({
+    client: schedulerClient(),
+    groupName: requireEnv(ENV.schedulerGroup),
+    roleArn: requireEnv(ENV.schedulerRoleArn),
+    providers,
+  });
+}
+
+/** The engine's dependencies for this process. */
+export function engineDeps(): EngineDeps {
+  if (!deps) {
+    const providers = providerQueues();
+    deps = {
+      store: new DynamoJobStore({ client: documentClient(), tableName: requireEnv(ENV.jobsTable) }),
+      results: new DynamoResultStore({ client: documentClient(), tableName: requireEnv(ENV.resultsTable) }),
+      queue: new SqsWorkQueue({ client: sqsClient(), providers }),
+      scheduler: scheduler(providers),
+      clock: { now: () => Date.now(), random: () => Math.random() },
+    };
+  }
+  return deps;
+}
+
+/** Seconds after which the sweeper re-sends an unclaimed dispatch. @default 60 */
+export function requeueAfterMs(): number {
+  return Number(process.env[ENV.requeueAfterSeconds] ?? 60) * 1000;
+}

@@ -1,0 +1,32 @@
+/**
+ * Names of the environment variables the handlers read. The CDK construct and the local stack set them from
+ * this one list, so a renamed variable cannot drift between infrastructure and code.
+ * @module
+ */
+export const ENV = {
+  /** Jobs table name. */
+  jobsTable: 'JOBX_JOBS_TABLE',
+  /** Result table name. */
+  resultsTable: 'JOBX_RESULTS_TABLE',
+  /** JSON map provider name → { queueUrl, queueArn }. */
+  providers: 'JOBX_PROVIDERS',
+  /** `eventbridge` (AWS) or `table` (local durable timers). */
+  schedulerKind: 'JOBX_SCHEDULER',
+  /** EventBridge Scheduler group for retry schedules. */
+  schedulerGroup: 'JOBX_SCHEDULER_GROUP',
+  /** Role EventBridge Scheduler assumes to send to provider queues. */
+  schedulerRoleArn: 'JOBX_SCHEDULER_ROLE_ARN',
+  /** Table of local durable timers (local stack only). */
+  timersTable: 'JOBX_TIMERS_TABLE',
+  /** A dispatch older than this many seconds without a claim is sent again by the sweeper. */
+  requeueAfterSeconds: 'JOBX_REQUEUE_AFTER_SECONDS',
+  /** JSON facts the local stack adds to `GET /health`. */
+  localInfo: 'JOBX_LOCAL_INFO',
+} as const;
+
+/** Reads a required variable, with a clear message when it is missing. */
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`environment variable ${name} is not set`);
+  return value;
+}

@@ -1,0 +1,61 @@
+/**
+ * Processes a DynamoDB stream batch in parallel across items and in order within an item, and reports the
+ * first failed record so the event source mapping resumes from it.
+ *
+ * Why not Powertools' BatchProcessor here: its parallel mode ignores per-item order and its sequential mode
+ * runs one record at a time; a stream needs order per key only (as Lambda's ParallelizationFactor does).
+ * @module
+ */
+import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+
+/** Options of {@link processStreamBatch}. */
+export interface StreamBatchOptions {
+  /** Items processed at the same time. @default 16 */
+  concurrency?: number;
+  onError?: (record: DynamoDBRecord, error: unknown) => void;
+}
+
+function keyOf(record: DynamoDBRecord): string {
+  return JSON.stringify(record.dynamodb?.Keys ?? {});
+}
+
+/**
+ * Runs `onRecord` for every record; on failure returns the lowest failed sequence number as the only batch item
+ * failure (the stream redelivers from there, and every later record too: handlers are idempotent).
+ */
+export async function processStreamBatch(
+  records: readonly DynamoDBRecord[],
+  onRecord: (record: DynamoDBRecord) => Promise<void>,
+  opts: StreamBatchOptions = {},
+): Promise<DynamoDBBatchResponse> {
+  const groups = new Map<string, DynamoDBRecord[]>();
+  for (const record of records) {
+    const key = keyOf(record);
+    const list = groups.get(key);
+    if (list) list.push(record);
+    else groups.set(key, [record]);
+  }
+  const failed: DynamoDBRecord[] = [];
+  const queue = [...groups.values()];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(opts.concurrency ?? 16, queue.length) }, async () => {
+      while (next < queue.length) {
+        const group = queue[next++]!;
+        for (const record of group) {
+          try {
+            await onRecord(record);
+          } catch (err) {
+            opts.onError?.(record, err);
+            failed.push(record);
+            break; // later records of this item must wait for this one
+          }
+        }
+      }
+    }),
+  );
+  if (failed.length === 0) return { batchItemFailures: [] };
+  const seq = (r: DynamoDBRecord) => BigInt(r.dynamodb?.SequenceNumber ?? '0');
+  failed.sort((a, b) => (seq(a) < seq(b) ? -1 : seq(a) > seq(b) ? 1 : 0));
+  return { batchItemFailures: [{ itemIdentifier: failed[0]!.dynamodb!.SequenceNumber! }] };
+}

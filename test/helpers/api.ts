@@ -1,0 +1,33 @@
+/** A tiny HTTP client for the jobx API in tests. */
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+export function api(baseUrl: string) {
+  const call = async <T = any>(method: string, path: string, body?: unknown, raw?: string): Promise<ApiResponse<T>> => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {},
+      body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as T) : (undefined as T) };
+  };
+  return {
+    call,
+    submit: (spec: unknown, query = '') => call('POST', `/jobs${query}`, spec),
+    job: (jobId: string) => call('GET', `/jobs/${encodeURIComponent(jobId)}`),
+    task: (jobId: string, taskId: string) => call('GET', `/jobs/${encodeURIComponent(jobId)}/tasks/${taskId}`),
+    result: (jobId: string, wait = 0) => call('GET', `/jobs/${encodeURIComponent(jobId)}/result?wait=${wait}`),
+    /** Long-polls the result across several requests until finished or `timeoutMs`. */
+    async waitResult(jobId: string, timeoutMs = 60_000): Promise<ApiResponse> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const left = Math.max(0, Math.min(25, Math.ceil((deadline - Date.now()) / 1000)));
+        const res = await call('GET', `/jobs/${encodeURIComponent(jobId)}/result?wait=${left}`);
+        if (res.status !== 202 || Date.now() >= deadline) return res;
+      }
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Starts the local stack the way a user does (`tsx bin/local.ts`), in its own process, so a test can kill it
+ * (even with SIGKILL) and start it again on the same data directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getFreePort } from '../../functions/local/free-port';
+
+export interface StackProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  output: () => string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+export interface StackProcessOptions {
+  dataDir?: string;
+  port?: number;
+  env?: Record<string, string>;
+}
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** A fresh temporary directory for `--data`. */
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'jobx-data-'));
+}
+
+/** Starts `bin/local.ts` and waits until `/health` answers. */
+export async function startStackProcess(opts: StackProcessOptions = {}): Promise<StackProcess> {
+  const port = opts.port ?? (await getFreePort());
+  const args = ['--import', 'tsx', 'bin/local.ts', '--port', String(port)];
+  if (opts.dataDir) args.push('--data', opts.dataDir);
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, JOBX_SWEEP_SECONDS: '2', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`local stack exited early (${child.exitCode}):\n${out}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`local stack did not start in time:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const stopWith = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return { url, port, child, output: () => out, stop: () => stopWith('SIGTERM'), kill: () => stopWith('SIGKILL') };
+}
