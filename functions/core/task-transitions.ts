@@ -118,9 +118,12 @@ export function finishAttempt(
   return next;
 }
 
-/** A running attempt whose lease ran out is abandoned and retried like a failure. */
-export function expireLease(task: TaskRecord, policy: RetryPolicy, now: number, random: number): TaskRecord | Rejection {
-  if (task.status !== 'running' || task.leaseUntil === undefined || task.leaseUntil > now) {
+/**
+ * A running attempt whose lease ran out is abandoned and retried like a failure.
+ * @param force - abandon even though the lease has not run out (the caller knows the provider is gone)
+ */
+export function expireLease(task: TaskRecord, policy: RetryPolicy, now: number, random: number, force = false): TaskRecord | Rejection {
+  if (task.status !== 'running' || task.leaseUntil === undefined || (task.leaseUntil > now && !force)) {
     return { rejected: true, reason: 'lease has not expired' };
   }
   return finishAttempt(

@@ -87,9 +87,10 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
     case 'wait': {
       const task = step.task;
       if (task.status === 'running' && task.leaseUntil !== undefined && (task.leaseUntil <= now || opts.abandonRunning)) {
-        const at = Math.max(now, task.leaseUntil + 1);
-        const expired = expireLease(task, taskRetryPolicy(job, task.taskIndex), at, deps.clock.random());
-        if (!isRejection(expired) && (await deps.store.endAttempt(task, expired, { onlyIfLeaseExpiredAt: at }))) report.leasesExpired++;
+        const expired = expireLease(task, taskRetryPolicy(job, task.taskIndex), now, deps.clock.random(), opts.abandonRunning);
+        // The condition still pins the lease we saw: a new claim since then keeps its attempt.
+        const guard = Math.max(now, task.leaseUntil + 1);
+        if (!isRejection(expired) && (await deps.store.endAttempt(task, expired, { onlyIfLeaseExpiredAt: guard }))) report.leasesExpired++;
       } else if (task.status === 'retrying' && (task.dueAt ?? 0) <= now - opts.requeueAfterMs) {
         await dispatch(deps, buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, false, task));
         report.redispatched++;

@@ -217,6 +217,8 @@ async function spawnJvm(args: string[], cwd: string, log: (line: string) => void
       res(null);
     });
   });
+  // Ending stdin after the wrapper died raises EPIPE; an unhandled 'error' would crash the process.
+  child.stdin?.on('error', () => undefined);
   if (child.stdout) forEachLine(child.stdout, (line) => (remember(line), log(`[ddb] ${line}`)));
   if (child.stderr) forEachLine(child.stderr, (line) => (remember(line), log(`[ddb!] ${line}`)));
 
@@ -357,6 +359,13 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
     const outcome = await waitUntilReady(endpoint, attempt, deadline);
     if (outcome === 'ready') {
       let stopping: Promise<void> | undefined;
+      void attempt.exited.then((code) => {
+        // Nobody awaits a crash otherwise; make it visible in the stack's log.
+        if (stopping === undefined) {
+          liveJavaPids.delete(attempt.javaPid);
+          log(`[ddb!] DynamoDB Local exited unexpectedly (code ${String(code)}); last output:\n${attempt.tail.join('\n')}`);
+        }
+      });
       return {
         endpoint,
         port,

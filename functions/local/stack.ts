@@ -67,6 +67,8 @@ const FUNCTION_TIMEOUT_MS = 900_000;
 /** Starts the local stack. */
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const log = opts.log ?? (() => undefined);
+  // Node 20 is the laptop's runtime here (Lambda runs nodejs22.x): the SDK's upgrade notice is known noise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const providers = opts.providers ?? (await import('../providers/examples/index')).exampleProviders;
   const sweepSeconds = opts.sweepSeconds ?? 60;
   const invocations: InvocationCounts = { stream: 0, providers: 0, api: 0, sweeper: 0, engineMs: 0 };

@@ -14,7 +14,7 @@ afterAll(async () => {
 type Client = ReturnType<typeof api>;
 
 /** Every task of a pipeline job (and of its descendants) ran exactly one successful attempt. */
-async function expectOneSuccessPerTask(client: Client, jobId: string): Promise<number> {
+async function expectOneSuccessPerTask(client: Client, jobId: string, abandoned: { count: number } = { count: 0 }): Promise<number> {
   const job = (await client.job(jobId)).body;
   let tasks = 0;
   for (const t of job.tasks) {
@@ -22,9 +22,10 @@ async function expectOneSuccessPerTask(client: Client, jobId: string): Promise<n
     const successes = detail.attempts.filter((a: { status: string }) => a.status === 'succeeded');
     expect(successes, `${jobId}/${t.taskId} has exactly one succeeded attempt`).toHaveLength(1);
     expect(detail.attempts.at(-1).status).toBe('succeeded');
+    abandoned.count += detail.attempts.filter((a: { status: string }) => a.status === 'abandoned').length;
     tasks++;
   }
-  for (const c of job.children) tasks += await expectOneSuccessPerTask(client, c.jobId);
+  for (const c of job.children) tasks += await expectOneSuccessPerTask(client, c.jobId, abandoned);
   return tasks;
 }
 
@@ -59,7 +60,7 @@ describe('duplicate delivery (JOBX_DUPLICATE_DELIVERY=1)', () => {
     const flaky = await client.task(jobs[0]!.body.jobId, 't2');
     expect(flaky.body.attempts.map((a: { status: string }) => a.status)).toEqual(['failed', 'succeeded']);
     await stack.stop();
-  });
+  }, 120_000);
 });
 
 describe('crash and restart', () => {
@@ -96,8 +97,11 @@ describe('crash and restart', () => {
       expect(result.body.status, `job ${id} finished after the restart`).toBe('succeeded');
     }
     let tasks = 0;
-    for (const id of ids) tasks += await expectOneSuccessPerTask(client2, id);
+    const abandoned = { count: 0 };
+    for (const id of ids) tasks += await expectOneSuccessPerTask(client2, id, abandoned);
     expect(tasks).toBe(8 * 3);
+    // the kill really hit running tasks: their attempts are recorded as abandoned, and retried
+    expect(abandoned.count).toBeGreaterThan(0);
     await second.stop();
-  });
+  }, 180_000);
 });

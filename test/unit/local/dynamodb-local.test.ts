@@ -58,31 +58,6 @@ describe('startDynamoDbLocal', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs in memory on a free port, and stop() waits for the JVM to exit', async () => {
-    const other = await startDynamoDbLocal({});
-    const client = new DynamoDBClient({ ...localClientConfig(other.endpoint), maxAttempts: 1 });
-    try {
-      expect(other.endpoint).toBe(`http://127.0.0.1:${other.port}`);
-      await client.send(
-        new CreateTableCommand({
-          TableName: 'things',
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        }),
-      );
-      expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual(['things']);
-      expect(isProcessAlive(other.pid)).toBe(true);
-      await other.stop();
-      expect(isProcessAlive(other.pid)).toBe(false);
-      await expect(client.send(new ListTablesCommand({}))).rejects.toThrow();
-      await other.stop(); // idempotent
-    } finally {
-      client.destroy();
-      await other.stop();
-    }
-  });
-
   it('shares tables across regions and credentials (-sharedDb)', async () => {
     const other = new DynamoDBClient({
       endpoint: db?.endpoint,
@@ -138,6 +113,32 @@ describe('startDynamoDbLocal', () => {
       Table: { CapacityUnits: 1 },
       GlobalSecondaryIndexes: { byG: { CapacityUnits: 1 } },
     });
+  });
+
+  // Runs after the tests above that use the shared instance (vitest keeps declaration order).
+  it('runs in memory on a free port, and stop() waits for the JVM to exit', async () => {
+    if (!db) throw new Error('not started');
+    const handle = db;
+    const client = new DynamoDBClient({ ...localClientConfig(handle.endpoint), maxAttempts: 1 });
+    try {
+      expect(handle.endpoint).toBe(`http://127.0.0.1:${handle.port}`);
+      await client.send(
+        new CreateTableCommand({
+          TableName: 'things',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        }),
+      );
+      expect((await client.send(new ListTablesCommand({}))).TableNames).toContain('things');
+      expect(isProcessAlive(handle.pid)).toBe(true);
+      await handle.stop();
+      expect(isProcessAlive(handle.pid)).toBe(false);
+      await expect(client.send(new ListTablesCommand({}))).rejects.toThrow();
+      await handle.stop(); // idempotent
+    } finally {
+      client.destroy();
+    }
   });
 
   it('keeps items and stream records in dataDir across a restart', async () => {
