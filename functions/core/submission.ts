@@ -17,11 +17,9 @@ export function childJobId(parentId: string, childIndex: number): string {
 
 /** Parent id and position of a child id; undefined for a root id. */
 export function parseChildJobId(jobId: string): { parentId: string; childIndex: number } | undefined {
-  const dot = jobId.lastIndexOf('.');
-  if (dot < 0) return undefined;
-  const childIndex = Number(jobId.slice(dot + 1));
-  if (!Number.isInteger(childIndex) || childIndex < 1) return undefined;
-  return { parentId: jobId.slice(0, dot), childIndex };
+  // Canonical positions only ("R.01" or "R.1e0" name no job), so every id maps to one key or to none.
+  const m = /^(.+)\.([1-9][0-9]{0,5})$/.exec(jobId);
+  return m ? { parentId: m[1]!, childIndex: Number(m[2]) } : undefined;
 }
 
 /** Bucket (0-based) that records the completion of a child. */

@@ -65,6 +65,7 @@ export function claimAttempt(task: TaskRecord | undefined, msg: TaskMessage, now
     updatedAt: iso(now),
   };
   delete next.dueAt;
+  delete next.reason;
   return next;
 }
 
@@ -123,7 +124,7 @@ export function finishAttempt(
  * @param force - abandon even though the lease has not run out (the caller knows the provider is gone)
  */
 export function expireLease(task: TaskRecord, policy: RetryPolicy, now: number, random: number, force = false): TaskRecord | Rejection {
-  if (task.status !== 'running' || task.leaseUntil === undefined || (task.leaseUntil > now && !force)) {
+  if (task.status !== 'running' || task.leaseUntil === undefined || (task.leaseUntil >= now && !force)) {
     return { rejected: true, reason: 'lease has not expired' };
   }
   return finishAttempt(

@@ -9,7 +9,7 @@ import { JobxError } from '../core/errors';
 import type { JobResult, JobSpec } from '../core/model';
 import { taskIndexOf } from '../core/model';
 import { isTerminalJob } from '../core/statuses';
-import { planSubmission } from '../core/submission';
+import { parseChildJobId, planSubmission } from '../core/submission';
 import { jobView, parentOutput, taskDetail, type JobView, type TaskDetailView } from '../core/views';
 import type { EngineDeps } from '../ports';
 
@@ -73,14 +73,21 @@ export async function readResult(deps: EngineDeps, jobId: string): Promise<JobRe
   return { jobId, status: job.status, finished: true, ...(output !== undefined ? { output } : {}), ...(job.reason !== undefined ? { reason: job.reason } : {}) };
 }
 
-/** Long-polls the result for up to `waitSeconds`. */
+/**
+ * Long-polls the result for up to `waitSeconds`. Between the first and the last look it reads only the result
+ * row (roots) or the job record (children): one small strongly consistent GetItem per poll.
+ */
 export async function waitForResult(deps: EngineDeps, jobId: string, waitSeconds: number): Promise<JobResult & { finished: boolean }> {
+  const first = await readResult(deps, jobId);
+  if (first.finished || waitSeconds <= 0) return first;
   const deadline = Date.now() + waitSeconds * 1000;
+  const isRoot = parseChildJobId(jobId) === undefined;
   let pause = 50;
-  for (;;) {
-    const result = await readResult(deps, jobId);
-    if (result.finished || Date.now() >= deadline) return result;
+  while (Date.now() < deadline) {
     await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
-    pause = Math.min(pause * 2, 500);
+    pause = Math.min(pause * 2, 400);
+    const done = isRoot ? (await deps.results.get(jobId)) !== undefined : isTerminalJob((await deps.store.getJob(jobId))?.status ?? 'running');
+    if (done) break;
   }
+  return readResult(deps, jobId);
 }

@@ -86,7 +86,7 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
       return;
     case 'wait': {
       const task = step.task;
-      if (task.status === 'running' && task.leaseUntil !== undefined && (task.leaseUntil <= now || opts.abandonRunning)) {
+      if (task.status === 'running' && task.leaseUntil !== undefined && (task.leaseUntil < now || opts.abandonRunning)) {
         const expired = expireLease(task, taskRetryPolicy(job, task.taskIndex), now, deps.clock.random(), opts.abandonRunning);
         // The condition still pins the lease we saw: a new claim since then keeps its attempt.
         const guard = Math.max(now, task.leaseUntil + 1);

@@ -14,7 +14,10 @@ export interface DynamoDbLocalOptions {
    * `-inMemory` (everything is lost on stop). The directory is created if missing.
    */
   dataDir?: string | null;
-  /** TCP port to listen on (127.0.0.1 and all interfaces, as DynamoDB Local binds). Default: a free port. */
+  /**
+   * TCP port. Default: a free port. Note DynamoDB Local always binds all
+   * interfaces (0.0.0.0); it has no option to listen on loopback only.
+   */
   port?: number;
   /** Receives every stdout/stderr line of the JVM (prefixed with `[ddb]`/`[ddb!]`). Default: discarded. */
   log?: (line: string) => void;

@@ -32,7 +32,7 @@ export interface QueueMappingOptions {
    * Long-poll duration in seconds: a receive returns as soon as any message is
    * available, or empty after this long. Emulated with short polls (see the
    * implementation) because local-aws-sqs's own long poll waits for a full batch.
-   * Parked secondary pollers also re-check at least this often. Default 1.
+   * Default 1.
    */
   waitTimeSeconds?: number;
   /** Visibility timeout passed on ReceiveMessage, in seconds. Default 30. */
@@ -196,17 +196,19 @@ export function startQueueMapping(opts: QueueMappingOptions): QueueMapping {
       const messages = dedupeById(res.Messages ?? []);
       if (messages.length > 0) return messages;
       lastReceiveEmpty[index] = true;
-      if (abort.signal.aborted || Date.now() >= deadline) return [];
-      // local-aws-sqs answers an empty 0-second receive after ~40 ms; never spin faster than that.
+      // local-aws-sqs answers an empty 0-second receive after ~40 ms; never spin faster than that
+      // (also when returning: the caller may poll again right away).
       const elapsed = Date.now() - started;
       if (elapsed < MIN_POLL_INTERVAL_MS) await sleep(MIN_POLL_INTERVAL_MS - elapsed, abort.signal);
+      if (abort.signal.aborted || Date.now() >= deadline) return [];
     }
   }
 
   async function poller(index: number): Promise<void> {
     while (!abort.signal.aborted) {
       if (index > 0 && lastReceiveEmpty[index]) {
-        await Promise.race([woken, sleep(waitTimeSeconds * 1_000, abort.signal)]);
+        // Woken by activity; the timeout is only a safety net.
+        await Promise.race([woken, sleep(Math.max(1_000, waitTimeSeconds * 1_000), abort.signal)]);
         if (abort.signal.aborted) return;
       }
       let messages: Message[];

@@ -16,7 +16,9 @@ export interface StreamBatchOptions {
 }
 
 function keyOf(record: DynamoDBRecord): string {
-  return JSON.stringify(record.dynamodb?.Keys ?? {});
+  const keys = record.dynamodb?.Keys ?? {};
+  // Sorted names: the same item always groups together, whatever order the attributes arrive in.
+  return JSON.stringify(Object.keys(keys).sort().map((k) => [k, keys[k]]));
 }
 
 /**
@@ -39,7 +41,7 @@ export async function processStreamBatch(
   const queue = [...groups.values()];
   let next = 0;
   await Promise.all(
-    Array.from({ length: Math.min(opts.concurrency ?? 16, queue.length) }, async () => {
+    Array.from({ length: Math.min(Math.max(1, opts.concurrency ?? 16), queue.length) }, async () => {
       while (next < queue.length) {
         const group = queue[next++]!;
         for (const record of group) {

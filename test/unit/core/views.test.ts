@@ -294,7 +294,7 @@ describe('jobView', () => {
       { status: 'running', output: false },
       { status: 'discarded', output: false },
     ],
-    (c) => `a ${c.status} parent ${c.output ? 'shows' : 'has no'} output mapping child names to outputs`,
+    (c) => `a ${c.status} parent ${c.output ? 'shows an output that maps child names to child outputs' : 'shows no output'}`,
     ({ status, output }) => {
       // Prepare
       const parent = parentJob({ status });
