@@ -8,5 +8,7 @@ export default defineConfig({
     // Integration files each own a local stack (a JVM); two cores run at most two at once.
     maxWorkers: 2,
     pool: 'forks',
+    // Node 20 here, nodejs22.x on Lambda: the SDK's upgrade notice is known noise in test output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

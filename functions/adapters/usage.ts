@@ -55,6 +55,16 @@ function addCapacity(op: string, consumed: Capacity | Capacity[] | undefined): v
 }
 
 /**
+ * Counts one request made outside an instrumented client (the local stack's emulated SQS long polls).
+ */
+export function countRequest(service: 'SQS' | 'Scheduler', operation: string): void {
+  const key = `${service}.${operation}`;
+  usage.byOperation[key] = (usage.byOperation[key] ?? 0) + 1;
+  if (service === 'SQS') usage.sqsRequests += 1;
+  else usage.schedulerRequests += 1;
+}
+
+/**
  * A middleware plugin that counts every request of a client of `service`.
  * @example
  * const sqs = new SQSClient({}); sqs.middlewareStack.use(usagePlugin('SQS'));

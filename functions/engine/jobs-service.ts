@@ -35,11 +35,28 @@ function depthOf(spec: JobSpec): number {
   return 1 + Math.max(0, ...(spec.children ?? []).map(depthOf));
 }
 
+/** Limits a submission must respect. */
+export interface SubmitLimits {
+  maxDepth: number;
+  /** Largest stored job record (bytes of JSON). */
+  maxJobPayloadBytes: number;
+}
+
 /** Submits a job. `created` is false when the bizId already named a job (nothing new is written). */
-export async function submitJob(deps: EngineDeps, spec: JobSpec, maxDepth: number): Promise<{ created: boolean; jobId: string }> {
-  if (depthOf(spec) - 1 > maxDepth) throw new JobxError('VALIDATION_FAILED', `children nest deeper than ${maxDepth} levels`);
+export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitLimits): Promise<{ created: boolean; jobId: string }> {
+  if (depthOf(spec) - 1 > limits.maxDepth) throw new JobxError('VALIDATION_FAILED', `children nest deeper than ${limits.maxDepth} levels`);
   assertProviders(deps, spec, '');
   const records = planSubmission(spec, rootIdFor(spec), new Date(deps.clock.now()).toISOString());
+  for (const record of records) {
+    const bytes = Buffer.byteLength(JSON.stringify(record), 'utf8');
+    if (bytes > limits.maxJobPayloadBytes) {
+      throw new JobxError('PAYLOAD_TOO_LARGE', `job ${record.name} carries ${bytes} bytes of input, env and tasks; the limit is ${limits.maxJobPayloadBytes}`, {
+        job: record.name,
+        bytes,
+        limit: limits.maxJobPayloadBytes,
+      });
+    }
+  }
   const { created, root } = await deps.store.createJobs(records);
   return { created, jobId: root.jobId };
 }

@@ -24,6 +24,9 @@ export interface ProviderEvent<I extends JsonObject = JsonObject> {
 /** A provider: returns the task's output (a JSON object, or nothing for `{}`). */
 export type ProviderFunction<I extends JsonObject = JsonObject> = (event: ProviderEvent<I>) => Promise<JsonObject | void> | JsonObject | void;
 
+/** Largest task output kept (bytes of JSON); larger outputs fail the attempt with OUTPUT_TOO_LARGE. */
+export const MAX_OUTPUT_BYTES = 128 * 1024;
+
 /** How a run of {@link runTask} ended. */
 export type RunTaskResult = 'succeeded' | 'failed' | 'duplicate' | 'late';
 
@@ -84,7 +87,13 @@ export async function runTask(deps: EngineDeps, message: TaskMessage, fn: Provid
       ),
       timeout,
     ]);
-    outcome = { ok: true, output: asOutput(output) };
+    const value = asOutput(output);
+    const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+    // An output the task item cannot hold would fail every write of the attempt's end: fail it cleanly instead.
+    outcome =
+      bytes > MAX_OUTPUT_BYTES
+        ? { ok: false, error: { message: `output is ${bytes} bytes; the limit is ${MAX_OUTPUT_BYTES}`, code: 'OUTPUT_TOO_LARGE', retryable: false } }
+        : { ok: true, output: value };
   } catch (err) {
     outcome = toOutcome(err);
   } finally {

@@ -5,8 +5,13 @@
 import { z } from 'zod';
 import type { JobSpec } from '../core/model';
 
-/** Largest accepted request body (bytes). Larger bodies get 413 PAYLOAD_TOO_LARGE. */
-export const MAX_BODY_BYTES = 256 * 1024;
+/** Largest accepted request body (bytes): room for a parent of 5,000 small children. Larger bodies get 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Largest payload of one job (its input, env and task specs, without its children), as stored in one item.
+ * Keeps every item well under DynamoDB's 400 KB. Larger jobs get 413 PAYLOAD_TOO_LARGE.
+ */
+export const MAX_JOB_PAYLOAD_BYTES = 256 * 1024;
 /** Most tasks in one pipeline. */
 export const MAX_TASKS = 500;
 /** Most children of one parent. */

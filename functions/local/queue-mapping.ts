@@ -48,6 +48,11 @@ export interface QueueMappingOptions {
   duplicateDelivery?: boolean;
   /** Called once per handler invocation (duplicates included) with its message count. */
   onInvoke?: (messageCount: number) => void;
+  /**
+   * Called once per SQS request as AWS would bill it: one per (emulated) long poll, one per delete batch.
+   * The emulation's short polls are an artefact of local-aws-sqs, so a cost count must not see them.
+   */
+  onBillableRequest?: (operation: 'ReceiveMessage' | 'DeleteMessageBatch') => void;
   /** Diagnostic log lines (handler errors, receive/delete failures). Default: discarded. */
   log?: (msg: string) => void;
 }
@@ -143,6 +148,7 @@ export function startQueueMapping(opts: QueueMappingOptions): QueueMapping {
     }
     if (toDelete.length === 0) return;
     try {
+      opts.onBillableRequest?.('DeleteMessageBatch');
       const res = await opts.sqsClient.send(
         new DeleteMessageBatchCommand({
           QueueUrl: opts.queueUrl,
@@ -177,6 +183,7 @@ export function startQueueMapping(opts: QueueMappingOptions): QueueMapping {
    * twice in one response.
    */
   async function receive(index: number): Promise<Message[]> {
+    opts.onBillableRequest?.('ReceiveMessage');
     const deadline = Date.now() + waitTimeSeconds * 1_000;
     for (;;) {
       const started = Date.now();

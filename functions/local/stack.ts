@@ -10,7 +10,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { TableRetryScheduler } from '../adapters/scheduler/table-scheduler';
-import { usagePlugin } from '../adapters/usage';
+import { countRequest } from '../adapters/usage';
 import { ensureTable, jobsTableDefinition, resultsTableDefinition } from '../adapters/dynamodb/tables';
 import type { ProviderQueues } from '../adapters/sqs/work-queue';
 import type { ProviderDefinition } from '../providers/define-provider';
@@ -88,9 +88,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const sqsConfig = localClientConfig(sqsServer.endpoint);
     const rawDdb = new DynamoDBClient(ddbConfig);
     const doc = DynamoDBDocumentClient.from(rawDdb, { marshallOptions: { removeUndefinedValues: true } });
+    // Not instrumented: the queue mappings report their requests as AWS would bill them (onBillableRequest).
     const sqs = new SQSClient(sqsConfig);
-    // The mappings' receives and deletes are billed on AWS too (Lambda's poller calls SQS): count them.
-    sqs.middlewareStack.use(usagePlugin('SQS'));
 
     const streamArn = await ensureTable(rawDdb, jobsTableDefinition(TABLES.jobs));
     await ensureTable(rawDdb, resultsTableDefinition(TABLES.results));
@@ -128,7 +127,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       [ENV.schedulerKind]: 'table',
       [ENV.timersTable]: TABLES.timers,
       [ENV.requeueAfterSeconds]: String(Math.max(sweepSeconds, 5)),
-      [ENV.localInfo]: JSON.stringify({ duplicateDelivery: opts.duplicateDelivery === true, sweepSeconds, data: opts.dataDir ?? null }),
+      [ENV.localInfo]: JSON.stringify({ duplicateDelivery: opts.duplicateDelivery === true, sweepSeconds, data: opts.dataDir ?? null, endpoints: { dynamodb: db.endpoint, sqs: sqsServer.endpoint } }),
     });
 
     const [{ handler: streamHandler }, { handler: sweeperHandler }, { handler: apiHandler }, { engineDeps }] = await Promise.all([
@@ -184,6 +183,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         timeoutMs: FUNCTION_TIMEOUT_MS,
         duplicateDelivery: opts.duplicateDelivery === true,
         onInvoke: () => invocations.providers++,
+        // Lambda's pollers call SQS on AWS too (billed): count one request per long poll and per delete batch.
+        onBillableRequest: (op) => countRequest('SQS', op),
         log,
       }),
     );

@@ -4,7 +4,7 @@ import { getJobView, getTaskView, submitJob, waitForResult } from '../../engine/
 import { engineDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
 import { jsonBody, pathParam, queryParam } from '../request';
-import { MAX_DEPTH, jobSpecSchema, waitSchema } from '../schemas';
+import { MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, jobSpecSchema, waitSchema } from '../schemas';
 
 type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -13,7 +13,7 @@ export const submit: Handler = async (event) => {
   const wait = queryParam(event, 'wait', waitSchema);
   const spec = jobSpecSchema.parse(jsonBody(event) ?? {});
   const deps = engineDeps();
-  const { created, jobId } = await submitJob(deps, spec, MAX_DEPTH);
+  const { created, jobId } = await submitJob(deps, spec, { maxDepth: MAX_DEPTH, maxJobPayloadBytes: MAX_JOB_PAYLOAD_BYTES });
   if (wait) await waitForResult(deps, jobId, wait);
   return json(created ? 201 : 200, await getJobView(deps, jobId));
 };

@@ -344,7 +344,7 @@ describe('startStreamMapping against DynamoDB Local', () => {
     expect(mapping.idle()).toBe(true);
   });
 
-  it('updates produce MODIFY records with both images', async () => {
+  it('updates produce MODIFY records with both images; empty maps and lists survive', async () => {
     const { table, streamArn } = await createStreamTable();
     const records: DynamoDBRecord[] = [];
     const mapping = start(streamArn, async (e) => void records.push(...e.Records));
@@ -357,9 +357,22 @@ describe('startStreamMapping against DynamoDB Local', () => {
         ExpressionAttributeValues: { ':one': { N: '1' }, ':l': { L: [{ S: 'x' }, { M: { y: { BOOL: true } } }] } },
       }),
     );
-    await waitFor(() => records.length >= 2 && mapping.idle(), 'update');
+    // Empty containers: the SDK's stream deserializer turns {M:{}} into {}, which must come back as an empty map.
+    await ddb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: 'empty' }, em: { M: {} }, el: { L: [] }, nested: { M: { inner: { M: {} } } } },
+      }),
+    );
+    await waitFor(() => records.length >= 3 && mapping.idle(), 'update');
     expect(records[1]?.dynamodb?.OldImage).toEqual({ pk: { S: 'u' }, n: { N: '1' } });
     expect(records[1]?.dynamodb?.NewImage).toEqual({ pk: { S: 'u' }, n: { N: '2' }, l: { L: [{ S: 'x' }, { M: { y: { BOOL: true } } }] } });
+    expect(records[2]?.dynamodb?.NewImage).toEqual({
+      pk: { S: 'empty' },
+      em: { M: {} },
+      el: { L: [] },
+      nested: { M: { inner: { M: {} } } },
+    });
   });
 });
 
