@@ -74,6 +74,18 @@ export interface RetryScheduler {
   scheduleAt(name: string, at: number, message: TaskMessage): Promise<void>;
 }
 
+/** A job or task lifecycle event (EventBridge `detail-type` and `detail`). */
+export interface LifecycleEvent {
+  /** e.g. `jobx.job.succeeded`, `jobx.task.failed`. */
+  type: string;
+  detail: Record<string, unknown>;
+}
+
+/** Where lifecycle events go (an EventBridge bus on AWS; nowhere when none is configured). */
+export interface EventPublisher {
+  publish(events: readonly LifecycleEvent[]): Promise<void>;
+}
+
 /** Time source, so the core never reads a clock of its own. */
 export interface Clock {
   now(): number;
@@ -86,5 +98,6 @@ export interface EngineDeps {
   results: ResultStore;
   queue: WorkQueue;
   scheduler: RetryScheduler;
+  events: EventPublisher;
   clock: Clock;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,6 +14,7 @@ import { usagePlugin } from './usage';
 let ddb: DynamoDBDocumentClient | undefined;
 let sqs: SQSClient | undefined;
 let scheduler: SchedulerClient | undefined;
+let eventBridge: EventBridgeClient | undefined;
 
 /** The DynamoDB document client (undefined attributes dropped, numbers as JS numbers). */
 export function documentClient(): DynamoDBDocumentClient {
@@ -40,4 +42,13 @@ export function schedulerClient(): SchedulerClient {
     scheduler.middlewareStack.use(usagePlugin('Scheduler'));
   }
   return scheduler;
+}
+
+/** The EventBridge client. */
+export function eventBridgeClient(): EventBridgeClient {
+  if (!eventBridge) {
+    eventBridge = new EventBridgeClient({});
+    eventBridge.middlewareStack.use(usagePlugin('EventBridge'));
+  }
+  return eventBridge;
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { JobRecord, TaskRecord } from '../core/model';
+import { jobEvent, taskEvent } from '../core/lifecycle-events';
 import { reactToJobChange, reactToTaskChange } from '../core/reactions';
 import type { EngineDeps } from '../ports';
 import { applyEffects } from './effects';
@@ -19,6 +20,8 @@ export async function onChange(deps: EngineDeps, change: ItemChange): Promise<vo
   if (change.type === 'job') {
     if (!change.after) return;
     await applyEffects(deps, reactToJobChange(change.before, change.after));
+    const event = jobEvent(change.before, change.after);
+    if (event) await deps.events.publish([event]);
     return;
   }
   if (change.type === 'task') {
@@ -26,6 +29,8 @@ export async function onChange(deps: EngineDeps, change: ItemChange): Promise<vo
     const statusChanged = change.before?.status !== change.after.status || change.before?.attemptCount !== change.after.attemptCount;
     // A claim (→ running) has no consequence; skip the read of the job.
     if (!statusChanged || change.after.status === 'running') return;
+    const event = taskEvent(change.before, change.after);
+    if (event) await deps.events.publish([event]);
     const job = await deps.store.getJob(change.after.jobId);
     if (!job) return;
     await applyEffects(deps, reactToTaskChange(job, change.before, change.after));

@@ -2,7 +2,8 @@
  * Wires the ports to AWS adapters from the environment, once per process (module scope in a Lambda).
  * @module
  */
-import { documentClient, schedulerClient, sqsClient } from '../adapters/clients';
+import { documentClient, eventBridgeClient, schedulerClient, sqsClient } from '../adapters/clients';
+import { EventBridgePublisher, NoopPublisher } from '../adapters/eventbridge/event-publisher';
 import { DynamoJobStore } from '../adapters/dynamodb/job-store';
 import { DynamoResultStore } from '../adapters/dynamodb/result-store';
 import { EventBridgeRetryScheduler } from '../adapters/scheduler/eventbridge-scheduler';
@@ -39,6 +40,7 @@ export function engineDeps(): EngineDeps {
       results: new DynamoResultStore({ client: documentClient(), tableName: requireEnv(ENV.resultsTable) }),
       queue: new SqsWorkQueue({ client: sqsClient(), providers }),
       scheduler: scheduler(providers),
+      events: process.env[ENV.eventBus] ? new EventBridgePublisher({ client: eventBridgeClient(), busName: process.env[ENV.eventBus]! }) : new NoopPublisher(),
       clock: { now: () => Date.now(), random: () => Math.random() },
     };
   }
