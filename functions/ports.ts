@@ -2,7 +2,8 @@
  * Ports: the small interfaces the engine needs from storage, queues and timers. Adapters implement them per service.
  * @module
  */
-import type { JobRecord, JobResult, TaskMessage, TaskRecord } from './core/model';
+import type { JsonObject } from './core/json';
+import type { AttemptError, JobRecord, JobResult, TaskMessage, TaskRecord } from './core/model';
 import type { JobStatus } from './core/statuses';
 
 /** A job with everything stored under it: its tasks (by position) or its children, and child completion buckets. */
@@ -50,9 +51,45 @@ export interface JobStore {
   countBucket(parentId: string, bucket: number, failed: boolean): Promise<{ doneBuckets: number; failedBuckets: number; status: JobStatus }>;
   /** Takes a finished root off the active index the sweeper walks. */
   deactivateRoot(jobId: string): Promise<void>;
+  /** Keeps the result of an attempt that ended after its task was discarded (changes nothing else). */
+  recordLateResult(jobId: string, taskIndex: number, attempt: number, result: { output?: JsonObject; error?: AttemptError }): Promise<void>;
+  /**
+   * Writes several changes atomically (a manual action). Each op carries the condition that makes it valid.
+   * @returns the index of the first op whose condition failed, or -1 when all were written
+   */
+  transact(ops: readonly TxOp[]): Promise<number>;
+  /** One page of root jobs, newest first. */
+  listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }>;
   /** Ids of roots that are still active (not yet published). */
   activeRoots(): AsyncIterable<string>;
 }
+
+/** One write of a manual action's transaction; each states the condition under which it applies. */
+export type TxOp =
+  /** Create a task record (only if it has none). */
+  | { op: 'putTask'; task: TaskRecord }
+  /** Replace a task record (only if it is still in `before`'s status and attempt count). */
+  | { op: 'replaceTask'; before: TaskRecord; after: TaskRecord }
+  /** Change a job's status (only from one of `from`); `reopen` clears its end and puts a root back on the active index. */
+  | {
+      op: 'updateJob';
+      jobId: string;
+      from: readonly JobStatus[];
+      patch: JobPatch;
+      reopen?: boolean;
+      requirePausable?: boolean;
+      preSkipped?: boolean;
+      /** Also forget the bucket of this child (a parent reopened because this child runs again). */
+      uncountChildIndex?: number;
+    }
+  /** Only require a job's status. */
+  | { op: 'checkJob'; jobId: string; in: readonly JobStatus[] }
+  /** Forget a child in its parent's completion bucket (the child runs again). */
+  | { op: 'uncountChild'; parentId: string; childIndex: number }
+  /** Forget that child's bucket on a parent that stays as it is (only while the parent is in one of `in`). */
+  | { op: 'uncountBucket'; parentId: string; childIndex: number; in: readonly JobStatus[] }
+  /** Remove a root's result row (its job runs again). */
+  | { op: 'deleteResult'; jobId: string };
 
 /** The result table behind sync waits. */
 export interface ResultStore {

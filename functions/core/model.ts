@@ -71,6 +71,8 @@ export interface JobRecord {
   /** Parent jobs: number of children. */
   childCount?: number;
   output?: JsonObject;
+  /** A task was skipped before the pipeline reached it: advancing must walk the pipeline. */
+  preSkipped?: boolean;
   createdAt: string;
   updatedAt: string;
   startedAt?: string;

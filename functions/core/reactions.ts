@@ -26,6 +26,8 @@ export type Effect =
   | { kind: 'finishJob'; jobId: string; status: 'succeeded' | 'failed'; output?: JsonObject; reason?: string }
   /** Start every pending child of a parent. */
   | { kind: 'startChildren'; parentId: string; childCount: number }
+  /** Children follow their parent: pause, resume or discard each child that can. */
+  | { kind: 'cascade'; action: 'pause' | 'resume' | 'discard'; parentId: string; childCount: number }
   /** Look at a pipeline's tasks and take its next step (after a resume or for repair). */
   | { kind: 'advancePipeline'; jobId: string }
   /** A root finished: write its result row, then take it off the active index. */
@@ -72,13 +74,14 @@ export function buildTaskMessage(
 /** The next step of a pipeline given its tasks (indexed by position; undefined = never ran). */
 export type PipelineStep =
   | { kind: 'dispatch'; taskIndex: number; context: JsonObject; since?: string }
-  | { kind: 'wait'; task: TaskRecord }
+  | { kind: 'wait'; task: TaskRecord; context: JsonObject }
   | { kind: 'complete'; output: JsonObject }
-  | { kind: 'fail'; reason: string }
+  | { kind: 'fail'; reason: string; task: TaskRecord }
   | { kind: 'stopped' };
 
 /**
- * Walks a pipeline and says what comes next. `since` on a dispatch is when the previous task ended, so a
+ * Walks a pipeline and says what comes next. The context is accumulated from the start (a task skipped before
+ * it was reached has no stored context of its own). `since` on a dispatch is when the previous task ended, so a
  * repair can tell a message that is merely in flight from one that was lost.
  */
 export function nextPipelineStep(job: JobRecord, tasks: ReadonlyArray<TaskRecord | undefined>): PipelineStep {
@@ -89,15 +92,20 @@ export function nextPipelineStep(job: JobRecord, tasks: ReadonlyArray<TaskRecord
     const task = tasks[i];
     if (!task) return since === undefined ? { kind: 'dispatch', taskIndex: i, context } : { kind: 'dispatch', taskIndex: i, context, since };
     if (isTaskDone(task.status)) {
-      context = nextContext(task.context, taskOutput(task));
+      context = nextContext(context, taskOutput(task));
       since = task.updatedAt;
       continue;
     }
-    if (task.status === 'failed') return { kind: 'fail', reason: `task ${task.name} failed: ${task.reason ?? 'error'}` };
+    if (task.status === 'failed') return { kind: 'fail', reason: `task ${task.name} failed: ${task.reason ?? 'error'}`, task };
     if (task.status === 'discarded') return { kind: 'stopped' };
-    return { kind: 'wait', task };
+    return { kind: 'wait', task, context };
   }
   return { kind: 'complete', output: context };
+}
+
+/** Whether the next attempt of a task starts a run asked for by hand (a manual retry), as opposed to an automatic one. */
+export function nextAttemptIsManual(task: Pick<TaskRecord, 'attemptCount' | 'runStart'>): boolean {
+  return task.attemptCount > 0 && task.runStart === task.attemptCount + 1;
 }
 
 /** Consequences of a task record changing from `before` to `after` (before undefined: the task was created). */
@@ -105,9 +113,10 @@ export function reactToTaskChange(job: JobRecord, before: TaskRecord | undefined
   const statusChanged = before?.status !== after.status || before?.attemptCount !== after.attemptCount;
   if (!statusChanged) return [];
   switch (after.status) {
-    case 'succeeded':
-    case 'skipped': {
+    case 'succeeded': {
       if (job.status !== 'running') return [];
+      // A later task skipped before it was reached: walk the pipeline instead of taking the next position.
+      if (job.preSkipped) return [{ kind: 'advancePipeline', jobId: job.jobId }];
       const next = after.taskIndex + 1;
       const context = nextContext(after.context, taskOutput(after));
       if (next < (job.tasks?.length ?? 0)) {
@@ -115,14 +124,17 @@ export function reactToTaskChange(job: JobRecord, before: TaskRecord | undefined
       }
       return [{ kind: 'finishJob', jobId: job.jobId, status: 'succeeded', output: context }];
     }
+    case 'skipped':
+      // Skips can happen anywhere in the pipeline (even ahead of it): the walk decides whether it moves on.
+      return job.status === 'running' ? [{ kind: 'advancePipeline', jobId: job.jobId }] : [];
     case 'retrying': {
-      if (job.status === 'discarded') return [];
+      if (job.status !== 'running') return [];
       const message = buildTaskMessage(job, after.taskIndex, after.attemptCount + 1, after.context, false, after);
       return after.dueAt === undefined ? [{ kind: 'dispatch', message }] : [{ kind: 'dispatch', message, notBefore: after.dueAt }];
     }
     case 'queued': {
       if (job.status !== 'running') return [];
-      return [{ kind: 'dispatch', message: buildTaskMessage(job, after.taskIndex, after.attemptCount + 1, after.context, true, after) }];
+      return [{ kind: 'dispatch', message: buildTaskMessage(job, after.taskIndex, after.attemptCount + 1, after.context, nextAttemptIsManual(after), after) }];
     }
     case 'failed': {
       if (job.status !== 'running') return [];
@@ -136,21 +148,32 @@ export function reactToTaskChange(job: JobRecord, before: TaskRecord | undefined
 /** Consequences of a job record changing from `before` to `after` (before undefined: the job was created). */
 export function reactToJobChange(before: JobRecord | undefined, after: JobRecord): Effect[] {
   if (before?.status === after.status) return [];
+  const parent = after.kind === 'parent';
+  const childCount = after.childCount ?? 0;
   if (after.status === 'running') {
-    if (after.kind === 'parent') return [{ kind: 'startChildren', parentId: after.jobId, childCount: after.childCount ?? 0 }];
+    if (parent) {
+      return before?.status === 'paused'
+        ? [{ kind: 'cascade', action: 'resume', parentId: after.jobId, childCount }]
+        : [{ kind: 'startChildren', parentId: after.jobId, childCount }];
+    }
     if (!before && (after.tasks?.length ?? 0) > 0) {
       return [{ kind: 'dispatch', message: buildTaskMessage(after, 0, 1, {}, false) }];
     }
     return [{ kind: 'advancePipeline', jobId: after.jobId }];
   }
+  if (after.status === 'paused') return parent ? [{ kind: 'cascade', action: 'pause', parentId: after.jobId, childCount }] : [];
   if (isTerminalJob(after.status)) {
+    const effects: Effect[] = [];
+    if (after.status === 'discarded' && parent) effects.push({ kind: 'cascade', action: 'discard', parentId: after.jobId, childCount });
     if (after.parentId !== undefined && after.childIndex !== undefined) {
-      return [{ kind: 'reportToParent', parentId: after.parentId, childIndex: after.childIndex, childId: after.jobId, failed: after.status !== 'succeeded' }];
+      effects.push({ kind: 'reportToParent', parentId: after.parentId, childIndex: after.childIndex, childId: after.jobId, failed: after.status !== 'succeeded' });
+      return effects;
     }
     const effect: Effect = { kind: 'publishResult', jobId: after.jobId, status: after.status };
     if (after.output !== undefined) effect.output = after.output;
     if (after.reason !== undefined) effect.reason = after.reason;
-    return [effect];
+    effects.push(effect);
+    return effects;
   }
   return [];
 }

@@ -4,9 +4,10 @@
  * @module
  */
 import type { TaskMessage } from '../core/model';
-import { buildTaskMessage, nextPipelineStep, type Effect } from '../core/reactions';
+import { buildTaskMessage, nextAttemptIsManual, nextPipelineStep, type Effect } from '../core/reactions';
 import { bucketCount, bucketOf, bucketSize } from '../core/submission';
 import { parentOutput } from '../core/views';
+import { isTerminalJob } from '../core/statuses';
 import type { EngineDeps } from '../ports';
 
 /** SQS DelaySeconds holds at most 15 minutes. */
@@ -67,11 +68,16 @@ export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<voi
         ...(effect.reason !== undefined ? { reason: effect.reason } : {}),
         endedAt: new Date(deps.clock.now()).toISOString(),
       });
-      await deps.store.deactivateRoot(effect.jobId);
       return;
     }
     case 'reportToParent':
       return reportToParent(deps, effect.parentId, effect.childIndex, effect.failed);
+    case 'cascade': {
+      const { cascadeToChild } = await import('./control');
+      const ids = Array.from({ length: effect.childCount }, (_, i) => `${effect.parentId}.${i + 1}`);
+      await mapLimit(ids, 16, (id) => cascadeToChild(deps, id, effect.action));
+      return;
+    }
   }
 }
 
@@ -86,6 +92,12 @@ export async function advancePipeline(deps: EngineDeps, jobId: string): Promise<
   if (!tree || tree.job.status !== 'running' || tree.job.kind !== 'pipeline') return;
   const step = nextPipelineStep(tree.job, tree.tasks);
   if (step.kind === 'dispatch') await dispatch(deps, buildTaskMessage(tree.job, step.taskIndex, 1, step.context, false));
+  else if (step.kind === 'wait' && (step.task.status === 'retrying' || step.task.status === 'queued')) {
+    // A retry or a manual run that came due while the job was paused was never sent: send it now (or when due).
+    const task = step.task;
+    const message = buildTaskMessage(tree.job, task.taskIndex, task.attemptCount + 1, task.context, nextAttemptIsManual(task), task);
+    await dispatch(deps, message, task.status === 'retrying' ? task.dueAt : undefined);
+  }
   else if (step.kind === 'complete') await applyEffect(deps, { kind: 'finishJob', jobId, status: 'succeeded', output: step.output });
   else if (step.kind === 'fail') await applyEffect(deps, { kind: 'finishJob', jobId, status: 'failed', reason: step.reason });
 }
@@ -97,6 +109,9 @@ export async function advancePipeline(deps: EngineDeps, jobId: string): Promise<
 export async function reportToParent(deps: EngineDeps, parentId: string, childIndex: number, failed: boolean): Promise<void> {
   const parent = await deps.store.getJob(parentId);
   if (!parent || parent.childCount === undefined) return;
+  // A replayed record of a child that was reopened by hand since (skip/retry) must not count it again.
+  const child = await deps.store.getJob(`${parentId}.${childIndex}`);
+  if (!child || !isTerminalJob(child.status)) return;
   const bucket = bucketOf(childIndex);
   const counted = await deps.store.countChild(parentId, childIndex, failed, bucketSize(bucket, parent.childCount));
   if (!counted.bucketComplete) return;

@@ -57,12 +57,8 @@ function asOutput(value: unknown): JsonObject {
  *   ended after its lease was taken away (the result is not recorded), else the attempt's outcome
  */
 export async function runTask(deps: EngineDeps, message: TaskMessage, fn: ProviderFunction): Promise<RunTaskResult> {
-  // Attempt 1 needs no read: its claim succeeds only on a task that has no record yet.
-  const before = message.attempt === 1 ? undefined : await deps.store.getTask(message.jobId, message.taskIndex);
-  if (message.attempt > 1 && !before) return 'duplicate';
-  const claimed = claimAttempt(before, message, deps.clock.now());
-  if (isRejection(claimed)) return 'duplicate';
-  if (!(await deps.store.claimAttempt(before, claimed))) return 'duplicate';
+  const claimed = await claim(deps, message);
+  if (!claimed) return 'duplicate';
 
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -100,7 +96,25 @@ export async function runTask(deps: EngineDeps, message: TaskMessage, fn: Provid
     clearTimeout(timer);
   }
   const ended = finishAttempt(claimed, message.attempt, outcome, message.retry, deps.clock.now(), deps.clock.random());
-  if (isRejection(ended)) return 'late';
-  if (!(await deps.store.endAttempt(claimed, ended))) return 'late';
+  if (isRejection(ended) || !(await deps.store.endAttempt(claimed, ended))) {
+    // The attempt was taken away (its job was discarded): keep what it produced, change nothing else.
+    await deps.store.recordLateResult(message.jobId, message.taskIndex, message.attempt, outcome.ok ? { output: outcome.output } : { error: outcome.error });
+    return 'late';
+  }
   return outcome.ok ? 'succeeded' : 'failed';
+}
+
+/** Claims the attempt a message asks for; undefined when it is a duplicate or no longer due. */
+async function claim(deps: EngineDeps, message: TaskMessage) {
+  // Attempt 1 usually needs no read: its claim succeeds only on a task that has no record yet.
+  if (message.attempt === 1) {
+    const fresh = claimAttempt(undefined, message, deps.clock.now());
+    if (!isRejection(fresh) && (await deps.store.claimAttempt(undefined, fresh))) return fresh;
+  }
+  // A record exists: a retry, a manual run, or a first attempt released by a resume.
+  const before = await deps.store.getTask(message.jobId, message.taskIndex);
+  if (!before) return undefined;
+  const next = claimAttempt(before, message, deps.clock.now());
+  if (isRejection(next) || !(await deps.store.claimAttempt(before, next))) return undefined;
+  return next;
 }

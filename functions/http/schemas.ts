@@ -79,3 +79,27 @@ export const jobSpecSchema: z.ZodType<JobSpec> = z.lazy(() =>
 
 /** `?wait=N` on submit and result: 0–25 seconds. */
 export const waitSchema = z.coerce.number().min(0).max(25).optional();
+
+/** Body of `POST /jobs/{jobId}/tasks/{taskId}/skip`. */
+export const skipSchema = z.object({ reason: z.string().max(4096).optional(), output: jsonObject.optional() }).strict();
+
+/** Body of `POST /jobs/{jobId}/tasks/{taskId}/retry`. */
+export const retryActionSchema = z.object({ input: jsonObject.optional(), env: jsonObject.optional(), replace: z.boolean().optional() }).strict();
+
+/** Body of `POST /jobs/{jobId}/discard`. */
+export const discardSchema = z.object({ reason: z.string().max(4096).optional() }).strict();
+
+/** Body of pause and resume: none, or an empty object. */
+export const emptySchema = z.object({}).strict();
+
+/** Query of `GET /jobs`. */
+export const listQuerySchema = z
+  .object({
+    owner: z.string().min(1).max(256).optional(),
+    status: z.enum(['pending', 'running', 'paused', 'succeeded', 'failed', 'discarded']).optional(),
+    name: z.string().min(1).max(256).optional(),
+    bizId: z.string().min(1).max(512).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().min(1).max(2048).optional(),
+  })
+  .strict();

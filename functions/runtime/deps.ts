@@ -36,7 +36,7 @@ export function engineDeps(): EngineDeps {
   if (!deps) {
     const providers = providerQueues();
     deps = {
-      store: new DynamoJobStore({ client: documentClient(), tableName: requireEnv(ENV.jobsTable) }),
+      store: new DynamoJobStore({ client: documentClient(), tableName: requireEnv(ENV.jobsTable), resultsTableName: requireEnv(ENV.resultsTable) }),
       results: new DynamoResultStore({ client: documentClient(), tableName: requireEnv(ENV.resultsTable) }),
       queue: new SqsWorkQueue({ client: sqsClient(), providers }),
       scheduler: scheduler(providers),

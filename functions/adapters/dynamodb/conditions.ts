@@ -24,3 +24,9 @@ export const CHILD_NOT_COUNTED = 'NOT contains(#done, :child)';
 export const BUCKET_NOT_COUNTED = 'NOT contains(doneBuckets, :bucket)';
 /** Only a finished root leaves the active index. */
 export const ROOT_FINISHED = '#status IN (:succeeded, :failed, :discarded)';
+/** A manual action replaces a task only if nobody moved it since it was read. */
+export const TASK_UNCHANGED = '#status = :seen AND #attemptCount = :n';
+/** Pause and resume apply only to pausable jobs. */
+export const JOB_PAUSABLE = 'pausable = :true';
+/** A late result is kept only on the attempt its discarded task abandoned, once. */
+export const LATE_RESULT_OF_DISCARDED = '#status = :discarded AND #attemptCount = :attempt';

@@ -3,12 +3,13 @@
  * invariant carry a named condition from `conditions.ts` and turn a failed check into `false`.
  * @module
  */
-import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { JobRecord, TaskRecord } from '../../core/model';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { JsonObject } from '../../core/json';
+import type { AttemptError, JobRecord, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
-import type { JobPatch, JobStore, JobTree } from '../../ports';
+import type { JobPatch, JobStore, JobTree, TxOp } from '../../ports';
 import {
   BUCKET_NOT_COUNTED,
   CHILD_NOT_COUNTED,
@@ -16,11 +17,14 @@ import {
   CLAIM_NEXT_ATTEMPT,
   CREATE_IF_ABSENT,
   END_CURRENT_ATTEMPT,
+  JOB_PAUSABLE,
+  LATE_RESULT_OF_DISCARDED,
   LEASE_EXPIRED,
   ROOT_FINISHED,
+  TASK_UNCHANGED,
   jobInStatus,
 } from './conditions';
-import { ACTIVE_INDEX, ACTIVE_SHARDS, activeShardOf, bucketKey, jobKey, partitionOf, taskKey } from './keys';
+import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, jobKey, partitionOf, taskKey } from './keys';
 
 type Item = Record<string, unknown>;
 
@@ -43,9 +47,20 @@ export function taskFromItem(item: Item): TaskRecord {
 
 function jobItem(job: JobRecord): Item {
   const item: Item = { ...jobKey(job.jobId), t: 'job', ...job };
-  if (job.parentId === undefined) item.activeShard = activeShardOf(job.jobId);
+  if (job.parentId === undefined) {
+    item.activeShard = activeShardOf(job.jobId);
+    Object.assign(item, listKeyOf(job));
+  }
   return item;
 }
+
+/** A root's place in the list index: newest first within its month. */
+function listKeyOf(job: Pick<JobRecord, 'jobId' | 'createdAt'>): { listPk: string; listSk: string } {
+  return { listPk: `ALL#${job.createdAt.slice(0, 7)}`, listSk: `${job.createdAt}#${job.jobId}` };
+}
+
+const TERMINAL = new Set<JobStatus>(['succeeded', 'failed', 'discarded']);
+const isRoot = (jobId: string) => !jobId.includes('.');
 
 async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
   try {
@@ -68,6 +83,8 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => 
 export interface DynamoJobStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
+  /** The result table (manual actions remove a reopened job's result row in the same transaction). */
+  resultsTableName: string;
   /** Concurrent writes when creating a large submission. @default 16 */
   writeConcurrency?: number;
 }
@@ -77,10 +94,12 @@ export class DynamoJobStore implements JobStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly table: string;
   private readonly concurrency: number;
+  private readonly resultsTable: string;
 
   constructor(opts: DynamoJobStoreOptions) {
     this.client = opts.client;
     this.table = opts.tableName;
+    this.resultsTable = opts.resultsTableName;
     this.concurrency = opts.writeConcurrency ?? 16;
   }
 
@@ -247,13 +266,15 @@ export class DynamoJobStore implements JobStore {
         values[`:${field}`] = patch[field];
       }
     }
+    // A finished root leaves the sweeper's index in the same write (no separate clean-up write).
+    const remove = TERMINAL.has(patch.status) && isRoot(jobId) ? ' REMOVE activeShard' : '';
     const done = await conditional(() =>
       this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: jobKey(jobId),
           ConditionExpression: jobInStatus(placeholders),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${remove}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -334,6 +355,181 @@ export class DynamoJobStore implements JobStore {
     );
   }
 
+  async recordLateResult(jobId: string, taskIndex: number, attempt: number, result: { output?: JsonObject; error?: AttemptError }): Promise<void> {
+    const field = result.output !== undefined ? 'output' : 'error';
+    await conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: taskKey(jobId, taskIndex),
+          ConditionExpression: `${LATE_RESULT_OF_DISCARDED} AND attribute_not_exists(#attempts[${attempt - 1}].#output) AND attribute_not_exists(#attempts[${attempt - 1}].#error)`,
+          UpdateExpression: `SET #attempts[${attempt - 1}].#${field} = :value`,
+          ExpressionAttributeNames: { '#status': 'status', '#attemptCount': 'attemptCount', '#attempts': 'attempts', '#output': 'output', '#error': 'error' },
+          ExpressionAttributeValues: { ':discarded': 'discarded', ':attempt': attempt, ':value': result.output ?? result.error },
+        }),
+      ),
+    );
+  }
+
+  async transact(ops: readonly TxOp[]): Promise<number> {
+    const items = ops.map((op) => this.txItem(op));
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return -1;
+    } catch (err) {
+      if (err instanceof TransactionCanceledException) {
+        const index = (err.CancellationReasons ?? []).findIndex((r) => r.Code === 'ConditionalCheckFailed');
+        if (index >= 0) return index;
+      }
+      throw err;
+    }
+  }
+
+  private txItem(op: TxOp): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
+    const now = new Date().toISOString();
+    switch (op.op) {
+      case 'putTask':
+        return { Put: { TableName: this.table, Item: { ...taskKey(op.task.jobId, op.task.taskIndex), t: 'task', ...op.task }, ConditionExpression: CREATE_IF_ABSENT } };
+      case 'replaceTask':
+        return {
+          Put: {
+            TableName: this.table,
+            Item: { ...taskKey(op.after.jobId, op.after.taskIndex), t: 'task', ...op.after },
+            ConditionExpression: TASK_UNCHANGED,
+            ExpressionAttributeNames: { '#status': 'status', '#attemptCount': 'attemptCount' },
+            ExpressionAttributeValues: { ':seen': op.before.status, ':n': op.before.attemptCount },
+          },
+        };
+      case 'updateJob': {
+        const values: Record<string, unknown> = { ':to': op.patch.status, ':now': now };
+        const names: Record<string, string> = { '#status': 'status' };
+        const placeholders = op.from.map((st, i) => {
+          values[`:from${i}`] = st;
+          return `:from${i}`;
+        });
+        const sets = ['#status = :to', 'updatedAt = :now'];
+        const removes: string[] = [];
+        for (const field of ['output', 'reason', 'startedAt', 'endedAt'] as const) {
+          if (op.patch[field] !== undefined) {
+            names[`#${field}`] = field;
+            sets.push(`#${field} = :${field}`);
+            values[`:${field}`] = op.patch[field];
+          }
+        }
+        if (op.preSkipped) sets.push('preSkipped = :true');
+        if (op.preSkipped) values[':true'] = true;
+        if (op.reopen) {
+          // The job runs again: its end, reason and output belong to the run that ended.
+          for (const field of ['endedAt', 'reason', 'output'] as const) {
+            if (op.patch[field] !== undefined) continue;
+            names[`#${field}`] = field;
+            removes.push(`#${field}`);
+          }
+          if (isRoot(op.jobId)) {
+            sets.push('activeShard = :shard');
+            values[':shard'] = activeShardOf(op.jobId);
+          }
+        } else if (TERMINAL.has(op.patch.status) && isRoot(op.jobId)) removes.push('activeShard');
+        let deletes = '';
+        if (op.uncountChildIndex !== undefined) {
+          deletes = ' DELETE doneBuckets :bucketSet, failedBuckets :bucketSet';
+          values[':bucketSet'] = new Set([Math.floor((op.uncountChildIndex - 1) / 100)]);
+        }
+        let condition = jobInStatus(placeholders);
+        if (op.requirePausable) {
+          condition = `${condition} AND ${JOB_PAUSABLE}`;
+          values[':true'] = true;
+        }
+        return {
+          Update: {
+            TableName: this.table,
+            Key: jobKey(op.jobId),
+            ConditionExpression: condition,
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}${deletes}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        };
+      }
+      case 'checkJob': {
+        const values: Record<string, unknown> = {};
+        const placeholders = op.in.map((st, i) => {
+          values[`:in${i}`] = st;
+          return `:in${i}`;
+        });
+        return { ConditionCheck: { TableName: this.table, Key: jobKey(op.jobId), ConditionExpression: jobInStatus(placeholders), ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: values } };
+      }
+      case 'uncountChild':
+        return {
+          Update: {
+            TableName: this.table,
+            Key: bucketKey(op.parentId, Math.floor((op.childIndex - 1) / 100)),
+            UpdateExpression: 'DELETE #done :one, #failed :one',
+            ExpressionAttributeNames: { '#done': 'done', '#failed': 'failed' },
+            ExpressionAttributeValues: { ':one': new Set([op.childIndex]) },
+          },
+        };
+      case 'uncountBucket': {
+        const values: Record<string, unknown> = { ':b': new Set([Math.floor((op.childIndex - 1) / 100)]) };
+        const placeholders = op.in.map((st, i) => {
+          values[`:in${i}`] = st;
+          return `:in${i}`;
+        });
+        return {
+          Update: {
+            TableName: this.table,
+            Key: jobKey(op.parentId),
+            ConditionExpression: jobInStatus(placeholders),
+            UpdateExpression: 'DELETE doneBuckets :b, failedBuckets :b',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: values,
+          },
+        };
+      }
+      case 'deleteResult':
+        return { Delete: { TableName: this.resultsTable, Key: { jobId: op.jobId } } };
+    }
+  }
+
+  async listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }> {
+    let position = query.cursor ? decodeCursor(query.cursor) : { month: new Date().toISOString().slice(0, 7) };
+    const jobs: JobRecord[] = [];
+    // Months are walked newest first; a bounded number per page keeps one request cheap on a sparse index.
+    for (let months = 0; months < LIST_MONTHS_PER_PAGE && jobs.length < query.limit; ) {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: LIST_INDEX,
+          KeyConditionExpression: 'listPk = :pk',
+          ExpressionAttributeValues: { ':pk': `ALL#${position.month}` },
+          ScanIndexForward: false,
+          Limit: query.limit - jobs.length,
+          ExclusiveStartKey: position.key,
+        }),
+      );
+      const keys = (out.Items ?? []).map((i) => ({ pk: i.pk as string, sk: i.sk as string }));
+      if (keys.length) jobs.push(...(await this.batchGetJobs(keys)));
+      if (out.LastEvaluatedKey) position = { month: position.month, key: out.LastEvaluatedKey };
+      else {
+        position = { month: previousMonth(position.month) };
+        months++;
+        if (position.month < LIST_EPOCH) return { jobs };
+      }
+    }
+    return { jobs, cursor: encodeCursor(position) };
+  }
+
+  private async batchGetJobs(keys: Array<{ pk: string; sk: string }>): Promise<JobRecord[]> {
+    const found = new Map<string, JobRecord>();
+    let pending: Array<Record<string, unknown>> = keys;
+    while (pending.length) {
+      const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
+      for (const item of out.Responses?.[this.table] ?? []) found.set(`${item.pk}|${item.sk}`, jobFromItem(item));
+      pending = (out.UnprocessedKeys?.[this.table]?.Keys as Array<Record<string, unknown>> | undefined) ?? [];
+    }
+    return keys.map((k) => found.get(`${k.pk}|${k.sk}`)).filter((j): j is JobRecord => j !== undefined);
+  }
+
   async *activeRoots(): AsyncIterable<string> {
     for (let shard = 0; shard < ACTIVE_SHARDS; shard++) {
       let start: Record<string, unknown> | undefined;
@@ -359,4 +555,29 @@ export class DynamoJobStore implements JobStore {
 /** The `Item` on a ConditionalCheckFailedException is in the low-level format even through the document client. */
 function unmarshallLoose(item: Record<string, AttributeValue>): Item {
   return unmarshall(item);
+}
+
+/** Oldest month the list walks back to (before jobx existed nothing is stored). */
+const LIST_EPOCH = '2025-01';
+/** Empty months one list request may walk over before it answers with a cursor. */
+const LIST_MONTHS_PER_PAGE = 6;
+
+function previousMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
+interface ListPosition {
+  month: string;
+  key?: Record<string, unknown>;
+}
+
+function encodeCursor(p: ListPosition): string {
+  return Buffer.from(JSON.stringify(p)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): ListPosition {
+  const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as ListPosition;
+  if (typeof p.month !== 'string' || !/^\d{4}-\d{2}$/.test(p.month)) throw new Error('bad cursor');
+  return p;
 }

@@ -20,6 +20,8 @@ export type ItemType = 'job' | 'task' | 'bucket';
 
 /** Name of the sparse index of roots that are still active. */
 export const ACTIVE_INDEX = 'active';
+/** Name of the index that lists roots newest first (partition `ALL#<yyyy-mm>`, sort `<createdAt>#<jobId>`). */
+export const LIST_INDEX = 'list';
 /** Shards of the active index, so the sweeper's reads spread over partitions. */
 export const ACTIVE_SHARDS = 4;
 

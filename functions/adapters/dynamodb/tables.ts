@@ -4,7 +4,7 @@
  * @module
  */
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ACTIVE_INDEX } from './keys';
+import { ACTIVE_INDEX, LIST_INDEX } from './keys';
 
 /** CreateTable input of the jobs table. */
 export function jobsTableDefinition(tableName: string): CreateTableCommandInput {
@@ -15,6 +15,8 @@ export function jobsTableDefinition(tableName: string): CreateTableCommandInput 
       { AttributeName: 'pk', AttributeType: 'S' },
       { AttributeName: 'sk', AttributeType: 'S' },
       { AttributeName: 'activeShard', AttributeType: 'S' },
+      { AttributeName: 'listPk', AttributeType: 'S' },
+      { AttributeName: 'listSk', AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' },
@@ -26,6 +28,15 @@ export function jobsTableDefinition(tableName: string): CreateTableCommandInput 
         KeySchema: [
           { AttributeName: 'activeShard', KeyType: 'HASH' },
           { AttributeName: 'pk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        // Keys only: a list page reads the live records, so status changes never rewrite this index.
+        IndexName: LIST_INDEX,
+        KeySchema: [
+          { AttributeName: 'listPk', KeyType: 'HASH' },
+          { AttributeName: 'listSk', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'KEYS_ONLY' },
       },

@@ -4,7 +4,8 @@ import { getJobView, getTaskView, submitJob, waitForResult } from '../../engine/
 import { engineDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
 import { jsonBody, pathParam, queryParam } from '../request';
-import { MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, jobSpecSchema, waitSchema } from '../schemas';
+import { listJobs } from '../../engine/list-jobs';
+import { MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, jobSpecSchema, listQuerySchema, waitSchema } from '../schemas';
 
 type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -31,4 +32,10 @@ export const getResult: Handler = async (event) => {
   if (!finished) return json(202, { jobId: result.jobId, status: result.status });
   const { endedAt: _endedAt, ...body } = result;
   return json(200, body);
+};
+
+/** GET /jobs?owner=&status=&name=&bizId=&limit=&cursor= — root jobs newest first. */
+export const list: Handler = async (event) => {
+  const query = listQuerySchema.parse(event.queryStringParameters ?? {});
+  return json(200, await listJobs(engineDeps(), query));
 };

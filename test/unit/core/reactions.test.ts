@@ -157,12 +157,12 @@ describe('nextPipelineStep', () => {
     expect(nextPipelineStep(notStarted, [])).toEqual({ kind: 'dispatch', taskIndex: 0, context: {} });
   });
 
-  it('after a succeeded task dispatches the next one with context = its context + its output, since it ended', () => {
-    // Prepare
+  it('after a succeeded task dispatches the next one with the context accumulated from the start, since it ended', () => {
+    // Prepare (a stored context is not trusted: a task skipped before it was reached has none of its own)
     const t0 = succeededTask({ a: 1 }, { context: { seed: 0 }, updatedAt: isoAt(5_000) });
 
     // Act / Assess
-    expect(nextPipelineStep(job, [t0])).toEqual({ kind: 'dispatch', taskIndex: 1, context: { seed: 0, a: 1 }, since: isoAt(5_000) });
+    expect(nextPipelineStep(job, [t0])).toEqual({ kind: 'dispatch', taskIndex: 1, context: { a: 1 }, since: isoAt(5_000) });
   });
 
   it('accumulates the context over tasks: later outputs win key by key', () => {
@@ -196,7 +196,7 @@ describe('nextPipelineStep', () => {
     const t1 = taskRecord({ taskIndex: 1, status });
 
     // Act / Assess
-    expect(nextPipelineStep(job, [succeededTask({}), t1])).toEqual({ kind: 'wait', task: t1 });
+    expect(nextPipelineStep(job, [succeededTask({}), t1])).toEqual({ kind: 'wait', task: t1, context: {} });
   });
 
   eachCase(
@@ -210,7 +210,7 @@ describe('nextPipelineStep', () => {
       const t1 = taskRecord({ taskIndex: 1, status: 'failed', reason });
 
       // Act / Assess
-      expect(nextPipelineStep(job, [succeededTask({}), t1])).toEqual({ kind: 'fail', reason: expected });
+      expect(nextPipelineStep(job, [succeededTask({}), t1])).toEqual({ kind: 'fail', reason: expected, task: t1 });
     },
   );
 
@@ -264,7 +264,7 @@ describe('reactToTaskChange', () => {
     expect(dispatched(effects)[0]?.message).toMatchObject({ taskIndex: 1, taskId: 't2', attempt: 1, manual: false, input: { j: 1 } });
   });
 
-  it('a skipped task dispatches the next task with its skipOutput in the context', () => {
+  it('a skipped task advances the pipeline by walking it (a skip may be ahead of the running task)', () => {
     // Prepare
     const after = taskRecord({ status: 'skipped', skipOutput: { s: 1 }, context: { c: 0 } });
 
@@ -272,7 +272,13 @@ describe('reactToTaskChange', () => {
     const effects = reactToTaskChange(job, taskRecord({ status: 'failed' }), after);
 
     // Assess
-    expect(dispatched(effects).map((e) => e.message.context)).toEqual([{ c: 0, s: 1 }]);
+    expect(effects).toEqual([{ kind: 'advancePipeline', jobId: job.jobId }]);
+    expect(reactToTaskChange(pipelineJob({ status: 'paused' }), taskRecord({ status: 'failed' }), after)).toEqual([]);
+  });
+
+  it('with a task skipped ahead, a success walks the pipeline instead of taking the next position', () => {
+    const effects = reactToTaskChange(pipelineJob({ preSkipped: true }), taskRecord(), succeededTask({ a: 1 }));
+    expect(effects).toEqual([{ kind: 'advancePipeline', jobId: 'J1' }]);
   });
 
   it('the last task succeeding finishes the job succeeded with the final context as output', () => {
@@ -387,15 +393,13 @@ describe('reactToTaskChange', () => {
     },
   );
 
-  it('a retry of a paused job is still dispatched: pause acts at task boundaries, a running task ends its run', () => {
-    // Prepare (API contract: "tasks that were already running finish and are recorded")
+  it('a retry in a paused job is not sent (no new attempt starts while paused; resume sends it)', () => {
+    // Prepare
     const after = retryingTask(1, NOW + 10_000);
 
-    // Act
-    const effects = reactToTaskChange(pipelineJob({ status: 'paused' }), taskRecord(), after);
-
-    // Assess
-    expect(dispatched(effects).map((e) => [e.message.attempt, e.notBefore])).toEqual([[2, NOW + 10_000]]);
+    // Act / Assess
+    expect(reactToTaskChange(pipelineJob({ status: 'paused' }), taskRecord(), after)).toEqual([]);
+    expect(dispatched(reactToTaskChange(job, taskRecord(), after)).map((e) => [e.message.attempt, e.notBefore])).toEqual([[2, NOW + 10_000]]);
   });
 
   it('does not mutate the job or the records', () => {
@@ -430,7 +434,6 @@ describe('reactToJobChange', () => {
     [
       { name: 'the INSERT of a running parent', before: undefined, after: parentJob({ childCount: 3 }) },
       { name: 'a pending child parent starting', before: parentJob({ jobId: 'P1.1', status: 'pending', childCount: 3 }), after: parentJob({ jobId: 'P1.1', childCount: 3 }) },
-      { name: 'a paused parent resuming', before: parentJob({ status: 'paused', childCount: 3 }), after: parentJob({ childCount: 3 }) },
     ],
     (c) => `${c.name} starts its children`,
     ({ before, after }) => {
@@ -438,6 +441,13 @@ describe('reactToJobChange', () => {
       expect(reactToJobChange(before, after)).toEqual([{ kind: 'startChildren', parentId: after.jobId, childCount: 3 }]);
     },
   );
+
+  it('a paused parent resuming resumes its children; pausing pauses them; discarding discards them', () => {
+    const running = parentJob({ childCount: 3 });
+    expect(reactToJobChange(parentJob({ status: 'paused', childCount: 3 }), running)).toEqual([{ kind: 'cascade', action: 'resume', parentId: running.jobId, childCount: 3 }]);
+    expect(reactToJobChange(running, parentJob({ status: 'paused', childCount: 3 }))).toEqual([{ kind: 'cascade', action: 'pause', parentId: running.jobId, childCount: 3 }]);
+    expect(reactToJobChange(running, parentJob({ status: 'discarded', childCount: 3 }))[0]).toEqual({ kind: 'cascade', action: 'discard', parentId: running.jobId, childCount: 3 });
+  });
 
   it('a parent without childCount starts 0 children', () => {
     // Prepare

@@ -1,0 +1,259 @@
+/**
+ * Manual control: skip, retry, pause, resume, discard. Each action reads the job, plans its writes with the
+ * conditions that make it valid, and commits them in one transaction; if the job moved in between, it reads
+ * again and re-plans, and answers 409 INVALID_STATE when the action no longer applies.
+ * @module
+ */
+import { mergeEnv } from '../core/env';
+import { JobxError } from '../core/errors';
+import type { JsonObject } from '../core/json';
+import { taskIndexOf, type JobRecord, type TaskRecord } from '../core/model';
+import { nextPipelineStep } from '../core/reactions';
+import type { JobStatus } from '../core/statuses';
+import { taskDetail, taskSummaries, jobView, type JobView, type TaskDetailView } from '../core/views';
+import type { EngineDeps, JobTree, TxOp } from '../ports';
+
+const MAX_TRIES = 4;
+
+function invalid(message: string, details: Record<string, unknown>): JobxError {
+  return new JobxError('INVALID_STATE', message, details);
+}
+
+async function readTree(deps: EngineDeps, jobId: string): Promise<JobTree> {
+  const tree = await deps.store.getJobTree(jobId);
+  if (!tree) throw new JobxError('NOT_FOUND', `job ${jobId} not found`, { jobId });
+  return tree;
+}
+
+/** Plans against a fresh read and commits; re-plans when a condition failed because the job moved meanwhile. */
+async function commit(deps: EngineDeps, jobId: string, plan: (tree: JobTree) => Promise<TxOp[]>): Promise<JobTree> {
+  for (let attempt = 1; ; attempt++) {
+    const tree = await readTree(deps, jobId);
+    const ops = await plan(tree);
+    if (ops.length === 0) return tree;
+    const failed = await deps.store.transact(ops);
+    if (failed < 0) return readTree(deps, jobId);
+    if (attempt >= MAX_TRIES) throw new JobxError('CONFLICT', `job ${jobId} kept changing while the action was applied; try again`, { jobId });
+  }
+}
+
+function iso(deps: EngineDeps): string {
+  return new Date(deps.clock.now()).toISOString();
+}
+
+function taskAt(tree: JobTree, taskId: string): { index: number; record: TaskRecord | undefined; status: string } {
+  const index = taskIndexOf(taskId);
+  if (index === undefined || tree.job.kind !== 'pipeline' || index >= (tree.job.tasks?.length ?? 0)) {
+    throw new JobxError('NOT_FOUND', `task ${taskId} not found in job ${tree.job.jobId}`, { jobId: tree.job.jobId, taskId });
+  }
+  const status = taskSummaries(tree.job, tree.tasks)[index]!.status;
+  return { index, record: tree.tasks[index], status };
+}
+
+/** Context a task at `index` gets: the outputs of the finished tasks before it. */
+function contextAt(tree: JobTree, index: number): JsonObject {
+  const before = { ...tree.job, tasks: tree.job.tasks!.slice(0, index) };
+  const step = nextPipelineStep(before, tree.tasks.slice(0, index));
+  return step.kind === 'complete' ? step.output : step.kind === 'dispatch' || step.kind === 'wait' ? step.context : {};
+}
+
+/** A task record for a task that never ran (held, skipped or discarded before its first attempt). */
+function freshTask(tree: JobTree, index: number, status: TaskRecord['status'], now: string): TaskRecord {
+  const job = tree.job;
+  const spec = job.tasks![index]!;
+  return {
+    jobId: job.jobId,
+    taskIndex: index,
+    taskId: `t${index + 1}`,
+    name: spec.name,
+    provider: spec.provider,
+    status,
+    attemptCount: 0,
+    runStart: 1,
+    input: { ...job.input, ...(spec.input ?? {}) },
+    env: mergeEnv(job.env, spec.env),
+    context: contextAt(tree, index),
+    attempts: [],
+    updatedAt: now,
+  };
+}
+
+function withoutTimers(task: TaskRecord): TaskRecord {
+  const copy = { ...task };
+  delete copy.dueAt;
+  delete copy.leaseUntil;
+  delete copy.reason;
+  return copy;
+}
+
+/**
+ * Writes that make a failed job run again: the job back to running (its result row removed), and up the tree
+ * each ancestor that failed because of it, with the child forgotten in its parent's completion counts.
+ */
+async function reopenOps(deps: EngineDeps, job: JobRecord): Promise<TxOp[]> {
+  const ops: TxOp[] = [];
+  let current = job;
+  let uncount: number | undefined;
+  for (;;) {
+    ops.push({ op: 'updateJob', jobId: current.jobId, from: ['failed'], patch: { status: 'running' }, reopen: true, ...(uncount !== undefined ? { uncountChildIndex: uncount } : {}) });
+    if (current.parentId === undefined) {
+      ops.push({ op: 'deleteResult', jobId: current.jobId });
+      return ops;
+    }
+    ops.push({ op: 'uncountChild', parentId: current.parentId, childIndex: current.childIndex! });
+    const parent = await deps.store.getJob(current.parentId);
+    if (!parent) return ops;
+    if (parent.status === 'failed') {
+      uncount = current.childIndex!;
+      current = parent;
+      continue;
+    }
+    if (parent.status === 'running' || parent.status === 'paused' || parent.status === 'pending') {
+      ops.push({ op: 'uncountBucket', parentId: parent.jobId, childIndex: current.childIndex!, in: [parent.status] });
+      return ops;
+    }
+    throw invalid(`job ${job.jobId} cannot run again: its parent ${parent.jobId} is ${parent.status}`, { status: job.status, parentStatus: parent.status });
+  }
+}
+
+/** Options of {@link skipTask}. */
+export interface SkipOptions {
+  reason?: string;
+  /** Output the pipeline continues with. @default {} */
+  output?: JsonObject;
+}
+
+/** Skips a failed, pending, queued or retrying task; the pipeline moves on with `output`. */
+export async function skipTask(deps: EngineDeps, jobId: string, taskId: string, opts: SkipOptions): Promise<TaskDetailView> {
+  const tree = await commit(deps, jobId, async (t) => {
+    const { index, record, status } = taskAt(t, taskId);
+    const job = t.job;
+    if (!['failed', 'pending', 'queued', 'retrying'].includes(status) || job.status === 'succeeded' || job.status === 'discarded') {
+      throw invalid(`task ${taskId} is ${status} in a ${job.status} job: only a failed, pending, queued or retrying task can be skipped`, { status, jobStatus: job.status });
+    }
+    const now = iso(deps);
+    const skipped: TaskRecord = { ...(record ? withoutTimers(record) : freshTask(t, index, 'skipped', now)), status: 'skipped', skipOutput: opts.output ?? {}, updatedAt: now };
+    if (opts.reason !== undefined) skipped.reason = opts.reason;
+    const ops: TxOp[] = [record ? { op: 'replaceTask', before: record, after: skipped } : { op: 'putTask', task: skipped }];
+    if (status === 'failed' && job.status === 'failed') return [...ops, ...(await reopenOps(deps, job))];
+    const step = nextPipelineStep(job, t.tasks);
+    const current = step.kind === 'dispatch' ? step.taskIndex : step.kind === 'wait' || step.kind === 'fail' ? step.task.taskIndex : index;
+    const ahead = index > current;
+    ops.push(ahead ? { op: 'updateJob', jobId, from: [job.status], patch: { status: job.status }, preSkipped: true } : { op: 'checkJob', jobId, in: [job.status] });
+    return ops;
+  });
+  const index = taskIndexOf(taskId)!;
+  return taskDetail(tree.job, index, tree.tasks[index], tree.tasks);
+}
+
+/** Options of {@link retryTask}. */
+export interface RetryOptions {
+  input?: JsonObject;
+  env?: JsonObject;
+  /** Replace input/env instead of merging the edits over the old values. */
+  replace?: boolean;
+}
+
+/** Runs a failed task again as a new manual attempt (with a fresh automatic retry budget). */
+export async function retryTask(deps: EngineDeps, jobId: string, taskId: string, opts: RetryOptions): Promise<TaskDetailView> {
+  const tree = await commit(deps, jobId, async (t) => {
+    const { record, status } = taskAt(t, taskId);
+    const job = t.job;
+    if (!record || record.status !== 'failed' || job.status === 'succeeded' || job.status === 'discarded') {
+      throw invalid(`task ${taskId} is ${status} in a ${job.status} job: only a failed task can be retried`, { status, jobStatus: job.status });
+    }
+    const input = opts.replace ? (opts.input ?? {}) : { ...record.input, ...(opts.input ?? {}) };
+    const env = opts.replace ? (opts.env ?? {}) : { ...record.env, ...(opts.env ?? {}) };
+    const inputChanged = JSON.stringify(input) !== JSON.stringify(record.input);
+    const envChanged = JSON.stringify(env) !== JSON.stringify(record.env);
+    // Earlier attempts keep the input and env they ran with, even though the task's own values change now.
+    const attempts = record.attempts.map((a) => ({
+      ...a,
+      ...(inputChanged && a.input === undefined ? { input: record.input } : {}),
+      ...(envChanged && a.env === undefined ? { env: record.env } : {}),
+    }));
+    const queued: TaskRecord = { ...withoutTimers(record), status: 'queued', runStart: record.attemptCount + 1, input, env, attempts, updatedAt: iso(deps) };
+    const ops: TxOp[] = [{ op: 'replaceTask', before: record, after: queued }];
+    if (job.status === 'failed') return [...ops, ...(await reopenOps(deps, job))];
+    return [...ops, { op: 'checkJob', jobId, in: [job.status] }];
+  });
+  const index = taskIndexOf(taskId)!;
+  return taskDetail(tree.job, index, tree.tasks[index], tree.tasks);
+}
+
+function assertPausable(job: JobRecord): void {
+  if (!job.pausable) throw new JobxError('NOT_PAUSABLE', `job ${job.jobId} was submitted with pausable: false`, { jobId: job.jobId });
+}
+
+/** Pauses a running (or not yet started) job: running tasks finish, the next one is held until resume. */
+export async function pauseJob(deps: EngineDeps, jobId: string): Promise<JobView> {
+  const tree = await commit(deps, jobId, async (t) => {
+    const job = t.job;
+    assertPausable(job);
+    if (job.status !== 'running' && job.status !== 'pending') throw invalid(`job ${jobId} is ${job.status}: only a running or pending job can be paused`, { status: job.status });
+    const ops: TxOp[] = [{ op: 'updateJob', jobId, from: [job.status], patch: { status: 'paused' }, requirePausable: true }];
+    if (job.kind !== 'pipeline' || job.status !== 'running') return ops;
+    const step = nextPipelineStep(job, t.tasks);
+    const now = iso(deps);
+    // Hold the next task so that a message already on its way cannot start it.
+    if (step.kind === 'dispatch') ops.push({ op: 'putTask', task: freshTask(t, step.taskIndex, 'pending', now) });
+    else if (step.kind === 'wait' && (step.task.status === 'retrying' || step.task.status === 'queued')) {
+      ops.push({ op: 'replaceTask', before: step.task, after: { ...withoutTimers(step.task), status: 'pending', updatedAt: now } });
+    }
+    return ops;
+  });
+  return jobView(tree.job, tree.tasks, tree.children);
+}
+
+/** Resumes a paused job where it stopped. */
+export async function resumeJob(deps: EngineDeps, jobId: string): Promise<JobView> {
+  const tree = await commit(deps, jobId, async (t) => {
+    const job = t.job;
+    assertPausable(job);
+    if (job.status !== 'paused') throw invalid(`job ${jobId} is ${job.status}: only a paused job can be resumed`, { status: job.status });
+    const ops: TxOp[] = [{ op: 'updateJob', jobId, from: ['paused'], patch: { status: 'running' } }];
+    const held = t.tasks.find((task) => task?.status === 'pending');
+    if (held) ops.push({ op: 'replaceTask', before: held, after: { ...held, status: 'queued', updatedAt: iso(deps) } });
+    return ops;
+  });
+  return jobView(tree.job, tree.tasks, tree.children);
+}
+
+/** Options of {@link discardJob}. */
+export interface DiscardOptions {
+  reason?: string;
+}
+
+const DISCARDABLE: readonly JobStatus[] = ['pending', 'running', 'paused', 'failed'];
+
+/** Discards a job: it and its unfinished tasks (and, through the stream, its children) become discarded. */
+export async function discardJob(deps: EngineDeps, jobId: string, opts: DiscardOptions): Promise<JobView> {
+  const tree = await commit(deps, jobId, async (t) => {
+    const job = t.job;
+    if (!DISCARDABLE.includes(job.status)) throw invalid(`job ${jobId} is ${job.status}: it cannot be discarded`, { status: job.status });
+    const now = iso(deps);
+    const ops: TxOp[] = [{ op: 'updateJob', jobId, from: [job.status], patch: { status: 'discarded', reason: opts.reason ?? 'discarded by hand', endedAt: now } }];
+    if (job.kind !== 'pipeline') return ops;
+    const step = nextPipelineStep(job, t.tasks);
+    if (step.kind === 'dispatch') ops.push({ op: 'putTask', task: freshTask(t, step.taskIndex, 'discarded', now) });
+    else if (step.kind === 'wait') {
+      const task = step.task;
+      const attempts = task.attempts.map((a, i) => (i === task.attemptCount - 1 && a.status === 'running' ? { ...a, status: 'abandoned' as const, endedAt: now } : a));
+      ops.push({ op: 'replaceTask', before: task, after: { ...withoutTimers(task), status: 'discarded', attempts, updatedAt: now } });
+    }
+    return ops;
+  });
+  return jobView(tree.job, tree.tasks, tree.children);
+}
+
+/** Applies a parent's pause, resume or discard to one child; a child that cannot follow is left as it is. */
+export async function cascadeToChild(deps: EngineDeps, childId: string, action: 'pause' | 'resume' | 'discard'): Promise<void> {
+  try {
+    if (action === 'pause') await pauseJob(deps, childId);
+    else if (action === 'resume') await resumeJob(deps, childId);
+    else await discardJob(deps, childId, { reason: 'parent discarded' });
+  } catch (err) {
+    if (err instanceof JobxError && (err.code === 'INVALID_STATE' || err.code === 'NOT_PAUSABLE' || err.code === 'NOT_FOUND')) return;
+    throw err;
+  }
+}

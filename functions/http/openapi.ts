@@ -1,0 +1,95 @@
+/**
+ * The OpenAPI 3.1 document of the API, built from the same zod schemas that validate requests (zod's own JSON
+ * Schema output, which is OpenAPI 3.1's schema dialect). Built once per process, on first request.
+ * @module
+ */
+import { z } from 'zod';
+import { discardSchema, jobSpecSchema, listQuerySchema, retryActionSchema, skipSchema } from './schemas';
+
+type Json = Record<string, unknown>;
+
+/**
+ * A zod schema as a named component. zod's local references (`#`, `#/$defs/x`) point into the schema itself;
+ * in a document they would point at the document root, so they are rewritten to component references.
+ */
+function component(name: string, schema: z.ZodType, into: Record<string, Json>): Json {
+  const raw = z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as Json;
+  delete raw.$schema;
+  const defs = (raw.$defs ?? {}) as Record<string, Json>;
+  delete raw.$defs;
+  const rewrite = (value: Json): Json =>
+    JSON.parse(
+      JSON.stringify(value)
+        .replace(/"\$ref":"#\/\$defs\/([^"]+)"/g, (_m, def: string) => `"$ref":"#/components/schemas/${name}_${def}"`)
+        .replace(/"\$ref":"#"/g, `"$ref":"#/components/schemas/${name}"`),
+    ) as Json;
+  for (const [def, body] of Object.entries(defs)) into[`${name}_${def}`] = rewrite(body);
+  into[name] = rewrite(raw);
+  return into[name]!;
+}
+
+const error = { $ref: '#/components/schemas/Error' };
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: { 400: 'bad request', 404: 'not found', 409: 'the action does not apply to the current status', 413: 'payload too large' }[c] ?? 'error', content: { 'application/json': { schema: error } } }]));
+const jsonBody = (ref: string, required = true) => ({ required, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const ok = (description: string, schema: Json = { type: 'object' }) => ({ description, content: { 'application/json': { schema } } });
+const jobIdParam = { name: 'jobId', in: 'path', required: true, schema: { type: 'string' } };
+const taskIdParam = { name: 'taskId', in: 'path', required: true, schema: { type: 'string', pattern: '^t[1-9][0-9]*$' } };
+const waitParam = { name: 'wait', in: 'query', required: false, schema: { type: 'number', minimum: 0, maximum: 25 } };
+
+let cached: Json | undefined;
+
+/** The OpenAPI document. */
+export function openApiDocument(): Json {
+  if (cached) return cached;
+  const schemas: Record<string, Json> = {};
+  for (const [name, schema] of [
+    ['JobSpec', jobSpecSchema],
+    ['SkipRequest', skipSchema],
+    ['RetryRequest', retryActionSchema],
+    ['DiscardRequest', discardSchema],
+  ] as const) {
+    component(name, schema, schemas);
+  }
+  const listQuery = component('ListQuery', listQuerySchema, {}) as { properties?: Record<string, Json> };
+  cached = {
+    openapi: '3.1.0',
+    info: { title: 'jobx', version: '0.1.0', description: 'Serverless asynchronous jobs: pipelines of tasks and nested child jobs.' },
+    paths: {
+      '/health': { get: { operationId: 'health', responses: { 200: ok('the API is up') } } },
+      '/jobs': {
+        post: { operationId: 'submitJob', parameters: [waitParam], requestBody: jsonBody('JobSpec'), responses: { 201: ok('created', { $ref: '#/components/schemas/Job' }), 200: ok('a job with this bizId exists', { $ref: '#/components/schemas/Job' }), ...errors(400, 413) } },
+        get: {
+          operationId: 'listJobs',
+          parameters: Object.entries(listQuery.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
+          responses: { 200: ok('root jobs, newest first', { $ref: '#/components/schemas/JobList' }), ...errors(400) },
+        },
+      },
+      '/jobs/{jobId}': { get: { operationId: 'getJob', parameters: [jobIdParam], responses: { 200: ok('the job', { $ref: '#/components/schemas/Job' }), ...errors(404) } } },
+      '/jobs/{jobId}/result': {
+        get: { operationId: 'getResult', parameters: [jobIdParam, waitParam], responses: { 200: ok('finished', { $ref: '#/components/schemas/Result' }), 202: ok('not finished yet'), ...errors(400, 404) } },
+      },
+      '/jobs/{jobId}/tasks/{taskId}': { get: { operationId: 'getTask', parameters: [jobIdParam, taskIdParam], responses: { 200: ok('the task with every attempt'), ...errors(404) } } },
+      '/jobs/{jobId}/tasks/{taskId}/skip': { post: { operationId: 'skipTask', parameters: [jobIdParam, taskIdParam], requestBody: jsonBody('SkipRequest', false), responses: { 200: ok('the skipped task'), ...errors(400, 404, 409) } } },
+      '/jobs/{jobId}/tasks/{taskId}/retry': { post: { operationId: 'retryTask', parameters: [jobIdParam, taskIdParam], requestBody: jsonBody('RetryRequest', false), responses: { 200: ok('the queued task'), ...errors(400, 404, 409) } } },
+      '/jobs/{jobId}/pause': { post: { operationId: 'pauseJob', parameters: [jobIdParam], responses: { 200: ok('the paused job', { $ref: '#/components/schemas/Job' }), ...errors(400, 404, 409) } } },
+      '/jobs/{jobId}/resume': { post: { operationId: 'resumeJob', parameters: [jobIdParam], responses: { 200: ok('the resumed job', { $ref: '#/components/schemas/Job' }), ...errors(400, 404, 409) } } },
+      '/jobs/{jobId}/discard': { post: { operationId: 'discardJob', parameters: [jobIdParam], requestBody: jsonBody('DiscardRequest', false), responses: { 200: ok('the discarded job', { $ref: '#/components/schemas/Job' }), ...errors(400, 404, 409) } } },
+      '/openapi.json': { get: { operationId: 'openApi', responses: { 200: ok('this document') } } },
+    },
+    components: {
+      schemas: {
+        ...schemas,
+        Job: { type: 'object', required: ['jobId', 'name', 'owner', 'status', 'tasks', 'children'], properties: { jobId: { type: 'string' }, name: { type: 'string' }, owner: { type: 'string' }, status: { enum: ['pending', 'running', 'paused', 'succeeded', 'failed', 'discarded'] }, tasks: { type: 'array' }, children: { type: 'array' } } },
+        Result: { type: 'object', required: ['jobId', 'status'], properties: { jobId: { type: 'string' }, status: { type: 'string' }, output: {}, reason: { type: 'string' } } },
+        JobList: { type: 'object', required: ['items'], properties: { items: { type: 'array' }, cursor: { type: 'string' } } },
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } } } },
+        },
+      },
+    },
+  };
+  return cached;
+}
