@@ -9,7 +9,16 @@ import type { JsonObject } from '../core/json';
 import type { TaskMessage } from '../core/model';
 import { runTask, type ProviderFunction } from '../engine/run-task';
 import { engineDeps } from '../runtime/deps';
-import { logger, withRuntime } from '../runtime/middy';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRIC, logger, metrics, withRuntime } from '../runtime/middy';
+import type { RunTaskResult } from '../engine/run-task';
+
+const OUTCOME_METRIC: Record<RunTaskResult, string> = {
+  succeeded: METRIC.attemptSucceeded,
+  failed: METRIC.attemptFailed,
+  duplicate: METRIC.duplicateDelivery,
+  late: METRIC.lateResult,
+};
 
 export type { ProviderEvent, ProviderFunction } from '../engine/run-task';
 export { NonRetryableError, RetryAfterError } from '../core/provider-errors';
@@ -36,12 +45,14 @@ export function defineProvider<I extends JsonObject = JsonObject>(name: string, 
       async (record: SQSRecord) => {
         const message = JSON.parse(record.body) as TaskMessage;
         const outcome = await runTask(engineDeps(), message, generic);
-        if (outcome === 'late') logger.warn('late result ignored', { jobId: message.jobId, taskId: message.taskId, attempt: message.attempt });
+        metrics.addMetric(OUTCOME_METRIC[outcome], MetricUnit.Count, 1);
+        if (outcome === 'late') logger.warn('late result kept, nothing changed', { jobId: message.jobId, taskId: message.taskId, attempt: message.attempt });
       },
       processor,
       // Tasks in one batch are independent: run them side by side (the explicit choice the model code asks for).
       { context, processInParallel: true },
     ),
+    { metrics: true },
   );
   return { name, fn: generic, handler };
 }

@@ -4,10 +4,27 @@
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 
 /** The process-wide logger (JSON; `POWERTOOLS_LOG_LEVEL` sets the level). */
 export const logger = new Logger({ serviceName: 'jobx' });
+
+/** Metric names jobx emits (CloudWatch EMF, namespace `jobx`): alarms in the CDK construct use these. */
+export const METRIC = {
+  /** A task attempt succeeded (provider functions). */
+  attemptSucceeded: 'TaskAttemptSucceeded',
+  /** A task attempt failed (provider functions). */
+  attemptFailed: 'TaskAttemptFailed',
+  /** A message asked for an attempt that was already claimed or no longer due (a duplicate). */
+  duplicateDelivery: 'DuplicateDelivery',
+  /** An attempt ended after its task was discarded or its lease was taken. */
+  lateResult: 'LateResult',
+} as const;
+
+/** The process-wide metrics (EMF to stdout, flushed after each invocation; off when `POWERTOOLS_METRICS_DISABLED`). */
+export const metrics = new Metrics({ namespace: 'jobx', serviceName: 'jobx' });
 
 function logErrors(): MiddlewareObj {
   return {
@@ -22,7 +39,10 @@ function logErrors(): MiddlewareObj {
  * @example
  * export const handler = withRuntime(async (event: SQSEvent) => ...);
  */
-export function withRuntime<E, R>(fn: (event: E, context: Context) => Promise<R>) {
+export function withRuntime<E, R>(fn: (event: E, context: Context) => Promise<R>, opts: { metrics?: boolean } = {}) {
   // timeoutEarlyInMillis 0: in the local stack many invocations share one process, and middy 6 shares one abort controller.
-  return middy<E, R>({ timeoutEarlyInMillis: 0 }).use(logErrors()).handler(fn);
+  const chain = middy<E, R>({ timeoutEarlyInMillis: 0 });
+  // Only handlers that emit metrics flush them (an empty flush logs a warning on every invocation).
+  if (opts.metrics) chain.use(logMetrics(metrics));
+  return chain.use(logErrors()).handler(fn);
 }
