@@ -58,10 +58,28 @@ export interface JobStore {
    * @returns the index of the first op whose condition failed, or -1 when all were written
    */
   transact(ops: readonly TxOp[]): Promise<number>;
+  /** A token's holder and its waiters in order (first `limit`). */
+  tokenState(token: string, limit: number): Promise<TokenState>;
+  /**
+   * Takes every token of a pending root at once and starts it, in one transaction: only if each token is free
+   * (or held by a job in `staleHolders`, which finished without releasing it) and the job heads each queue.
+   */
+  acquireTokens(job: JobRecord, staleHolders: Readonly<Record<string, string>>): Promise<boolean>;
+  /** Gives a root's tokens back (where it holds them) and leaves every queue it waits in. */
+  releaseTokens(job: Pick<JobRecord, 'jobId' | 'tokens' | 'createdAt'>): Promise<void>;
+  /** Records why a pending root waits (only while it is pending). */
+  setWaitingReason(jobId: string, reason: string): Promise<void>;
   /** One page of root jobs, newest first. */
   listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }>;
   /** Ids of roots that are still active (not yet published). */
   activeRoots(): AsyncIterable<string>;
+}
+
+/** A token: who holds it and who waits for it, in order. */
+export interface TokenState {
+  token: string;
+  holder?: { jobId: string; since: string };
+  waiters: Array<{ jobId: string; createdAt: string }>;
 }
 
 /** One write of a manual action's transaction; each states the condition under which it applies. */

@@ -26,6 +26,10 @@ export type Effect =
   | { kind: 'finishJob'; jobId: string; status: 'succeeded' | 'failed'; output?: JsonObject; reason?: string }
   /** Start every pending child of a parent. */
   | { kind: 'startChildren'; parentId: string; childCount: number }
+  /** A root that needs tokens tries to take all of them at once (it starts when it gets them). */
+  | { kind: 'acquireTokens'; jobId: string }
+  /** A root that succeeded or was discarded gives its tokens back and wakes the next waiter of each. */
+  | { kind: 'releaseTokens'; jobId: string; tokens: string[]; createdAt: string }
   /** Children follow their parent: pause, resume or discard each child that can. */
   | { kind: 'cascade'; action: 'pause' | 'resume' | 'discard'; parentId: string; childCount: number }
   /** Look at a pipeline's tasks and take its next step (after a resume or for repair). */
@@ -149,6 +153,11 @@ export function reactToTaskChange(job: JobRecord, before: TaskRecord | undefined
 export function reactToJobChange(before: JobRecord | undefined, after: JobRecord): Effect[] {
   if (before?.status === after.status) return [];
   const parent = after.kind === 'parent';
+  const holdsTokens = after.parentId === undefined && (after.tokens?.length ?? 0) > 0;
+  if (holdsTokens && after.status === 'pending' && !before) return [{ kind: 'acquireTokens', jobId: after.jobId }];
+  // A failed job keeps its tokens: it may be retried by hand and must not be overtaken meanwhile.
+  const release: Effect[] =
+    holdsTokens && (after.status === 'succeeded' || after.status === 'discarded') ? [{ kind: 'releaseTokens', jobId: after.jobId, tokens: after.tokens!, createdAt: after.createdAt }] : [];
   const childCount = after.childCount ?? 0;
   if (after.status === 'running') {
     if (parent) {
@@ -172,7 +181,7 @@ export function reactToJobChange(before: JobRecord | undefined, after: JobRecord
     const effect: Effect = { kind: 'publishResult', jobId: after.jobId, status: after.status };
     if (after.output !== undefined) effect.output = after.output;
     if (after.reason !== undefined) effect.reason = after.reason;
-    effects.push(effect);
+    effects.push(effect, ...release);
     return effects;
   }
   return [];

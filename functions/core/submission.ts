@@ -58,8 +58,8 @@ function planJob(
     depth: parent ? parent.depth + 1 : 0,
     name: spec.name,
     owner: spec.owner,
-    // Roots start at once (a later issue makes token holders wait in pending); children wait for their parent.
-    status: parent ? 'pending' : 'running',
+    // Roots start at once unless they need tokens (then they wait in pending); children wait for their parent.
+    status: parent || (spec.tokens?.length ?? 0) > 0 ? 'pending' : 'running',
     input: spec.input ?? {},
     env: mergeEnv(parent?.env, spec.env),
     retry: spec.retry ? { ...inheritedRetry, ...spec.retry } : { ...inheritedRetry },
@@ -71,12 +71,15 @@ function planJob(
   if (parent) {
     record.parentId = parent.jobId;
     record.childIndex = childIndex;
-  } else {
+  } else if (record.status === 'running') {
     record.startedAt = ctx.now;
+  } else {
+    record.reason = 'waiting for its tokens';
   }
   if (spec.desc !== undefined) record.desc = spec.desc;
   if (spec.bizId !== undefined) record.bizId = spec.bizId;
-  const tokens = spec.tokens ?? parent?.tokens;
+  // Only the root holds tokens; children inherit the root's (their own would be a second, conflicting claim).
+  const tokens = parent ? parent.tokens : spec.tokens?.length ? [...new Set(spec.tokens)].sort() : undefined;
   if (tokens !== undefined) record.tokens = tokens;
   const preLock = spec.preLock ?? parent?.preLock;
   if (preLock !== undefined) record.preLock = preLock;

@@ -191,6 +191,8 @@ export async function pauseJob(deps: EngineDeps, jobId: string): Promise<JobView
     const job = t.job;
     assertPausable(job);
     if (job.status !== 'running' && job.status !== 'pending') throw invalid(`job ${jobId} is ${job.status}: only a running or pending job can be paused`, { status: job.status });
+    // A root waiting for tokens is in their queues: paused there it would block every job behind it.
+    if (job.status === 'pending' && job.parentId === undefined) throw invalid(`job ${jobId} is waiting for its tokens: discard it instead`, { status: job.status });
     const ops: TxOp[] = [{ op: 'updateJob', jobId, from: [job.status], patch: { status: 'paused' }, requirePausable: true }];
     if (job.kind !== 'pipeline' || job.status !== 'running') return ops;
     const step = nextPipelineStep(job, t.tasks);

@@ -72,6 +72,16 @@ export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<voi
     }
     case 'reportToParent':
       return reportToParent(deps, effect.parentId, effect.childIndex, effect.failed);
+    case 'acquireTokens': {
+      const { acquireTokens } = await import('./tokens');
+      await acquireTokens(deps, effect.jobId);
+      return;
+    }
+    case 'releaseTokens': {
+      const { releaseTokens } = await import('./tokens');
+      await releaseTokens(deps, effect);
+      return;
+    }
     case 'cascade': {
       const { cascadeToChild } = await import('./control');
       const ids = Array.from({ length: effect.childCount }, (_, i) => `${effect.parentId}.${i + 1}`);

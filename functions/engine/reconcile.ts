@@ -11,6 +11,7 @@ import { isTerminalJob } from '../core/statuses';
 import type { JobRecord } from '../core/model';
 import type { EngineDeps } from '../ports';
 import { applyEffect, dispatch, reportToParent } from './effects';
+import { acquireTokens } from './tokens';
 
 /** Options of a sweep. */
 export interface SweepOptions {
@@ -59,6 +60,11 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
       await applyEffect(deps, { kind: 'publishResult', jobId, status: job.status, ...(job.output ? { output: job.output } : {}), ...(job.reason ? { reason: job.reason } : {}) });
       report.repaired++;
     }
+    return;
+  }
+  if (job.status === 'pending' && job.parentId === undefined && job.tokens?.length) {
+    // A waiting root: repeat its attempt to take its tokens (repairs a wake-up lost between release and wake).
+    if (await acquireTokens(deps, jobId)) report.repaired++;
     return;
   }
   if (job.status !== 'running') return;

@@ -10,6 +10,7 @@ import { openApiDocument } from '../http/openapi';
 import { health } from '../http/routes/health';
 import { discard, pause, resume, retry, skip } from '../http/routes/control';
 import { getJob, getResult, getTask, list, submit } from '../http/routes/jobs';
+import { getToken } from '../http/routes/tokens';
 
 type ApiRoute = Route<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 
@@ -27,6 +28,7 @@ export const routes: ApiRoute[] = [
   { method: 'POST', path: '/jobs/{jobId}/pause', handler: pause },
   { method: 'POST', path: '/jobs/{jobId}/resume', handler: resume },
   { method: 'POST', path: '/jobs/{jobId}/discard', handler: discard },
+  { method: 'GET', path: '/tokens/{token}', handler: getToken },
 ];
 
 /** Lambda handler. */

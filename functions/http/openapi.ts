@@ -75,6 +75,9 @@ export function openApiDocument(): Json {
       '/jobs/{jobId}/pause': { post: { operationId: 'pauseJob', parameters: [jobIdParam], responses: { 200: ok('the paused job', { $ref: '#/components/schemas/Job' }), ...errors(400, 404, 409) } } },
       '/jobs/{jobId}/resume': { post: { operationId: 'resumeJob', parameters: [jobIdParam], responses: { 200: ok('the resumed job', { $ref: '#/components/schemas/Job' }), ...errors(400, 404, 409) } } },
       '/jobs/{jobId}/discard': { post: { operationId: 'discardJob', parameters: [jobIdParam], requestBody: jsonBody('DiscardRequest', false), responses: { 200: ok('the discarded job', { $ref: '#/components/schemas/Job' }), ...errors(400, 404, 409) } } },
+      '/tokens/{token}': {
+        get: { operationId: 'getToken', parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: ok('holder and queue of the token'), ...errors(404) } },
+      },
       '/openapi.json': { get: { operationId: 'openApi', responses: { 200: ok('this document') } } },
     },
     components: {

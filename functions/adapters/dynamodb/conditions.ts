@@ -30,3 +30,11 @@ export const TASK_UNCHANGED = '#status = :seen AND #attemptCount = :n';
 export const JOB_PAUSABLE = 'pausable = :true';
 /** A late result is kept only on the attempt its discarded task abandoned, once. */
 export const LATE_RESULT_OF_DISCARDED = '#status = :discarded AND #attemptCount = :attempt';
+/** A token is taken only when nobody holds it (or its holder finished without giving it back). */
+export const TOKEN_FREE = 'attribute_not_exists(#holder) OR #holder = :me OR #holder = :stale';
+/** Only the holder gives a token back. */
+export const TOKEN_HELD_BY_ME = '#holder = :me';
+/** A waiter starts only from its own place at the head of the queue. */
+export const STILL_WAITING = 'attribute_exists(pk)';
+/** A root starts when it gets its tokens only if it is still pending. */
+export const JOB_PENDING = '#status = :pending';

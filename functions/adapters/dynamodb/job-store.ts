@@ -5,11 +5,11 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '../../core/json';
 import type { AttemptError, JobRecord, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
-import type { JobPatch, JobStore, JobTree, TxOp } from '../../ports';
+import type { JobPatch, JobStore, JobTree, TokenState, TxOp } from '../../ports';
 import {
   BUCKET_NOT_COUNTED,
   CHILD_NOT_COUNTED,
@@ -18,13 +18,17 @@ import {
   CREATE_IF_ABSENT,
   END_CURRENT_ATTEMPT,
   JOB_PAUSABLE,
+  JOB_PENDING,
   LATE_RESULT_OF_DISCARDED,
+  STILL_WAITING,
+  TOKEN_FREE,
+  TOKEN_HELD_BY_ME,
   LEASE_EXPIRED,
   ROOT_FINISHED,
   TASK_UNCHANGED,
   jobInStatus,
 } from './conditions';
-import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, jobKey, partitionOf, taskKey } from './keys';
+import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, jobKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
 
 type Item = Record<string, unknown>;
 
@@ -111,6 +115,12 @@ export class DynamoJobStore implements JobStore {
     await mapLimit(records.slice(0, -1), this.concurrency, async (record) => {
       await conditional(() => this.client.send(new PutCommand({ TableName: this.table, Item: jobItem(record), ConditionExpression: CREATE_IF_ABSENT })));
     });
+    // Join each token's queue before the root exists: its first attempt to start must find its place.
+    if (root.tokens?.length && root.status === 'pending') {
+      await mapLimit(root.tokens, this.concurrency, async (token) => {
+        await this.client.send(new PutCommand({ TableName: this.table, Item: { ...waiterKey(token, root.createdAt, root.jobId), jobId: root.jobId, createdAt: root.createdAt } }));
+      });
+    }
     try {
       await this.client.send(
         new PutCommand({ TableName: this.table, Item: jobItem(root), ConditionExpression: CREATE_IF_ABSENT, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
@@ -489,6 +499,92 @@ export class DynamoJobStore implements JobStore {
       case 'deleteResult':
         return { Delete: { TableName: this.resultsTable, Key: { jobId: op.jobId } } };
     }
+  }
+
+  async tokenState(token: string, limit: number): Promise<TokenState> {
+    const [holder, waiters] = await Promise.all([
+      this.client.send(new GetCommand({ TableName: this.table, Key: tokenKey(token), ConsistentRead: true })),
+      this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :w)',
+          ExpressionAttributeValues: { ':pk': tokenKey(token).pk, ':w': 'W#' },
+          ConsistentRead: true,
+          Limit: limit,
+        }),
+      ),
+    ]);
+    const state: TokenState = { token, waiters: (waiters.Items ?? []).map((i) => ({ jobId: String(i.jobId), createdAt: String(i.createdAt) })) };
+    if (holder.Item?.holder) state.holder = { jobId: String(holder.Item.holder), since: String(holder.Item.since) };
+    return state;
+  }
+
+  async acquireTokens(job: JobRecord, staleHolders: Readonly<Record<string, string>>): Promise<boolean> {
+    const now = new Date().toISOString();
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
+    for (const token of job.tokens ?? []) {
+      items.push({
+        Update: {
+          TableName: this.table,
+          Key: tokenKey(token),
+          ConditionExpression: TOKEN_FREE,
+          UpdateExpression: 'SET #holder = :me, #since = :now',
+          ExpressionAttributeNames: { '#holder': 'holder', '#since': 'since' },
+          ExpressionAttributeValues: { ':me': job.jobId, ':stale': staleHolders[token] ?? '-', ':now': now },
+        },
+      });
+      items.push({ Delete: { TableName: this.table, Key: waiterKey(token, job.createdAt, job.jobId), ConditionExpression: STILL_WAITING } });
+    }
+    items.push({
+      Update: {
+        TableName: this.table,
+        Key: jobKey(job.jobId),
+        ConditionExpression: JOB_PENDING,
+        UpdateExpression: 'SET #status = :running, startedAt = :now, updatedAt = :now REMOVE #reason',
+        ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason' },
+        ExpressionAttributeValues: { ':pending': 'pending', ':running': 'running', ':now': now },
+      },
+    });
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionCanceledException) return false;
+      throw err;
+    }
+  }
+
+  async releaseTokens(job: Pick<JobRecord, 'jobId' | 'tokens' | 'createdAt'>): Promise<void> {
+    await mapLimit(job.tokens ?? [], this.concurrency, async (token) => {
+      await conditional(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: tokenKey(token),
+            ConditionExpression: TOKEN_HELD_BY_ME,
+            UpdateExpression: 'REMOVE #holder, #since',
+            ExpressionAttributeNames: { '#holder': 'holder', '#since': 'since' },
+            ExpressionAttributeValues: { ':me': job.jobId },
+          }),
+        ),
+      );
+      await this.client.send(new DeleteCommand({ TableName: this.table, Key: waiterKey(token, job.createdAt, job.jobId) }));
+    });
+  }
+
+  async setWaitingReason(jobId: string, reason: string): Promise<void> {
+    await conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(jobId),
+          ConditionExpression: `${JOB_PENDING} AND (attribute_not_exists(#reason) OR #reason <> :reason)`,
+          UpdateExpression: 'SET #reason = :reason',
+          ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':reason': reason },
+        }),
+      ),
+    );
   }
 
   async listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }> {

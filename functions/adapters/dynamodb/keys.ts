@@ -63,3 +63,13 @@ export function itemTypeOf(sk: string): ItemType | undefined {
   if (sk.startsWith('B#')) return 'bucket';
   return undefined;
 }
+
+/** Partition of a token: its holder item `H` and one waiter item per queued root, in submission order. */
+export function tokenKey(token: string): ItemKey {
+  return { pk: `K#${token}`, sk: 'H' };
+}
+
+/** Key of a root's place in a token's queue (sorted by submission time, then id). */
+export function waiterKey(token: string, createdAt: string, jobId: string): ItemKey {
+  return { pk: `K#${token}`, sk: `W#${createdAt}#${jobId}` };
+}

@@ -1,0 +1,9 @@
+/** GET /tokens/{token}: the holder and the queue of a token. @module */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { tokenView } from '../../engine/tokens';
+import { engineDeps } from '../../runtime/deps';
+import { json } from '../api-errors';
+import { pathParam } from '../request';
+
+/** GET /tokens/{token}. */
+export const getToken = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => json(200, await tokenView(engineDeps(), pathParam(event, 'token')));
