@@ -277,7 +277,7 @@ describe('planSubmission: retry, pausable, tokens and preLock inheritance', () =
     for (const [id, pausable] of Object.entries(expected)) expect(get(records, id).pausable).toBe(pausable);
   });
 
-  it('tokens and preLock flow to children unless a child sets its own', () => {
+  it('children carry the root's tokens (only the root holds them) and inherit preLock unless they set their own', () => {
     // Prepare
     const spec: JobSpec = {
       name: 'root',
@@ -292,7 +292,11 @@ describe('planSubmission: retry, pausable, tokens and preLock inheritance', () =
 
     // Assess
     expect(get(records, 'R.1')).toMatchObject({ tokens: ['t-root'], preLock: 'host-a' });
-    expect(get(records, 'R.2')).toMatchObject({ tokens: ['t-b'], preLock: 'host-b' });
+    expect(get(records, 'R.2')).toMatchObject({ tokens: ['t-root'], preLock: 'host-b' });
+    // a root with tokens waits for them in pending; without tokens it starts at once
+    expect(get(records, 'R')).toMatchObject({ status: 'pending', reason: 'waiting for its tokens' });
+    expect(get(records, 'R').startedAt).toBeUndefined();
+    expect(get(planSubmission({ ...spec, tokens: [] }, 'S', NOW_ISO), 'S').status).toBe('running');
   });
 });
 
