@@ -277,7 +277,7 @@ describe('planSubmission: retry, pausable, tokens and preLock inheritance', () =
     for (const [id, pausable] of Object.entries(expected)) expect(get(records, id).pausable).toBe(pausable);
   });
 
-  it('children carry the root's tokens (only the root holds them) and inherit preLock unless they set their own', () => {
+  it('children carry the tokens of the root (only the root holds them) and inherit preLock unless they set their own', () => {
     // Prepare
     const spec: JobSpec = {
       name: 'root',
