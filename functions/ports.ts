@@ -38,8 +38,13 @@ export interface JobStore {
   getTask(jobId: string, taskIndex: number): Promise<TaskRecord | undefined>;
   /** Writes a claimed attempt. False when the task was not in the state `before` (a duplicate or stale claim). */
   claimAttempt(before: TaskRecord | undefined, after: TaskRecord): Promise<boolean>;
-  /** Writes the end of the current attempt. False when that attempt is no longer the running one. */
-  endAttempt(before: TaskRecord, after: TaskRecord, opts?: { onlyIfLeaseExpiredAt?: number }): Promise<boolean>;
+  /**
+   * Writes the end of the current attempt. False when that attempt is no longer the running one (or, with
+   * `tokenNonce`, when the token is not the running attempt's).
+   */
+  endAttempt(before: TaskRecord, after: TaskRecord, opts?: { onlyIfLeaseExpiredAt?: number; tokenNonce?: string }): Promise<boolean>;
+  /** Moves the lease of the running attempt named by a token. False when the token no longer names it. */
+  extendLease(task: Pick<TaskRecord, 'jobId' | 'taskIndex'>, attempt: number, tokenNonce: string, leaseUntil: number): Promise<boolean>;
   /** Moves a job from one of `from` to `patch.status`. False when it was in none of them. */
   transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch): Promise<boolean>;
   /**
@@ -69,6 +74,12 @@ export interface JobStore {
   releaseTokens(job: Pick<JobRecord, 'jobId' | 'tokens' | 'createdAt'>): Promise<void>;
   /** Records why a pending root waits (only while it is pending). */
   setWaitingReason(jobId: string, reason: string): Promise<void>;
+  /** Puts a task message in the worker inbox of `target`, visible from `visibleAt` (ms). */
+  offer(target: string, visibleAt: number, message: TaskMessage): Promise<void>;
+  /** Offers of `target` visible at `now`, oldest first. */
+  dueOffers(target: string, now: number, limit: number): Promise<Offer[]>;
+  /** Removes an offer (claimed, or stale). */
+  removeOffer(offer: Offer): Promise<void>;
   /** One page of root jobs, newest first. */
   listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }>;
   /** Ids of roots that are still active (not yet published). */
@@ -119,8 +130,18 @@ export interface ResultStore {
 export interface WorkQueue {
   /** Sends a task message to its provider's queue, delayed by up to 900 s. */
   send(message: TaskMessage, delaySeconds?: number): Promise<void>;
-  /** Whether a provider is known. */
+  /** Whether a provider has a Lambda queue. */
   hasProvider(provider: string): boolean;
+  /** Whether a provider is served by external workers (its tasks wait in the worker inbox). */
+  isExternal(provider: string): boolean;
+}
+
+/** A task message waiting in the worker inbox for an executor (`exec:<id>`) or an external provider (`prov:<name>`). */
+export interface Offer {
+  target: string;
+  /** Sort key of the offer (visible time first). */
+  key: string;
+  message: TaskMessage;
 }
 
 /** One-time timers for delays longer than a queue can hold (EventBridge Scheduler on AWS). */

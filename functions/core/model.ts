@@ -97,6 +97,8 @@ export interface AttemptRecord {
   error?: AttemptError;
   input?: JsonObject;
   env?: Env;
+  /** Nonce of this attempt's task token (never shown by the API). */
+  tokenNonce?: string;
 }
 
 /** A task that has run at least once (before that, its status is derived from the job). */

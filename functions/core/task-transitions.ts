@@ -28,11 +28,12 @@ function sameJson(a: unknown, b: unknown): boolean {
  * A provider claims attempt `msg.attempt`. Valid for attempt 1 on a task that never ran, or for attempt n+1
  * on a task that is `queued` or `retrying` after n attempts.
  */
-export function claimAttempt(task: TaskRecord | undefined, msg: TaskMessage, now: number): TaskRecord | Rejection {
+export function claimAttempt(task: TaskRecord | undefined, msg: TaskMessage, now: number, tokenNonce?: string): TaskRecord | Rejection {
   const timeout = (msg.timeoutSeconds || DEFAULT_TASK_TIMEOUT_SECONDS) * 1000;
   if (!task) {
     if (msg.attempt !== 1) return { rejected: true, reason: `attempt ${msg.attempt} of a task that never ran` };
     const attempt: AttemptRecord = { attempt: 1, manual: msg.manual, status: 'running', startedAt: iso(now) };
+    if (tokenNonce !== undefined) attempt.tokenNonce = tokenNonce;
     return {
       jobId: msg.jobId,
       taskIndex: msg.taskIndex,
@@ -54,6 +55,7 @@ export function claimAttempt(task: TaskRecord | undefined, msg: TaskMessage, now
     return { rejected: true, reason: `task is ${task.status} after ${task.attemptCount} attempts` };
   }
   const attempt: AttemptRecord = { attempt: msg.attempt, manual: msg.manual, status: 'running', startedAt: iso(now) };
+  if (tokenNonce !== undefined) attempt.tokenNonce = tokenNonce;
   if (!sameJson(msg.input, task.input)) attempt.input = msg.input;
   if (!sameJson(msg.env, task.env)) attempt.env = msg.env;
   const next: TaskRecord = {

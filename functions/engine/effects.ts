@@ -15,6 +15,9 @@ const MAX_QUEUE_DELAY_MS = 900_000;
 
 /** Sends a task message now, after a queue delay (≤ 900 s), or through a one-time schedule. */
 export async function dispatch(deps: EngineDeps, message: TaskMessage, notBefore?: number): Promise<void> {
+  // Pinned tasks and external providers' tasks wait in the worker inbox: no Lambda provider ever sees them.
+  const inbox = message.preLock !== undefined ? `exec:${message.preLock}` : !deps.queue.hasProvider(message.provider) && deps.queue.isExternal(message.provider) ? `prov:${message.provider}` : undefined;
+  if (inbox) return deps.store.offer(inbox, Math.max(notBefore ?? 0, deps.clock.now()), message);
   const wait = notBefore === undefined ? 0 : notBefore - deps.clock.now();
   if (wait <= 0) return deps.queue.send(message);
   if (wait <= MAX_QUEUE_DELAY_MS) return deps.queue.send(message, Math.ceil(wait / 1000));

@@ -22,13 +22,16 @@ export function rootIdFor(spec: JobSpec): string {
   return `B${createHash('sha256').update(spec.bizId).digest('hex').slice(0, 25).toUpperCase()}`;
 }
 
-function assertProviders(deps: EngineDeps, spec: JobSpec, path: string): void {
+function assertProviders(deps: EngineDeps, spec: JobSpec, path: string, inheritedPreLock?: string): void {
+  const jobPreLock = spec.preLock ?? inheritedPreLock;
   spec.tasks?.forEach((task, i) => {
-    if (!deps.queue.hasProvider(task.provider)) {
+    // A pinned task runs on its executor, which brings its own providers: any name is the executor's business.
+    if ((task.preLock ?? jobPreLock) !== undefined) return;
+    if (!deps.queue.hasProvider(task.provider) && !deps.queue.isExternal(task.provider)) {
       throw new JobxError('UNKNOWN_PROVIDER', `${path}tasks.${i}.provider: no provider named ${task.provider}`, { provider: task.provider });
     }
   });
-  spec.children?.forEach((child, i) => assertProviders(deps, child, `${path}children.${i}.`));
+  spec.children?.forEach((child, i) => assertProviders(deps, child, `${path}children.${i}.`, jobPreLock));
 }
 
 function depthOf(spec: JobSpec): number {

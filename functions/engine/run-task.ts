@@ -3,7 +3,10 @@
  * conditional write). A duplicate message loses the claim and runs nothing.
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../core/json';
+import { PendingResult } from '../core/pending';
+import { encodeTaskToken } from '../core/task-token';
 import type { TaskMessage } from '../core/model';
 import { NonRetryableError, RetryAfterError } from '../core/provider-errors';
 import { claimAttempt, finishAttempt, isRejection, type AttemptOutcome } from '../core/task-transitions';
@@ -19,16 +22,20 @@ export interface ProviderEvent<I extends JsonObject = JsonObject> {
   task: { taskId: string; name: string; attempt: number };
   /** Aborted when the task's lease (timeoutSeconds) runs out. */
   signal: AbortSignal;
+  /** Token of this attempt, for completing it later (return `pending()`) through `/task-tokens/{token}/…`. */
+  taskToken: string;
 }
 
 /** A provider: returns the task's output (a JSON object, or nothing for `{}`). */
-export type ProviderFunction<I extends JsonObject = JsonObject> = (event: ProviderEvent<I>) => Promise<JsonObject | void> | JsonObject | void;
+export type ProviderFunction<I extends JsonObject = JsonObject> = (
+  event: ProviderEvent<I>,
+) => Promise<JsonObject | PendingResult | void> | JsonObject | PendingResult | void;
 
 /** Largest task output kept (bytes of JSON); larger outputs fail the attempt with OUTPUT_TOO_LARGE. */
 export const MAX_OUTPUT_BYTES = 128 * 1024;
 
 /** How a run of {@link runTask} ended. */
-export type RunTaskResult = 'succeeded' | 'failed' | 'duplicate' | 'late';
+export type RunTaskResult = 'succeeded' | 'failed' | 'duplicate' | 'late' | 'pending';
 
 class TimeoutError extends Error {
   constructor(seconds: number) {
@@ -57,8 +64,9 @@ function asOutput(value: unknown): JsonObject {
  *   ended after its lease was taken away (the result is not recorded), else the attempt's outcome
  */
 export async function runTask(deps: EngineDeps, message: TaskMessage, fn: ProviderFunction): Promise<RunTaskResult> {
-  const claimed = await claim(deps, message);
+  const claimed = await claimTask(deps, message);
   if (!claimed) return 'duplicate';
+  const taskToken = encodeTaskToken({ jobId: message.jobId, taskIndex: message.taskIndex, attempt: message.attempt, nonce: claimed.attempts[message.attempt - 1]!.tokenNonce! });
 
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -79,10 +87,19 @@ export async function runTask(deps: EngineDeps, message: TaskMessage, fn: Provid
           job: message.job,
           task: { taskId: message.taskId, name: message.taskName, attempt: message.attempt },
           signal: controller.signal,
+          taskToken,
         }),
       ),
       timeout,
     ]);
+    if (output instanceof PendingResult) {
+      clearTimeout(timer);
+      // Someone else finishes this attempt by token; a heartbeat interval shortens the lease to that rhythm.
+      if (output.heartbeatSeconds !== undefined) {
+        await deps.store.extendLease(claimed, message.attempt, claimed.attempts[message.attempt - 1]!.tokenNonce!, deps.clock.now() + output.heartbeatSeconds * 1000);
+      }
+      return 'pending';
+    }
     const value = asOutput(output);
     const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
     // An output the task item cannot hold would fail every write of the attempt's end: fail it cleanly instead.
@@ -104,17 +121,18 @@ export async function runTask(deps: EngineDeps, message: TaskMessage, fn: Provid
   return outcome.ok ? 'succeeded' : 'failed';
 }
 
-/** Claims the attempt a message asks for; undefined when it is a duplicate or no longer due. */
-async function claim(deps: EngineDeps, message: TaskMessage) {
+/** Claims the attempt a message asks for (with a fresh task token nonce); undefined when it is a duplicate or no longer due. */
+export async function claimTask(deps: EngineDeps, message: TaskMessage) {
+  const nonce = randomUUID();
   // Attempt 1 usually needs no read: its claim succeeds only on a task that has no record yet.
   if (message.attempt === 1) {
-    const fresh = claimAttempt(undefined, message, deps.clock.now());
+    const fresh = claimAttempt(undefined, message, deps.clock.now(), nonce);
     if (!isRejection(fresh) && (await deps.store.claimAttempt(undefined, fresh))) return fresh;
   }
   // A record exists: a retry, a manual run, or a first attempt released by a resume.
   const before = await deps.store.getTask(message.jobId, message.taskIndex);
   if (!before) return undefined;
-  const next = claimAttempt(before, message, deps.clock.now());
+  const next = claimAttempt(before, message, deps.clock.now(), nonce);
   if (isRejection(next) || !(await deps.store.claimAttempt(before, next))) return undefined;
   return next;
 }

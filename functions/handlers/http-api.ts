@@ -11,6 +11,7 @@ import { health } from '../http/routes/health';
 import { discard, pause, resume, retry, skip } from '../http/routes/control';
 import { getJob, getResult, getTask, list, submit } from '../http/routes/jobs';
 import { getToken } from '../http/routes/tokens';
+import { claim, failure, heartbeat, success } from '../http/routes/workers';
 
 type ApiRoute = Route<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 
@@ -29,6 +30,10 @@ export const routes: ApiRoute[] = [
   { method: 'POST', path: '/jobs/{jobId}/resume', handler: resume },
   { method: 'POST', path: '/jobs/{jobId}/discard', handler: discard },
   { method: 'GET', path: '/tokens/{token}', handler: getToken },
+  { method: 'POST', path: '/workers/{workerId}/claim', handler: claim },
+  { method: 'POST', path: '/task-tokens/{taskToken}/heartbeat', handler: heartbeat },
+  { method: 'POST', path: '/task-tokens/{taskToken}/success', handler: success },
+  { method: 'POST', path: '/task-tokens/{taskToken}/failure', handler: failure },
 ];
 
 /** Lambda handler. */

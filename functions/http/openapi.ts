@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from 'zod';
-import { discardSchema, jobSpecSchema, listQuerySchema, retryActionSchema, skipSchema } from './schemas';
+import { discardSchema, failureSchema, jobSpecSchema, listQuerySchema, retryActionSchema, skipSchema, successSchema } from './schemas';
 
 type Json = Record<string, unknown>;
 
@@ -35,6 +35,7 @@ const jsonBody = (ref: string, required = true) => ({ required, content: { 'appl
 const ok = (description: string, schema: Json = { type: 'object' }) => ({ description, content: { 'application/json': { schema } } });
 const jobIdParam = { name: 'jobId', in: 'path', required: true, schema: { type: 'string' } };
 const taskIdParam = { name: 'taskId', in: 'path', required: true, schema: { type: 'string', pattern: '^t[1-9][0-9]*$' } };
+const taskTokenParam = { name: 'taskToken', in: 'path', required: true, schema: { type: 'string' } };
 const waitParam = { name: 'wait', in: 'query', required: false, schema: { type: 'number', minimum: 0, maximum: 25 } };
 
 let cached: Json | undefined;
@@ -48,6 +49,8 @@ export function openApiDocument(): Json {
     ['SkipRequest', skipSchema],
     ['RetryRequest', retryActionSchema],
     ['DiscardRequest', discardSchema],
+    ['SuccessRequest', successSchema],
+    ['FailureRequest', failureSchema],
   ] as const) {
     component(name, schema, schemas);
   }
@@ -78,6 +81,16 @@ export function openApiDocument(): Json {
       '/tokens/{token}': {
         get: { operationId: 'getToken', parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: ok('holder and queue of the token'), ...errors(404) } },
       },
+      '/workers/{workerId}/claim': {
+        post: {
+          operationId: 'claimTask',
+          parameters: [{ name: 'workerId', in: 'path', required: true, schema: { type: 'string' } }, waitParam, { name: 'providers', in: 'query', required: false, schema: { type: 'string' } }],
+          responses: { 200: ok('a claimed task with its task token'), 204: { description: 'no task came in time' }, ...errors(400) },
+        },
+      },
+      '/task-tokens/{taskToken}/heartbeat': { post: { operationId: 'heartbeat', parameters: [taskTokenParam], responses: { 200: ok('lease renewed'), ...errors(404, 409) } } },
+      '/task-tokens/{taskToken}/success': { post: { operationId: 'succeed', parameters: [taskTokenParam], requestBody: jsonBody('SuccessRequest', false), responses: { 200: ok('attempt ended'), ...errors(400, 404, 409, 413) } } },
+      '/task-tokens/{taskToken}/failure': { post: { operationId: 'fail', parameters: [taskTokenParam], requestBody: jsonBody('FailureRequest'), responses: { 200: ok('attempt ended'), ...errors(400, 404, 409) } } },
       '/openapi.json': { get: { operationId: 'openApi', responses: { 200: ok('this document') } } },
     },
     components: {

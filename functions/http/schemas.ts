@@ -103,3 +103,17 @@ export const listQuerySchema = z
     cursor: z.string().min(1).max(2048).optional(),
   })
   .strict();
+
+/** A worker id (the executor a task is pinned to with preLock). */
+export const workerIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'worker ids use letters, digits and _ . : - (1-128 characters)');
+
+/** Body of `POST /task-tokens/{token}/success`. */
+export const successSchema = z.object({ output: jsonObject.optional() }).strict();
+
+/** Body of `POST /task-tokens/{token}/failure`. */
+export const failureSchema = z
+  .object({
+    error: z.union([z.string().min(1).max(4096), z.object({ message: z.string().min(1).max(4096), code: z.string().max(128).optional() }).strict()]),
+    retryable: z.boolean().optional(),
+  })
+  .strict();

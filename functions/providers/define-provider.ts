@@ -18,10 +18,12 @@ const OUTCOME_METRIC: Record<RunTaskResult, string> = {
   failed: METRIC.attemptFailed,
   duplicate: METRIC.duplicateDelivery,
   late: METRIC.lateResult,
+  pending: METRIC.pending,
 };
 
 export type { ProviderEvent, ProviderFunction } from '../engine/run-task';
 export { NonRetryableError, RetryAfterError } from '../core/provider-errors';
+export { pending, PendingResult } from '../core/pending';
 
 /** A provider's name with its handler. */
 export interface ProviderDefinition {

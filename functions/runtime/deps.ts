@@ -38,7 +38,11 @@ export function engineDeps(): EngineDeps {
     deps = {
       store: new DynamoJobStore({ client: documentClient(), tableName: requireEnv(ENV.jobsTable), resultsTableName: requireEnv(ENV.resultsTable) }),
       results: new DynamoResultStore({ client: documentClient(), tableName: requireEnv(ENV.resultsTable) }),
-      queue: new SqsWorkQueue({ client: sqsClient(), providers }),
+      queue: new SqsWorkQueue({
+        client: sqsClient(),
+        providers,
+        externalProviders: new Set((process.env[ENV.externalProviders] ?? '').split(',').map((p) => p.trim()).filter(Boolean)),
+      }),
       scheduler: scheduler(providers),
       events: process.env[ENV.eventBus] ? new EventBridgePublisher({ client: eventBridgeClient(), busName: process.env[ENV.eventBus]! }) : new NoopPublisher(),
       clock: { now: () => Date.now(), random: () => Math.random() },

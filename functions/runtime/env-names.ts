@@ -20,6 +20,8 @@ export const ENV = {
   timersTable: 'JOBX_TIMERS_TABLE',
   /** A dispatch older than this many seconds without a claim is sent again by the sweeper. */
   requeueAfterSeconds: 'JOBX_REQUEUE_AFTER_SECONDS',
+  /** Comma-separated providers served by external workers (claimed over the API, no Lambda queue). */
+  externalProviders: 'JOBX_EXTERNAL_PROVIDERS',
   /** Name of the EventBridge bus that receives job and task lifecycle events (unset: no events). */
   eventBus: 'JOBX_EVENT_BUS',
   /** JSON facts the local stack adds to `GET /health`. */

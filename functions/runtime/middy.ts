@@ -21,6 +21,8 @@ export const METRIC = {
   duplicateDelivery: 'DuplicateDelivery',
   /** An attempt ended after its task was discarded or its lease was taken. */
   lateResult: 'LateResult',
+  /** A provider handed its attempt over for completion by task token. */
+  pending: 'TaskAttemptPending',
 } as const;
 
 /** The process-wide metrics (EMF to stdout, flushed after each invocation; off when `POWERTOOLS_METRICS_DISABLED`). */

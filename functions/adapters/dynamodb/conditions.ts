@@ -38,3 +38,7 @@ export const TOKEN_HELD_BY_ME = '#holder = :me';
 export const STILL_WAITING = 'attribute_exists(pk)';
 /** A root starts when it gets its tokens only if it is still pending. */
 export const JOB_PENDING = '#status = :pending';
+/** A task token acts only on the attempt it was issued for (its nonce is stored on that attempt). */
+export function tokenMatches(attempt: number): string {
+  return `#attempts[${attempt - 1}].#tokenNonce = :nonce`;
+}

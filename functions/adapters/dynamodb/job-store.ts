@@ -7,9 +7,9 @@ import { ConditionalCheckFailedException, TransactionCanceledException, type Att
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '../../core/json';
-import type { AttemptError, JobRecord, TaskRecord } from '../../core/model';
+import type { AttemptError, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
-import type { JobPatch, JobStore, JobTree, TokenState, TxOp } from '../../ports';
+import type { JobPatch, JobStore, JobTree, Offer, TokenState, TxOp } from '../../ports';
 import {
   BUCKET_NOT_COUNTED,
   CHILD_NOT_COUNTED,
@@ -27,8 +27,9 @@ import {
   ROOT_FINISHED,
   TASK_UNCHANGED,
   jobInStatus,
+  tokenMatches,
 } from './conditions';
-import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, jobKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
+import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, jobKey, offerKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
 
 type Item = Record<string, unknown>;
 
@@ -225,7 +226,23 @@ export class DynamoJobStore implements JobStore {
     return done !== undefined;
   }
 
-  async endAttempt(before: TaskRecord, after: TaskRecord, opts?: { onlyIfLeaseExpiredAt?: number }): Promise<boolean> {
+  async extendLease(task: Pick<TaskRecord, 'jobId' | 'taskIndex'>, attempt: number, tokenNonce: string, leaseUntil: number): Promise<boolean> {
+    const done = await conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: taskKey(task.jobId, task.taskIndex),
+          ConditionExpression: `${END_CURRENT_ATTEMPT} AND ${tokenMatches(attempt)}`,
+          UpdateExpression: 'SET #leaseUntil = :lease',
+          ExpressionAttributeNames: { '#status': 'status', '#attemptCount': 'attemptCount', '#leaseUntil': 'leaseUntil', '#attempts': 'attempts', '#tokenNonce': 'tokenNonce' },
+          ExpressionAttributeValues: { ':running': 'running', ':attempt': attempt, ':lease': leaseUntil, ':nonce': tokenNonce },
+        }),
+      ),
+    );
+    return done !== undefined;
+  }
+
+  async endAttempt(before: TaskRecord, after: TaskRecord, opts?: { onlyIfLeaseExpiredAt?: number; tokenNonce?: string }): Promise<boolean> {
     const n = before.attemptCount;
     // Every name through a placeholder: several attribute names are DynamoDB reserved words.
     const names: Record<string, string> = { '#status': 'status', '#attemptCount': 'attemptCount', '#attempts': 'attempts', '#updatedAt': 'updatedAt', '#leaseUntil': 'leaseUntil', '#dueAt': 'dueAt', '#reason': 'reason' };
@@ -244,6 +261,11 @@ export class DynamoJobStore implements JobStore {
     if (opts?.onlyIfLeaseExpiredAt !== undefined) {
       condition = `${condition} AND ${LEASE_EXPIRED}`;
       values[':lnow'] = opts.onlyIfLeaseExpiredAt;
+    }
+    if (opts?.tokenNonce !== undefined) {
+      condition = `${condition} AND ${tokenMatches(n)}`;
+      names['#tokenNonce'] = 'tokenNonce';
+      values[':nonce'] = opts.tokenNonce;
     }
     const done = await conditional(() =>
       this.client.send(
@@ -585,6 +607,28 @@ export class DynamoJobStore implements JobStore {
         }),
       ),
     );
+  }
+
+  async offer(target: string, visibleAt: number, message: TaskMessage): Promise<void> {
+    const key = offerKey(target, visibleAt, message.jobId, message.taskIndex, message.attempt);
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...key, message: JSON.stringify(message) } }));
+  }
+
+  async dueOffers(target: string, now: number, limit: number): Promise<Offer[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk < :until',
+        ExpressionAttributeValues: { ':pk': `X#${target}`, ':until': `${String(now + 1).padStart(15, '0')}` },
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => ({ target, key: String(i.sk), message: JSON.parse(String(i.message)) as TaskMessage }));
+  }
+
+  async removeOffer(offer: Offer): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: `X#${offer.target}`, sk: offer.key } }));
   }
 
   async listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }> {

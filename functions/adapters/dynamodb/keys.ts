@@ -73,3 +73,8 @@ export function tokenKey(token: string): ItemKey {
 export function waiterKey(token: string, createdAt: string, jobId: string): ItemKey {
   return { pk: `K#${token}`, sk: `W#${createdAt}#${jobId}` };
 }
+
+/** Key of an offer in the worker inbox of `target` (sorted by the time it becomes visible). */
+export function offerKey(target: string, visibleAt: number, jobId: string, taskIndex: number, attempt: number): ItemKey {
+  return { pk: `X#${target}`, sk: `${String(visibleAt).padStart(15, '0')}#${jobId}#${taskIndex}#${attempt}` };
+}

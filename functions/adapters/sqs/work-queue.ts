@@ -17,10 +17,14 @@ export const MAX_QUEUE_DELAY_SECONDS = 900;
 
 /** {@link WorkQueue} on SQS standard queues. */
 export class SqsWorkQueue implements WorkQueue {
-  constructor(private readonly opts: { client: SQSClient; providers: ProviderQueues }) {}
+  constructor(private readonly opts: { client: SQSClient; providers: ProviderQueues; externalProviders?: ReadonlySet<string> }) {}
 
   hasProvider(provider: string): boolean {
     return Object.hasOwn(this.opts.providers, provider);
+  }
+
+  isExternal(provider: string): boolean {
+    return this.opts.externalProviders?.has(provider) ?? false;
   }
 
   /** Queue of a provider; throws for an unknown one (the API refuses such jobs up front). */

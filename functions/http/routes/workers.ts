@@ -1,0 +1,45 @@
+/** External workers and task tokens: claim, heartbeat, success, failure. @module */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { failByToken, heartbeat as heartbeatByToken, succeedByToken } from '../../engine/task-tokens';
+import { claimForWorker } from '../../engine/workers';
+import { engineDeps } from '../../runtime/deps';
+import { json } from '../api-errors';
+import { jsonBody, pathParam, queryParam } from '../request';
+import { emptySchema, failureSchema, successSchema, waitSchema, workerIdSchema } from '../schemas';
+
+type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const providersSchema = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(',').map((p) => p.trim()).filter(Boolean) : []))
+  .pipe(z.array(z.string().min(1).max(128)).max(50));
+
+/** POST /workers/{workerId}/claim?wait=N&providers=a,b: 200 with a task, or 204 when none came in time. */
+export const claim: Handler = async (event) => {
+  const workerId = workerIdSchema.parse(pathParam(event, 'workerId'));
+  const wait = queryParam(event, 'wait', waitSchema) ?? 0;
+  const providers = queryParam(event, 'providers', providersSchema);
+  const task = await claimForWorker(engineDeps(), workerId, providers, wait);
+  return task ? json(200, task) : { statusCode: 204, headers: {}, body: '' };
+};
+
+/** POST /task-tokens/{taskToken}/heartbeat. */
+export const heartbeat: Handler = async (event) => {
+  emptySchema.parse(jsonBody(event) ?? {});
+  return json(200, await heartbeatByToken(engineDeps(), pathParam(event, 'taskToken')));
+};
+
+/** POST /task-tokens/{taskToken}/success `{ output? }`. */
+export const success: Handler = async (event) => {
+  const body = successSchema.parse(jsonBody(event) ?? {});
+  return json(200, await succeedByToken(engineDeps(), pathParam(event, 'taskToken'), body.output ?? {}));
+};
+
+/** POST /task-tokens/{taskToken}/failure `{ error, retryable? }`. */
+export const failure: Handler = async (event) => {
+  const body = failureSchema.parse(jsonBody(event) ?? {});
+  const error = typeof body.error === 'string' ? { message: body.error } : body.error;
+  return json(200, await failByToken(engineDeps(), pathParam(event, 'taskToken'), { ...error, ...(body.retryable !== undefined ? { retryable: body.retryable } : {}) }));
+};
