@@ -69,6 +69,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const log = opts.log ?? (() => undefined);
   // Node 20 is the laptop's runtime here (Lambda runs nodejs22.x): the SDK's upgrade notice is known noise.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Before any handler module loads: Powertools reads these when its logger and metrics are created.
+  process.env.POWERTOOLS_DEV = 'true';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const providers = opts.providers ?? (await import('../providers/examples/index')).exampleProviders;
   const sweepSeconds = opts.sweepSeconds ?? 60;
   const invocations: InvocationCounts = { stream: 0, providers: 0, api: 0, sweeper: 0, engineMs: 0 };
@@ -118,9 +122,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       AWS_SECRET_ACCESS_KEY: ddbConfig.credentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
-      POWERTOOLS_DEV: 'true',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       [ENV.jobsTable]: TABLES.jobs,
       [ENV.resultsTable]: TABLES.results,
       [ENV.providers]: JSON.stringify(queues),
