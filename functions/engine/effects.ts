@@ -9,6 +9,7 @@ import { bucketCount, bucketOf, bucketSize } from '../core/submission';
 import { parentOutput } from '../core/views';
 import { isTerminalJob } from '../core/statuses';
 import type { EngineDeps } from '../ports';
+import { mapLimit } from '../util/map-limit';
 
 /** SQS DelaySeconds holds at most 15 minutes. */
 const MAX_QUEUE_DELAY_MS = 900_000;
@@ -25,14 +26,6 @@ export async function dispatch(deps: EngineDeps, message: TaskMessage, notBefore
   return deps.scheduler.scheduleAt(name, notBefore!, message);
 }
 
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
 
 /** Carries out one effect. */
 export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<void> {

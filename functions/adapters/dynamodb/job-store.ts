@@ -5,7 +5,7 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '../../core/json';
 import type { AttemptError, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
@@ -29,6 +29,7 @@ import {
   jobInStatus,
   tokenMatches,
 } from './conditions';
+import { mapLimit } from '../../util/map-limit';
 import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, jobKey, offerKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
 
 type Item = Record<string, unknown>;
@@ -76,13 +77,6 @@ async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
-}
 
 /** Options of {@link DynamoJobStore}. */
 export interface DynamoJobStoreOptions {
@@ -283,35 +277,8 @@ export class DynamoJobStore implements JobStore {
   }
 
   async transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch): Promise<boolean> {
-    const values: Record<string, unknown> = { ':to': patch.status, ':now': new Date().toISOString() };
-    const placeholders = from.map((s, i) => {
-      values[`:from${i}`] = s;
-      return `:from${i}`;
-    });
-    const names: Record<string, string> = { '#status': 'status' };
-    const sets = ['#status = :to', 'updatedAt = :now'];
-    for (const field of ['output', 'reason', 'startedAt', 'endedAt'] as const) {
-      if (patch[field] !== undefined) {
-        // Placeholders for every name: several (output, …) are DynamoDB reserved words.
-        names[`#${field}`] = field;
-        sets.push(`#${field} = :${field}`);
-        values[`:${field}`] = patch[field];
-      }
-    }
-    // A finished root leaves the sweeper's index in the same write (no separate clean-up write).
-    const remove = TERMINAL.has(patch.status) && isRoot(jobId) ? ' REMOVE activeShard' : '';
-    const done = await conditional(() =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: jobKey(jobId),
-          ConditionExpression: jobInStatus(placeholders),
-          UpdateExpression: `SET ${sets.join(', ')}${remove}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      ),
-    );
+    const expr = jobPatchExpression(jobId, from, patch);
+    const done = await conditional(() => this.client.send(new UpdateCommand({ TableName: this.table, Key: jobKey(jobId), ...expr })));
     return done !== undefined;
   }
 
@@ -319,26 +286,13 @@ export class DynamoJobStore implements JobStore {
     const bucket = Math.floor((childIndex - 1) / 100);
     const values: Record<string, unknown> = { ':child': childIndex, ':one': new Set([childIndex]), ':size': size };
     const update = failed ? 'ADD #done :one, #failed :one SET #size = :size' : 'ADD #done :one SET #size = :size';
-    let item: Item | undefined;
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: bucketKey(parentId, bucket),
-          ConditionExpression: CHILD_NOT_COUNTED,
-          UpdateExpression: update,
-          ExpressionAttributeNames: { '#size': 'size', '#done': 'done', ...(failed ? { '#failed': 'failed' } : {}) },
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      item = out.Attributes;
-    } catch (err) {
-      // Already counted: a replay. Carry on from the stored bucket so a crash after this write is still completed.
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      item = err.Item ? unmarshallLoose(err.Item) : undefined;
-    }
+    const item = await this.addOnce({
+      Key: bucketKey(parentId, bucket),
+      ConditionExpression: CHILD_NOT_COUNTED,
+      UpdateExpression: update,
+      ExpressionAttributeNames: { '#size': 'size', '#done': 'done', ...(failed ? { '#failed': 'failed' } : {}) },
+      ExpressionAttributeValues: values,
+    });
     const done = (item?.done as Set<number> | undefined)?.size ?? 0;
     const failedCount = (item?.failed as Set<number> | undefined)?.size ?? 0;
     return { bucketComplete: done >= size, bucketFailed: failedCount > 0 };
@@ -347,29 +301,31 @@ export class DynamoJobStore implements JobStore {
   async countBucket(parentId: string, bucket: number, failed: boolean) {
     const values: Record<string, unknown> = { ':bucket': bucket, ':one': new Set([bucket]) };
     const update = failed ? 'ADD doneBuckets :one, failedBuckets :one' : 'ADD doneBuckets :one';
-    let item: Item | undefined;
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: jobKey(parentId),
-          ConditionExpression: `attribute_exists(pk) AND ${BUCKET_NOT_COUNTED}`,
-          UpdateExpression: update,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      item = out.Attributes;
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      item = err.Item ? unmarshallLoose(err.Item) : undefined;
-    }
+    const item = await this.addOnce({
+      Key: jobKey(parentId),
+      ConditionExpression: `attribute_exists(pk) AND ${BUCKET_NOT_COUNTED}`,
+      UpdateExpression: update,
+      ExpressionAttributeValues: values,
+    });
     return {
       doneBuckets: (item?.doneBuckets as Set<number> | undefined)?.size ?? 0,
       failedBuckets: (item?.failedBuckets as Set<number> | undefined)?.size ?? 0,
       status: (item?.status as JobStatus | undefined) ?? 'running',
     };
+  }
+
+  /**
+   * An idempotent set-add: the item after the add, or, when the condition says it was already added (a replay),
+   * the item as stored, so the caller carries on exactly as the first delivery would have.
+   */
+  private async addOnce(input: Omit<UpdateCommandInput, 'TableName'>): Promise<Item | undefined> {
+    try {
+      const out = await this.client.send(new UpdateCommand({ ...input, TableName: this.table, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+      return out.Attributes;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return err.Item ? unmarshallLoose(err.Item) : undefined;
+    }
   }
 
   async deactivateRoot(jobId: string): Promise<void> {
@@ -418,7 +374,6 @@ export class DynamoJobStore implements JobStore {
   }
 
   private txItem(op: TxOp): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
-    const now = new Date().toISOString();
     switch (op.op) {
       case 'putTask':
         return { Put: { TableName: this.table, Item: { ...taskKey(op.task.jobId, op.task.taskIndex), t: 'task', ...op.task }, ConditionExpression: CREATE_IF_ABSENT } };
@@ -432,57 +387,8 @@ export class DynamoJobStore implements JobStore {
             ExpressionAttributeValues: { ':seen': op.before.status, ':n': op.before.attemptCount },
           },
         };
-      case 'updateJob': {
-        const values: Record<string, unknown> = { ':to': op.patch.status, ':now': now };
-        const names: Record<string, string> = { '#status': 'status' };
-        const placeholders = op.from.map((st, i) => {
-          values[`:from${i}`] = st;
-          return `:from${i}`;
-        });
-        const sets = ['#status = :to', 'updatedAt = :now'];
-        const removes: string[] = [];
-        for (const field of ['output', 'reason', 'startedAt', 'endedAt'] as const) {
-          if (op.patch[field] !== undefined) {
-            names[`#${field}`] = field;
-            sets.push(`#${field} = :${field}`);
-            values[`:${field}`] = op.patch[field];
-          }
-        }
-        if (op.preSkipped) sets.push('preSkipped = :true');
-        if (op.preSkipped) values[':true'] = true;
-        if (op.reopen) {
-          // The job runs again: its end, reason and output belong to the run that ended.
-          for (const field of ['endedAt', 'reason', 'output'] as const) {
-            if (op.patch[field] !== undefined) continue;
-            names[`#${field}`] = field;
-            removes.push(`#${field}`);
-          }
-          if (isRoot(op.jobId)) {
-            sets.push('activeShard = :shard');
-            values[':shard'] = activeShardOf(op.jobId);
-          }
-        } else if (TERMINAL.has(op.patch.status) && isRoot(op.jobId)) removes.push('activeShard');
-        let deletes = '';
-        if (op.uncountChildIndex !== undefined) {
-          deletes = ' DELETE doneBuckets :bucketSet, failedBuckets :bucketSet';
-          values[':bucketSet'] = new Set([Math.floor((op.uncountChildIndex - 1) / 100)]);
-        }
-        let condition = jobInStatus(placeholders);
-        if (op.requirePausable) {
-          condition = `${condition} AND ${JOB_PAUSABLE}`;
-          values[':true'] = true;
-        }
-        return {
-          Update: {
-            TableName: this.table,
-            Key: jobKey(op.jobId),
-            ConditionExpression: condition,
-            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}${deletes}`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          },
-        };
-      }
+      case 'updateJob':
+        return { Update: { TableName: this.table, Key: jobKey(op.jobId), ...jobPatchExpression(op.jobId, op.from, op.patch, op) } };
       case 'checkJob': {
         const values: Record<string, unknown> = {};
         const placeholders = op.in.map((st, i) => {
@@ -695,6 +601,68 @@ export class DynamoJobStore implements JobStore {
 /** The `Item` on a ConditionalCheckFailedException is in the low-level format even through the document client. */
 function unmarshallLoose(item: Record<string, AttributeValue>): Item {
   return unmarshall(item);
+}
+
+/** Extra effects of a job transition written by a manual action. */
+interface JobPatchOptions {
+  reopen?: boolean;
+  requirePausable?: boolean;
+  preSkipped?: boolean;
+  uncountChildIndex?: number;
+}
+
+/**
+ * The conditional update of a job transition: status from one of `from` to `patch.status`, the patch's fields,
+ * and the bookkeeping that goes with it (a finished root leaves the active index; a reopened one returns to it).
+ */
+function jobPatchExpression(jobId: string, from: readonly JobStatus[], patch: JobPatch, opts: JobPatchOptions = {}) {
+  // Placeholders for every name: several (output, reason, …) are DynamoDB reserved words.
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = { ':to': patch.status, ':now': new Date().toISOString() };
+  const placeholders = from.map((st, i) => {
+    values[`:from${i}`] = st;
+    return `:from${i}`;
+  });
+  const sets = ['#status = :to', 'updatedAt = :now'];
+  const removes: string[] = [];
+  for (const field of ['output', 'reason', 'startedAt', 'endedAt'] as const) {
+    if (patch[field] !== undefined) {
+      names[`#${field}`] = field;
+      sets.push(`#${field} = :${field}`);
+      values[`:${field}`] = patch[field];
+    } else if (opts.reopen && field !== 'startedAt') {
+      // The job runs again: its end, reason and output belong to the run that ended.
+      names[`#${field}`] = field;
+      removes.push(`#${field}`);
+    }
+  }
+  if (opts.preSkipped) {
+    sets.push('preSkipped = :true');
+    values[':true'] = true;
+  }
+  if (opts.reopen && isRoot(jobId)) {
+    sets.push('activeShard = :shard');
+    values[':shard'] = activeShardOf(jobId);
+  } else if (!opts.reopen && TERMINAL.has(patch.status) && isRoot(jobId)) {
+    // A finished root leaves the sweeper's index in the same write (no separate clean-up write).
+    removes.push('activeShard');
+  }
+  let deletes = '';
+  if (opts.uncountChildIndex !== undefined) {
+    deletes = ' DELETE doneBuckets :bucketSet, failedBuckets :bucketSet';
+    values[':bucketSet'] = new Set([Math.floor((opts.uncountChildIndex - 1) / 100)]);
+  }
+  let condition = jobInStatus(placeholders);
+  if (opts.requirePausable) {
+    condition = `${condition} AND ${JOB_PAUSABLE}`;
+    values[':true'] = true;
+  }
+  return {
+    ConditionExpression: condition,
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}${deletes}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 }
 
 /** Oldest month the list walks back to (before jobx existed nothing is stored). */

@@ -1,0 +1,274 @@
+/**
+ * Properties of the {@link JobFlow} construct and of its providers. Every optional property states its default;
+ * the few values the construct forces are listed in the README ("Deploy to AWS").
+ * @module
+ */
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+
+/** How callers of the HTTP API authenticate. */
+export type JobFlowAuthMode = 'iam' | 'jwt';
+
+/** JWT authorizer settings (only with `authMode: 'jwt'`). */
+export interface JobFlowJwtProps {
+  /** Issuer URL of the tokens, e.g. `https://cognito-idp.us-east-1.amazonaws.com/us-east-1_XXXX`. */
+  readonly issuer: string;
+  /** Accepted audiences (`aud`, or `client_id` for Cognito access tokens); at least one. */
+  readonly audience: readonly string[];
+  /**
+   * Scopes a token must carry on every route.
+   * @default - no scope required
+   */
+  readonly scopes?: readonly string[];
+}
+
+/** Request throttling of the API stage. */
+export interface JobFlowThrottleProps {
+  /**
+   * Steady-state requests per second.
+   * @default 100
+   */
+  readonly rateLimit?: number;
+  /**
+   * Burst of requests above the steady rate.
+   * @default 200
+   */
+  readonly burstLimit?: number;
+}
+
+/** Size of one of jobx's own functions (API, stream consumer, sweeper). */
+export interface EngineFunctionProps {
+  /**
+   * Memory in MB.
+   * @default 512 for the API, 256 for the stream consumer and the sweeper
+   */
+  readonly memorySize?: number;
+  /**
+   * Function timeout.
+   * @default 29 seconds for the API (HTTP API integrations end at 30 s), 1 minute for the stream consumer,
+   *   5 minutes for the sweeper
+   */
+  readonly timeout?: Duration;
+}
+
+/** The API: authorization, throttling, size. */
+export interface JobFlowApiProps extends EngineFunctionProps {
+  /**
+   * How callers authenticate: `iam` (SigV4, `execute-api:Invoke`) or `jwt` (an OIDC/JWT issuer).
+   * @default 'iam'
+   */
+  readonly authMode?: JobFlowAuthMode;
+  /**
+   * JWT issuer and audiences. Required with `authMode: 'jwt'`, refused with `'iam'`.
+   * @default - none
+   */
+  readonly jwt?: JobFlowJwtProps;
+  /**
+   * Request throttling of the `$default` stage.
+   * @default - 100 requests/s, bursts of 200
+   */
+  readonly throttle?: JobFlowThrottleProps;
+}
+
+/** The DynamoDB stream consumer (the engine's outbox). */
+export interface JobFlowStreamProps extends EngineFunctionProps {
+  /**
+   * Records per invocation.
+   * @default 100
+   */
+  readonly batchSize?: number;
+  /**
+   * Retries of a failing batch (bisected on each error) before its records go to the on-failure queue;
+   * the sweeper repairs whatever those records would have done.
+   * @default 10
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Records older than this go to the on-failure queue instead of being processed (60 s to 7 days).
+   * @default Duration.hours(6)
+   */
+  readonly maxRecordAge?: Duration;
+  /**
+   * Concurrent batches per shard (1 to 10); records of one item stay in order.
+   * @default 2
+   */
+  readonly parallelizationFactor?: number;
+}
+
+/** The sweeper (repairs expired leases, lost dispatches and lost wake-ups). */
+export interface JobFlowSweeperProps extends EngineFunctionProps {
+  /**
+   * How often the sweeper runs (at least one minute).
+   * @default Duration.minutes(1)
+   */
+  readonly rate?: Duration;
+  /**
+   * A dispatch older than this without a claim is sent again (`JOBX_REQUEUE_AFTER_SECONDS`).
+   * @default Duration.minutes(5)
+   */
+  readonly requeueAfter?: Duration;
+}
+
+/** Queue and event source mapping settings of one provider. */
+export interface ProviderQueueOptions {
+  /**
+   * Timeout of the provider function. Sets the function's timeout when jobx builds it, and the queue's visibility
+   * timeout (6 × this) in every case. Required for an imported function whose timeout jobx cannot read.
+   * @default the provider defaults (6 minutes), or the timeout of a `lambda.Function` passed in
+   */
+  readonly timeout?: Duration;
+  /**
+   * Messages per invocation (1 to 10).
+   * @default the provider defaults (10)
+   */
+  readonly batchSize?: number;
+  /**
+   * Most concurrent invocations the queue's event source mapping starts (2 to 1000).
+   * @default the provider defaults (10)
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Receives of one message before it moves to the provider's dead-letter queue.
+   * @default the provider defaults (5)
+   */
+  readonly maxReceiveCount?: number;
+}
+
+/** A provider built by jobx from an entry file (a module that exports `handler` made with `defineProvider`). */
+export interface ProviderFunctionProps extends ProviderQueueOptions {
+  /** Path of the entry file (TypeScript or JavaScript), absolute or relative to the current directory. */
+  readonly entry: string;
+  /**
+   * Name of the exported handler.
+   * @default 'handler'
+   */
+  readonly handler?: string;
+  /**
+   * Memory in MB.
+   * @default the provider defaults (512)
+   */
+  readonly memorySize?: number;
+  /**
+   * Reserved concurrency of the function; must be at least `maxConcurrency`.
+   * @default - none (shares the account's unreserved concurrency)
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * More environment variables for the provider's own code (jobx's variables cannot be overridden).
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/** What `addProvider` accepts: an existing function, or the props of one for jobx to build. */
+export type ProviderSource = lambda.IFunction | ProviderFunctionProps;
+
+/** Defaults for every provider added with `addProvider`. */
+export interface ProviderDefaults {
+  /**
+   * Memory in MB of providers jobx builds.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Function timeout (visibility timeout of the queue: 6 × this). Keep it above the tasks' `timeoutSeconds`
+   * (default 300) so the wrapper can record a timeout before Lambda stops the function.
+   * @default Duration.minutes(6)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Messages per invocation.
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * Most concurrent invocations per provider queue.
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Receives before a message moves to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+}
+
+/** CloudWatch alarms. */
+export interface JobFlowAlarmProps {
+  /**
+   * Create the alarms at all (the dashboard is always created).
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Topic notified when an alarm fires and when it recovers.
+   * @default - no action (the alarms are exposed as `jobFlow.alarms`)
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * Stream iterator age that raises the alarm (3 of 5 one-minute periods).
+   * @default Duration.minutes(5)
+   */
+  readonly iteratorAge?: Duration;
+  /**
+   * Percentage of failed task attempts over 5 minutes that raises the alarm (3 periods in a row).
+   * @default 10
+   */
+  readonly taskFailureRatePercent?: number;
+  /**
+   * API 5xx responses in 5 minutes that raise the alarm.
+   * @default 5
+   */
+  readonly api5xxCount?: number;
+}
+
+/** Properties of {@link JobFlow}. */
+export interface JobFlowProps {
+  /**
+   * Stage name (dev, prod, …): the stack name of `bin/app.ts` and part of resource descriptions.
+   * @default 'dev'
+   */
+  readonly stageName?: string;
+  /**
+   * What CloudFormation does with the tables and log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * DynamoDB deletion protection on both tables.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Retention of every log group (functions and API access logs).
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * API: authorization, throttling, size.
+   * @default - IAM authorization, 100 requests/s with bursts of 200
+   */
+  readonly api?: JobFlowApiProps;
+  /**
+   * Stream consumer settings.
+   * @default - see {@link JobFlowStreamProps}
+   */
+  readonly stream?: JobFlowStreamProps;
+  /**
+   * Sweeper settings.
+   * @default - every minute
+   */
+  readonly sweeper?: JobFlowSweeperProps;
+  /**
+   * Defaults for providers added with `addProvider`.
+   * @default - see {@link ProviderDefaults}
+   */
+  readonly providerDefaults?: ProviderDefaults;
+  /**
+   * Alarm settings.
+   * @default - alarms on, no actions
+   */
+  readonly alarms?: JobFlowAlarmProps;
+}

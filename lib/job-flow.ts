@@ -1,0 +1,856 @@
+/**
+ * `JobFlow`: the whole jobx system as one CDK construct, secure by default.
+ *
+ * It names handler files by path only (NodejsFunction entries); from `functions/` it imports nothing but the
+ * shared facts the handlers read: the environment variable names (`ENV`), the table definitions the local stack
+ * also creates, and the index name.
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { CreateTableCommandInput, KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import { Construct } from 'constructs';
+import { ACTIVE_INDEX, LIST_INDEX } from '../functions/adapters/dynamodb/keys';
+import { jobsTableDefinition, resultsTableDefinition } from '../functions/adapters/dynamodb/tables';
+import { ENV } from '../functions/runtime/env-names';
+import { METRIC } from '../functions/runtime/middy';
+import type {
+  EngineFunctionProps,
+  JobFlowAuthMode,
+  JobFlowProps,
+  ProviderFunctionProps,
+  ProviderQueueOptions,
+  ProviderSource,
+} from './job-flow-props';
+import { acknowledgeJobFlow, acknowledgeProvider } from './nag-acknowledgements';
+
+export type * from './job-flow-props';
+
+/** Root of the jobx package (the directory holding `functions/` and `package.json`). */
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Handler entry files of jobx's own functions, relative to the package root. */
+export const HANDLER_ENTRIES = {
+  api: 'functions/handlers/http-api.ts',
+  stream: 'functions/handlers/stream.ts',
+  sweeper: 'functions/handlers/sweeper.ts',
+} as const;
+
+/** TTL attribute of the result table (written by `DynamoResultStore.put`; a test checks that it still is). */
+export const RESULT_TTL_ATTRIBUTE = 'expiresAt';
+
+/** Powertools service name of every jobx function (`POWERTOOLS_SERVICE_NAME`; the logger uses the same). */
+export const SERVICE_NAME = 'jobx';
+
+/**
+ * Namespace of jobx's Powertools metrics. The handlers fix it (`functions/runtime/middy.ts`), so it is the same
+ * for every stage in an account; `test/infra/env-contract.test.ts` checks it against what the code emits.
+ */
+export const METRICS_NAMESPACE = 'jobx';
+
+/**
+ * Powertools metrics the task failure-rate alarm reads (dimension `service`): one data point per finished
+ * attempt, emitted by the provider wrapper.
+ */
+export const TASK_METRICS = { failed: METRIC.attemptFailed, succeeded: METRIC.attemptSucceeded } as const;
+
+/** Data-plane actions of one jobx function, by resource. */
+export interface EngineGrants {
+  /** Actions on the jobs table itself. */
+  readonly jobsTable?: readonly string[];
+  /** Actions on indexes of the jobs table, by index name. */
+  readonly jobsIndexes?: Readonly<Record<string, readonly string[]>>;
+  /** Actions on the result table. */
+  readonly resultsTable?: readonly string[];
+  /** Actions on every provider queue. */
+  readonly providerQueues?: readonly string[];
+  /** Actions on the retry schedules of the schedule group (with iam:PassRole of the scheduler's role). */
+  readonly schedules?: readonly string[];
+  /** Actions on the lifecycle event bus. */
+  readonly events?: readonly string[];
+}
+
+/**
+ * The data-plane IAM actions of each jobx function. The construct grants exactly these;
+ * `test/infra/env-contract.test.ts` derives the same from the handler code (every AWS SDK command each handler
+ * can reach, transaction items included) and fails when they differ in either direction.
+ */
+export const ENGINE_GRANTS = {
+  api: {
+    // Submit (conditional puts), read (Get, Query, BatchGet of listed roots), the control actions (transactions of
+    // Put, Update and ConditionCheck items; reopening a job deletes its result row), and external workers (claim,
+    // extend and end attempts; offers are deleted once taken).
+    jobsTable: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    jobsIndexes: { [LIST_INDEX]: ['dynamodb:Query'] },
+    resultsTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem'],
+  },
+  stream: {
+    // Reactions: transitions and child counts (Update), reads, offers to external workers (Put).
+    jobsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    resultsTable: ['dynamodb:PutItem'],
+    providerQueues: ['sqs:SendMessage'],
+    schedules: ['scheduler:CreateSchedule'],
+    events: ['events:PutEvents'],
+  },
+  sweeper: {
+    // Repairs: the stream's writes, expired leases, and token hand-over (transactions of Update and Delete items).
+    jobsTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    jobsIndexes: { [ACTIVE_INDEX]: ['dynamodb:Query'] },
+    resultsTable: ['dynamodb:PutItem'],
+    providerQueues: ['sqs:SendMessage'],
+    schedules: ['scheduler:CreateSchedule'],
+  },
+  // The provider wrapper: read a task, claim its attempt (Put or Update), end it (Update).
+  provider: { jobsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+} as const satisfies Record<string, EngineGrants>;
+
+/** The role names of {@link ENGINE_GRANTS}. */
+export type EngineRole = keyof typeof ENGINE_GRANTS;
+
+/** A provider wired by {@link JobFlow.addProvider}. */
+export interface JobFlowProvider {
+  readonly name: string;
+  /** The provider's function. */
+  readonly fn: lambda.IFunction;
+  /** Its task queue. */
+  readonly queue: sqs.Queue;
+  /** Where messages go after `maxReceiveCount` receives. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** The entry file, when jobx built the function. */
+  readonly entry?: string;
+  /** Alarm on the dead-letter queue's depth (undefined when alarms are off). */
+  readonly dlqAlarm?: cloudwatch.Alarm;
+}
+
+const DEFAULTS = {
+  stageName: 'dev',
+  logRetention: logs.RetentionDays.ONE_MONTH,
+  api: { memorySize: 512, timeout: Duration.seconds(29), rateLimit: 100, burstLimit: 200 },
+  stream: { memorySize: 256, timeout: Duration.minutes(1), batchSize: 100, retryAttempts: 10, maxRecordAge: Duration.hours(6), parallelizationFactor: 2 },
+  sweeper: { memorySize: 256, timeout: Duration.minutes(5), rate: Duration.minutes(1), requeueAfter: Duration.minutes(5) },
+  provider: { memorySize: 512, timeout: Duration.minutes(6), batchSize: 10, maxConcurrency: 10, maxReceiveCount: 5 },
+  alarms: { iteratorAge: Duration.minutes(5), taskFailureRatePercent: 10, api5xxCount: 5 },
+} as const;
+
+/** Provider names: what a job's `tasks[].provider` may say, and safe in construct ids. */
+const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** SQS caps a queue's visibility timeout at 12 hours. */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * The ESM bundle creates `require` for the CommonJS dependencies esbuild keeps as `require()` calls.
+ * @internal
+ */
+const ESM_REQUIRE_BANNER = "import { createRequire as __jobxCreateRequire } from 'node:module'; const require = __jobxCreateRequire(import.meta.url);";
+
+/**
+ * Bundling of every function jobx builds: esbuild, ESM, minified, external source maps. The AWS SDK is bundled
+ * too: the versions the tests ran against, tree-shaken, rather than whatever the runtime ships.
+ */
+export const LAMBDA_BUNDLING: nodejs.BundlingOptions = {
+  format: nodejs.OutputFormat.ESM,
+  target: 'node22',
+  platform: 'node',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  bundleAwsSDK: true,
+  banner: ESM_REQUIRE_BANNER,
+};
+
+/** What a Lambda needs to be bundled from jobx's own sources, wherever jobx is installed. */
+function ownBundlingRoot(): Pick<nodejs.NodejsFunctionProps, 'projectRoot' | 'depsLockFilePath'> {
+  const lock = path.join(PACKAGE_ROOT, 'package-lock.json');
+  // In this repository: bundle from here. Installed as a dependency: the app's own lock file (found from the cwd).
+  return existsSync(lock) ? { projectRoot: PACKAGE_ROOT, depsLockFilePath: lock } : {};
+}
+
+function attributeType(def: CreateTableCommandInput, name: string): dynamodb.AttributeType {
+  const type = def.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType;
+  if (type === 'S') return dynamodb.AttributeType.STRING;
+  if (type === 'N') return dynamodb.AttributeType.NUMBER;
+  if (type === 'B') return dynamodb.AttributeType.BINARY;
+  throw new Error(`table ${def.TableName}: no attribute definition for ${name}`);
+}
+
+function keysOf(def: CreateTableCommandInput, schema: readonly KeySchemaElement[] | undefined): { partitionKey: dynamodb.Attribute; sortKey?: dynamodb.Attribute } {
+  const hash = schema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
+  const range = schema?.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+  if (!hash) throw new Error(`table ${def.TableName}: no partition key`);
+  return {
+    partitionKey: { name: hash, type: attributeType(def, hash) },
+    ...(range ? { sortKey: { name: range, type: attributeType(def, range) } } : {}),
+  };
+}
+
+function streamViewOf(def: CreateTableCommandInput): dynamodb.StreamViewType | undefined {
+  if (!def.StreamSpecification?.StreamEnabled) return undefined;
+  const view = def.StreamSpecification.StreamViewType;
+  const known = Object.values(dynamodb.StreamViewType) as string[];
+  if (!view || !known.includes(view)) throw new Error(`table ${def.TableName}: unknown stream view ${view}`);
+  return view as dynamodb.StreamViewType;
+}
+
+function projectionOf(type: string | undefined): dynamodb.ProjectionType {
+  if (type === 'KEYS_ONLY') return dynamodb.ProjectionType.KEYS_ONLY;
+  if (type === 'INCLUDE') return dynamodb.ProjectionType.INCLUDE;
+  return dynamodb.ProjectionType.ALL;
+}
+
+function isFunction(source: ProviderSource): source is lambda.IFunction {
+  return typeof (source as lambda.IFunction).functionArn === 'string';
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`JobFlow: ${message}`);
+}
+
+function integerIn(value: number, min: number, max: number): boolean {
+  return Token.isUnresolved(value) || (Number.isInteger(value) && value >= min && value <= max);
+}
+
+/**
+ * The jobx system: jobs and result tables, the stream consumer, the sweeper, the retry scheduler, the lifecycle
+ * event bus, the HTTP API, one queue per provider, alarms and a dashboard.
+ *
+ * @example
+ * const flow = new JobFlow(stack, 'Jobs', { stageName: 'prod' });
+ * flow.addProvider('resize', { entry: 'functions/providers/resize.ts', timeout: Duration.minutes(2) });
+ * flow.grantSubmit(someRole);
+ */
+export class JobFlow extends Construct {
+  /** The jobs table (single table, streamed). */
+  public readonly table: dynamodb.Table;
+  /** The result table (one row per finished root job, expires after 30 days). */
+  public readonly resultsTable: dynamodb.Table;
+  /** The HTTP API. */
+  public readonly api: apigwv2.HttpApi;
+  /** The API's `$default` stage (access logs, throttling). */
+  public readonly apiStage: apigwv2.HttpStage;
+  /** Base URL of the API (`https://<id>.execute-api.<region>.amazonaws.com/`). */
+  public readonly apiUrl: string;
+  /** The bus lifecycle events go to (`source: jobx`, `detail-type: jobx.job.succeeded`, `jobx.task.failed`, …). */
+  public readonly eventBus: events.EventBus;
+  /** The EventBridge Scheduler group of long retry delays. */
+  public readonly scheduleGroup: scheduler.ScheduleGroup;
+  /** The role EventBridge Scheduler assumes to send a due task to its provider's queue. */
+  public readonly schedulerRole: iam.Role;
+  /** The API function. */
+  public readonly apiFunction: nodejs.NodejsFunction;
+  /** The stream consumer. */
+  public readonly streamFunction: nodejs.NodejsFunction;
+  /** The sweeper. */
+  public readonly sweeperFunction: nodejs.NodejsFunction;
+  /** Stream batches that still fail after every retry (their records are repaired by the sweeper). */
+  public readonly streamFailureQueue: sqs.Queue;
+  /** The dashboard. */
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** The stage name. */
+  public readonly stageName: string;
+  /** How API callers authenticate. */
+  public readonly authMode: JobFlowAuthMode;
+  /** Namespace of the Powertools metrics. */
+  public readonly metricsNamespace: string = METRICS_NAMESPACE;
+
+  private readonly props: JobFlowProps;
+  private readonly alarmList: cloudwatch.Alarm[] = [];
+  private readonly providerMap = new Map<string, JobFlowProvider>();
+  private readonly extraEnvironmentBytes: number[] = [];
+  private readonly externalProviderNames = new Set<string>();
+  private readonly engineFunctions: nodejs.NodejsFunction[] = [];
+  private readonly removalPolicy: RemovalPolicy;
+  private readonly logRetention: logs.RetentionDays;
+
+  constructor(scope: Construct, id: string, props: JobFlowProps = {}) {
+    super(scope, id);
+    this.props = props;
+    validateProps(props);
+    this.stageName = props.stageName ?? DEFAULTS.stageName;
+    this.authMode = props.api?.authMode ?? 'iam';
+    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.logRetention = props.logRetention ?? DEFAULTS.logRetention;
+    const deletionProtection = props.deletionProtection ?? true;
+
+    // Tables: keys, index and stream come from the same definitions the local stack creates.
+    this.table = this.tableFrom('JobsTable', jobsTableDefinition('jobs'), deletionProtection);
+    this.resultsTable = this.tableFrom('ResultsTable', resultsTableDefinition('results'), deletionProtection, RESULT_TTL_ATTRIBUTE);
+
+    this.eventBus = new events.EventBus(this, 'EventBus', { description: `jobx ${this.stageName}: job and task lifecycle events` });
+
+    // Long retry delays: one-time schedules that send the task message to its provider's queue.
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'RetrySchedules', {
+      // Transient timers only: the sweeper re-sends a due retry whose schedule is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const account = Stack.of(this).account;
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      description: `jobx ${this.stageName}: EventBridge Scheduler sends due retries to provider queues`,
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+    });
+
+    this.streamFailureQueue = new sqs.Queue(this, 'StreamFailures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    // Functions.
+    const apiSize = this.sizeOf(props.api, DEFAULTS.api);
+    this.apiFunction = this.engineFunction('ApiFunction', HANDLER_ENTRIES.api, apiSize, 'HTTP API (payload v2, $default route)');
+    const streamSize = this.sizeOf(props.stream, DEFAULTS.stream);
+    this.streamFunction = this.engineFunction('StreamFunction', HANDLER_ENTRIES.stream, streamSize, 'jobs table stream consumer');
+    const sweeperSize = this.sizeOf(props.sweeper, DEFAULTS.sweeper);
+    this.sweeperFunction = this.engineFunction('SweeperFunction', HANDLER_ENTRIES.sweeper, sweeperSize, 'sweeper (expired leases, lost dispatches)');
+    this.sweeperFunction.addEnvironment(ENV.requeueAfterSeconds, String((props.sweeper?.requeueAfter ?? DEFAULTS.sweeper.requeueAfter).toSeconds()));
+
+    this.grantEngine(this.apiFunction, 'api');
+    this.grantEngine(this.streamFunction, 'stream');
+    this.grantEngine(this.sweeperFunction, 'sweeper');
+
+    // The outbox: every committed change of the jobs table, in order per item.
+    const stream = props.stream ?? {};
+    this.streamFunction.addEventSource(
+      new DynamoEventSource(this.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: stream.batchSize ?? DEFAULTS.stream.batchSize,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: stream.retryAttempts ?? DEFAULTS.stream.retryAttempts,
+        maxRecordAge: stream.maxRecordAge ?? DEFAULTS.stream.maxRecordAge,
+        parallelizationFactor: stream.parallelizationFactor ?? DEFAULTS.stream.parallelizationFactor,
+        onFailure: new SqsDlq(this.streamFailureQueue),
+      }),
+    );
+
+    const sweepRule = new events.Rule(this, 'SweepSchedule', {
+      description: `jobx ${this.stageName}: run the sweeper`,
+      schedule: events.Schedule.rate(props.sweeper?.rate ?? DEFAULTS.sweeper.rate),
+    });
+    sweepRule.addTarget(new targets.LambdaFunction(this.sweeperFunction, { retryAttempts: 0 }));
+
+    // The API: one Lambda behind the $default route (it routes inside), IAM (SigV4) or JWT on every request.
+    const authorizer =
+      this.authMode === 'jwt'
+        ? new HttpJwtAuthorizer('JwtAuthorizer', props.api!.jwt!.issuer, { jwtAudience: [...props.api!.jwt!.audience] })
+        : new HttpIamAuthorizer();
+    this.api = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: `jobx ${this.stageName} API`,
+      createDefaultStage: false,
+      defaultIntegration: new HttpLambdaIntegration('ApiIntegration', this.apiFunction, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+      defaultAuthorizer: authorizer,
+      ...(this.authMode === 'jwt' && props.api?.jwt?.scopes ? { defaultAuthorizationScopes: [...props.api.jwt.scopes] } : {}),
+    });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: this.logRetention, removalPolicy: this.removalPolicy });
+    this.apiStage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: {
+        rateLimit: props.api?.throttle?.rateLimit ?? DEFAULTS.api.rateLimit,
+        burstLimit: props.api?.throttle?.burstLimit ?? DEFAULTS.api.burstLimit,
+      },
+      accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(accessLogs), format: accessLogFormat() },
+    });
+    this.apiUrl = this.apiStage.url;
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    this.node.addValidation({ validate: () => this.validateEnvironmentSize() });
+    this.addEngineAlarmsAndWidgets();
+    acknowledgeJobFlow(this);
+  }
+
+  /** Every alarm created so far (one more per provider); add actions to them, or pass `alarms.topic`. */
+  get alarms(): readonly cloudwatch.Alarm[] {
+    return this.alarmList;
+  }
+
+  /** Every provider added so far, by name. */
+  get providers(): ReadonlyMap<string, JobFlowProvider> {
+    return this.providerMap;
+  }
+
+  /**
+   * The environment every jobx handler reads (names from `ENV`). Set it on a provider function jobx did not
+   * create and cannot change (an imported function); `addProvider` sets it on every `lambda.Function` itself.
+   */
+  engineEnvironment(): Record<string, string> {
+    return {
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
+      [ENV.jobsTable]: this.table.tableName,
+      [ENV.resultsTable]: this.resultsTable.tableName,
+      [ENV.providers]: Lazy.string({ produce: () => this.providersJson() }),
+      [ENV.externalProviders]: Lazy.string({ produce: () => [...this.externalProviderNames].join(',') }),
+      [ENV.schedulerKind]: 'eventbridge',
+      [ENV.schedulerGroup]: this.scheduleGroup.scheduleGroupName,
+      [ENV.schedulerRoleArn]: this.schedulerRole.roleArn,
+      [ENV.eventBus]: this.eventBus.eventBusName,
+    };
+  }
+
+  /**
+   * Wires a provider: its own queue (SSE, TLS only, dead-letter queue) and event source mapping (partial batch
+   * responses, bounded concurrency), the grants the provider wrapper needs, and its entry in `JOBX_PROVIDERS`.
+   * @param name - the name jobs use in `tasks[].provider`
+   * @param source - an existing function, or `{ entry, … }` for jobx to build one (nodejs22.x, arm64, ESM)
+   * @param options - queue settings when `source` is an existing function
+   * @example
+   * flow.addProvider('resize', { entry: 'functions/providers/resize.ts', memorySize: 1024, maxConcurrency: 20 });
+   */
+  addProvider(name: string, source: ProviderSource, options: ProviderQueueOptions = {}): JobFlowProvider {
+    check(PROVIDER_NAME.test(name), `provider name "${name}" must be 1-64 letters, digits, '-' or '_' (starting with a letter or digit)`);
+    check(!this.providerMap.has(name) && !this.externalProviderNames.has(name), `provider "${name}" is already added`);
+    const defaults = { ...DEFAULTS.provider, ...this.props.providerDefaults };
+    const built = !isFunction(source);
+    if (!built && 'entry' in options) check(false, `provider "${name}": pass either a function or { entry }, not both`);
+    const queueOptions: ProviderQueueOptions = built ? source : options;
+    const batchSize = queueOptions.batchSize ?? defaults.batchSize;
+    const maxConcurrency = queueOptions.maxConcurrency ?? defaults.maxConcurrency;
+    const maxReceiveCount = queueOptions.maxReceiveCount ?? defaults.maxReceiveCount;
+    check(integerIn(batchSize, 1, 10), `provider "${name}": batchSize must be an integer from 1 to 10`);
+    check(integerIn(maxConcurrency, 2, 1000), `provider "${name}": maxConcurrency must be an integer from 2 to 1000`);
+    check(integerIn(maxReceiveCount, 1, 1000), `provider "${name}": maxReceiveCount must be an integer from 1 to 1000`);
+
+    let fn: lambda.IFunction;
+    let timeout: Duration | undefined;
+    if (built) {
+      const props: ProviderFunctionProps = source;
+      timeout = props.timeout ?? defaults.timeout;
+      check(timeout.toSeconds() <= 900, `provider "${name}": a Lambda timeout is at most 15 minutes`);
+      if (props.reservedConcurrency !== undefined) {
+        check(integerIn(props.reservedConcurrency, 1, 10_000), `provider "${name}": reservedConcurrency must be a positive integer`);
+        check(props.reservedConcurrency >= maxConcurrency, `provider "${name}": reservedConcurrency (${props.reservedConcurrency}) below maxConcurrency (${maxConcurrency}) throttles the queue's own invocations`);
+      }
+      fn = this.providerFunction(name, props, timeout, props.memorySize ?? defaults.memorySize);
+    } else {
+      fn = source;
+      timeout = options.timeout ?? (source instanceof lambda.Function ? (source.timeout ?? Duration.seconds(3)) : undefined);
+      check(timeout !== undefined, `provider "${name}": pass options.timeout for an imported function (the queue's visibility timeout is 6 × it)`);
+      if (options.timeout && source instanceof lambda.Function && source.timeout && source.timeout.toSeconds() !== options.timeout.toSeconds()) {
+        check(false, `provider "${name}": options.timeout (${options.timeout.toSeconds()} s) differs from the function's timeout (${source.timeout.toSeconds()} s)`);
+      }
+      if (source instanceof lambda.Function) {
+        for (const [key, value] of Object.entries(this.engineEnvironment())) source.addEnvironment(key, value);
+      }
+    }
+    const visibility = Math.min(MAX_VISIBILITY_SECONDS, Math.max(30, 6 * timeout!.toSeconds()));
+    check(visibility >= 6 * timeout!.toSeconds(), `provider "${name}": 6 × timeout exceeds the 12-hour visibility limit of SQS`);
+
+    const deadLetterQueue = new sqs.Queue(this, `${name}ProviderDlq`, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const queue = new sqs.Queue(this, `${name}ProviderQueue`, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(visibility),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
+    });
+    fn.addEventSource(new SqsEventSource(queue, { batchSize, maxConcurrency, reportBatchItemFailures: true }));
+
+    // The provider wrapper claims and ends attempts on the jobs table; nothing else.
+    this.grantEngine(fn, 'provider');
+    // Whoever dispatches can send to the queue: the stream consumer, the sweeper, and the scheduler's role.
+    const senders: Array<[iam.IGrantable, EngineGrants]> = [
+      [this.apiFunction, ENGINE_GRANTS.api],
+      [this.streamFunction, ENGINE_GRANTS.stream],
+      [this.sweeperFunction, ENGINE_GRANTS.sweeper],
+    ];
+    for (const [sender, grants] of senders) if (grants.providerQueues) grantActions(sender, grants.providerQueues, [queue.queueArn]);
+    grantActions(this.schedulerRole, ['sqs:SendMessage'], [queue.queueArn]);
+
+    const provider: JobFlowProvider = {
+      name,
+      fn,
+      queue,
+      deadLetterQueue,
+      ...(built ? { entry: path.resolve(source.entry) } : {}),
+      ...this.providerAlarmsAndWidgets(name, fn, queue, deadLetterQueue),
+    };
+    this.providerMap.set(name, provider);
+    acknowledgeProvider(this, provider, built);
+    return provider;
+  }
+
+  /** Providers served by external workers, by name. */
+  get externalProviders(): ReadonlySet<string> {
+    return this.externalProviderNames;
+  }
+
+  /**
+   * Declares a provider served by external workers: its tasks are claimed over the API (`/workers/…`) instead of
+   * a Lambda queue, so it gets no queue and no function (`JOBX_EXTERNAL_PROVIDERS`).
+   * @param name - the name jobs use in `tasks[].provider`
+   */
+  addExternalProvider(name: string): void {
+    check(PROVIDER_NAME.test(name), `provider name "${name}" must be 1-64 letters, digits, '-' or '_' (starting with a letter or digit)`);
+    check(!this.providerMap.has(name) && !this.externalProviderNames.has(name), `provider "${name}" is already added`);
+    this.externalProviderNames.add(name);
+  }
+
+  /**
+   * Lets a principal submit jobs and read them (`POST /jobs`, `GET /jobs/*`) with SigV4.
+   * Only with IAM authorization: with JWT, callers present a token instead.
+   */
+  grantSubmit(grantee: iam.IGrantable): iam.Grant {
+    check(this.authMode === 'iam', 'grantSubmit needs authMode "iam"; with "jwt" callers authenticate with a token');
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.api.arnForExecuteApi('POST', '/jobs', '$default'), this.api.arnForExecuteApi('GET', '/jobs/*', '$default')],
+    });
+  }
+
+  /**
+   * Lambda caps a function's environment at 4 KB and `JOBX_PROVIDERS` grows with every provider: refuse at
+   * synthesis what Lambda would refuse at deployment (estimated with the queue names CloudFormation generates).
+   */
+  private validateEnvironmentSize(): string[] {
+    const stack = Stack.of(this);
+    const region = Token.isUnresolved(stack.region) ? 14 : stack.region.length;
+    // Every other jobx variable (names, table names, role ARN, group, bus, Powertools, NODE_OPTIONS): ~550 bytes.
+    let bytes = 700 + Math.max(0, ...this.extraEnvironmentBytes);
+    for (const [name, p] of this.providerMap) {
+      const logicalId = String(stack.resolve(stack.getLogicalId(p.queue.node.defaultChild as sqs.CfnQueue)));
+      // CloudFormation names a queue `<stack>-<logicalId>-<12 random>`, at most 80 characters.
+      const queueName = Math.min(80, stack.stackName.length + logicalId.length + 14);
+      // "name":{"queueUrl":"https://sqs.<region>.amazonaws.com/<account>/<queue>","queueArn":"arn:aws:sqs:<region>:<account>:<queue>"},
+      bytes += name.length + 33 + (40 + region + queueName) + (26 + region + queueName);
+    }
+    return bytes <= 4096
+      ? []
+      : [`JOBX_PROVIDERS for ${this.providerMap.size} providers needs about ${bytes} bytes of environment; Lambda allows 4 KB per function. Split the providers over several JobFlows.`];
+  }
+
+  /** The `JOBX_PROVIDERS` value: `{ [name]: { queueUrl, queueArn } }` of every provider added before synthesis. */
+  private providersJson(): string {
+    const map: Record<string, { queueUrl: string; queueArn: string }> = {};
+    for (const [name, p] of this.providerMap) map[name] = { queueUrl: p.queue.queueUrl, queueArn: p.queue.queueArn };
+    return Stack.of(this).toJsonString(map);
+  }
+
+  private tableFrom(id: string, def: CreateTableCommandInput, deletionProtection: boolean, ttl?: string): dynamodb.Table {
+    check(def.BillingMode === 'PAY_PER_REQUEST', `table ${def.TableName} must be on-demand`);
+    const stream = streamViewOf(def);
+    const table = new dynamodb.Table(this, id, {
+      ...keysOf(def, def.KeySchema),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection,
+      removalPolicy: this.removalPolicy,
+      ...(stream ? { stream } : {}),
+      ...(ttl ? { timeToLiveAttribute: ttl } : {}),
+    });
+    for (const gsi of def.GlobalSecondaryIndexes ?? []) {
+      table.addGlobalSecondaryIndex({
+        indexName: gsi.IndexName!,
+        ...keysOf(def, gsi.KeySchema),
+        projectionType: projectionOf(gsi.Projection?.ProjectionType),
+        ...(gsi.Projection?.NonKeyAttributes ? { nonKeyAttributes: gsi.Projection.NonKeyAttributes } : {}),
+      });
+    }
+    return table;
+  }
+
+  private sizeOf(props: EngineFunctionProps | undefined, defaults: { memorySize: number; timeout: Duration }): { memorySize: number; timeout: Duration } {
+    return { memorySize: props?.memorySize ?? defaults.memorySize, timeout: props?.timeout ?? defaults.timeout };
+  }
+
+  /** Role of one function: writes to its own log group, nothing else until granted. */
+  private functionRole(id: string, logGroup: logs.LogGroup, description: string): iam.Role {
+    const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+    logGroup.grantWrite(role);
+    return role;
+  }
+
+  private functionBase(id: string, description: string): Pick<nodejs.NodejsFunctionProps, 'runtime' | 'architecture' | 'logGroup' | 'role' | 'bundling' | 'description'> {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: this.logRetention, removalPolicy: this.removalPolicy });
+    return {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      logGroup,
+      role: this.functionRole(id, logGroup, `jobx ${this.stageName}: ${description}`),
+      bundling: LAMBDA_BUNDLING,
+      description: `jobx ${this.stageName}: ${description}`,
+    };
+  }
+
+  private runtimeEnvironment(): Record<string, string> {
+    return { ...this.engineEnvironment(), POWERTOOLS_LOG_LEVEL: 'INFO', NODE_OPTIONS: '--enable-source-maps' };
+  }
+
+  private engineFunction(id: string, entry: string, size: { memorySize: number; timeout: Duration }, description: string): nodejs.NodejsFunction {
+    const fn = new nodejs.NodejsFunction(this, id, {
+      ...this.functionBase(id, description),
+      ...ownBundlingRoot(),
+      entry: path.join(PACKAGE_ROOT, entry),
+      handler: 'handler',
+      memorySize: size.memorySize,
+      timeout: size.timeout,
+      environment: this.runtimeEnvironment(),
+    });
+    this.engineFunctions.push(fn);
+    return fn;
+  }
+
+  private providerFunction(name: string, props: ProviderFunctionProps, timeout: Duration, memorySize: number): nodejs.NodejsFunction {
+    const entry = path.resolve(props.entry);
+    check(existsSync(entry), `provider "${name}": entry ${entry} does not exist`);
+    const own = entry.startsWith(PACKAGE_ROOT + path.sep) ? ownBundlingRoot() : {};
+    const jobx = this.runtimeEnvironment();
+    const clash = Object.keys(props.environment ?? {}).filter((k) => k in jobx);
+    this.extraEnvironmentBytes.push(Object.entries(props.environment ?? {}).reduce((n, [k, v]) => n + k.length + (Token.isUnresolved(v) ? 100 : v.length), 0));
+    check(clash.length === 0, `provider "${name}": environment may not override ${clash.join(', ')}`);
+    return new nodejs.NodejsFunction(this, `${name}Provider`, {
+      ...this.functionBase(`${name}Provider`, `provider ${name}`),
+      ...own,
+      entry,
+      handler: props.handler ?? 'handler',
+      memorySize,
+      timeout,
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
+      environment: { ...props.environment, ...jobx },
+    });
+  }
+
+  private grantEngine(fn: lambda.IFunction, role: EngineRole): void {
+    const grants: EngineGrants = ENGINE_GRANTS[role];
+    if (grants.jobsTable) grantActions(fn, grants.jobsTable, [this.table.tableArn]);
+    for (const [index, actions] of Object.entries(grants.jobsIndexes ?? {})) grantActions(fn, actions, [`${this.table.tableArn}/index/${index}`]);
+    if (grants.resultsTable) grantActions(fn, grants.resultsTable, [this.resultsTable.tableArn]);
+    if (grants.events) grantActions(fn, grants.events, [this.eventBus.eventBusArn]);
+    if (grants.schedules) {
+      grantActions(fn, grants.schedules, [this.scheduleArnPattern()]);
+      // CreateSchedule names the scheduler's role as the target's role: pass it, to the scheduler only.
+      fn.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['iam:PassRole'],
+          resources: [this.schedulerRole.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        }),
+      );
+    }
+    // providerQueues: granted queue by queue in addProvider, to every role whose grants name them.
+  }
+
+  /** The ARN pattern of the retry schedules (for the acknowledgement of its wildcard). */
+  scheduleArnPattern(): string {
+    return Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.scheduleGroup.scheduleGroupName}/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+
+  private alarm(id: string, props: cloudwatch.CreateAlarmOptions & { metric: cloudwatch.IMetric }): cloudwatch.Alarm | undefined {
+    if (this.props.alarms?.enabled === false) return undefined;
+    const { metric, ...options } = props;
+    const alarm = new cloudwatch.Alarm(this, id, { metric, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...options });
+    const topic = this.props.alarms?.topic;
+    if (topic) {
+      alarm.addAlarmAction(new cwActions.SnsAction(topic));
+      alarm.addOkAction(new cwActions.SnsAction(topic));
+    }
+    this.alarmList.push(alarm);
+    return alarm;
+  }
+
+  private dlqDepthAlarm(id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm | undefined {
+    return this.alarm(id, {
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      alarmDescription: `jobx ${this.stageName}: ${what} has messages`,
+    });
+  }
+
+  private taskMetric(name: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.metricsNamespace,
+      metricName: name,
+      dimensionsMap: { service: SERVICE_NAME },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+    });
+  }
+
+  private addEngineAlarmsAndWidgets(): void {
+    const alarms = { ...DEFAULTS.alarms, ...this.props.alarms };
+    const iteratorAge = this.streamFunction.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) });
+    const failed = this.taskMetric(TASK_METRICS.failed);
+    const succeeded = this.taskMetric(TASK_METRICS.succeeded);
+    const failureRate = new cloudwatch.MathExpression({
+      expression: 'IF((FILL(failed, 0) + FILL(succeeded, 0)) > 0, 100 * FILL(failed, 0) / (FILL(failed, 0) + FILL(succeeded, 0)), 0)',
+      usingMetrics: { failed, succeeded },
+      label: 'task attempts failed (%)',
+      period: Duration.minutes(5),
+    });
+    const api5xx = this.apiStage.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM });
+
+    this.dlqDepthAlarm('StreamFailuresAlarm', this.streamFailureQueue, 'the stream on-failure queue');
+    this.alarm('StreamIteratorAgeAlarm', {
+      metric: iteratorAge,
+      threshold: alarms.iteratorAge.toMilliseconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      alarmDescription: `jobx ${this.stageName}: the stream consumer lags behind the jobs table`,
+    });
+    this.alarm('TaskFailureRateAlarm', {
+      metric: failureRate,
+      threshold: alarms.taskFailureRatePercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      alarmDescription: `jobx ${this.stageName}: more than ${alarms.taskFailureRatePercent}% of task attempts fail`,
+    });
+    this.alarm('Api5xxAlarm', {
+      metric: api5xx,
+      threshold: alarms.api5xxCount,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      alarmDescription: `jobx ${this.stageName}: API 5xx responses`,
+    });
+    for (const fn of this.engineFunctions) {
+      this.alarm(`${fn.node.id}ErrorsAlarm`, {
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        alarmDescription: `jobx ${this.stageName}: ${fn.node.id} errors`,
+      });
+    }
+
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({ markdown: `# jobx ${this.stageName}`, width: 24, height: 1 }),
+      new cloudwatch.GraphWidget({
+        title: 'API requests and errors',
+        left: [this.apiStage.metricCount({ statistic: cloudwatch.Stats.SUM }), this.apiStage.metricClientError(), this.apiStage.metricServerError()],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({ title: 'API latency (p50, p99)', left: [this.apiStage.metricLatency({ statistic: 'p50' }), this.apiStage.metricLatency({ statistic: 'p99' })], width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Task attempts', left: [succeeded, failed], right: [failureRate], width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Stream iterator age (ms)', left: [iteratorAge], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'jobx functions: errors',
+        left: this.engineFunctions.map((fn) => fn.metricErrors({ label: fn.node.id, statistic: cloudwatch.Stats.SUM })),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'jobx functions: duration p99',
+        left: this.engineFunctions.map((fn) => fn.metricDuration({ label: fn.node.id, statistic: 'p99' })),
+        width: 8,
+      }),
+    );
+    // The widget reads the array at synthesis, so the providers' alarms added later are shown too.
+    if (this.alarmList.length > 0) this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarmList, width: 24 }));
+  }
+
+  private providerAlarmsAndWidgets(name: string, fn: lambda.IFunction, queue: sqs.Queue, dlq: sqs.Queue): { dlqAlarm?: cloudwatch.Alarm } {
+    const dlqAlarm = this.dlqDepthAlarm(`${name}ProviderDlqAlarm`, dlq, `the dead-letter queue of provider ${name}`);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: `provider ${name}: queue`,
+        left: [queue.metricApproximateNumberOfMessagesVisible({ label: 'waiting' }), dlq.metricApproximateNumberOfMessagesVisible({ label: 'dead letters' })],
+        right: [queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)' })],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `provider ${name}: invocations`,
+        left: [fn.metricInvocations({ statistic: cloudwatch.Stats.SUM }), fn.metricErrors({ statistic: cloudwatch.Stats.SUM }), fn.metricThrottles({ statistic: cloudwatch.Stats.SUM })],
+        right: [fn.metricDuration({ statistic: 'p99' })],
+        width: 12,
+      }),
+    );
+    return dlqAlarm ? { dlqAlarm } : {};
+  }
+}
+
+/** Grants exact actions on exact resources (no `grantReadWriteData`-style action lists). */
+function grantActions(grantee: iam.IGrantable, actions: readonly string[], resourceArns: string[]): iam.Grant {
+  return iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns });
+}
+
+/** Access log line: one JSON object per request, HTTP API variables only. */
+function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      caller: '$context.identity.caller',
+      user: '$context.identity.user',
+      userArn: '$context.identity.userArn',
+      requestTime: '$context.requestTime',
+      httpMethod: '$context.httpMethod',
+      path: '$context.path',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      protocol: '$context.protocol',
+      responseLength: '$context.responseLength',
+      responseLatency: '$context.responseLatency',
+      integrationLatency: '$context.integration.latency',
+      integrationStatus: '$context.integration.status',
+      integrationError: '$context.integrationErrorMessage',
+      error: '$context.error.message',
+    }),
+  );
+}
+
+/** Refuses contradictory or out-of-range props (the construct fails at synth, not at deploy). */
+function validateProps(props: JobFlowProps): void {
+  const mode = props.api?.authMode ?? 'iam';
+  check(mode === 'iam' || mode === 'jwt', `api.authMode must be "iam" or "jwt", not "${String(mode)}"`);
+  if (mode === 'jwt') {
+    check(typeof props.api?.jwt?.issuer === 'string' && /^https:\/\//.test(props.api.jwt.issuer), 'api.authMode "jwt" needs api.jwt.issuer (an https URL)');
+    check((props.api?.jwt?.audience?.length ?? 0) > 0, 'api.authMode "jwt" needs at least one api.jwt.audience');
+  } else {
+    check(props.api?.jwt === undefined, 'api.jwt is set but api.authMode is "iam": set authMode "jwt" or drop jwt');
+  }
+  if (props.stageName !== undefined) check(/^[A-Za-z0-9-]{1,32}$/.test(props.stageName), 'stageName must be 1-32 letters, digits or dashes');
+  const throttle = props.api?.throttle;
+  if (throttle?.rateLimit !== undefined) check(throttle.rateLimit > 0, 'api.throttle.rateLimit must be positive');
+  if (throttle?.burstLimit !== undefined) check(integerIn(throttle.burstLimit, 1, 5000), 'api.throttle.burstLimit must be an integer from 1 to 5000');
+  const apiTimeout = props.api?.timeout;
+  if (apiTimeout) check(apiTimeout.toSeconds() <= 30, 'api.timeout above 30 s is cut by the HTTP API integration timeout');
+  const s = props.stream;
+  if (s?.batchSize !== undefined) check(integerIn(s.batchSize, 1, 10_000), 'stream.batchSize must be an integer from 1 to 10000');
+  if (s?.retryAttempts !== undefined) check(integerIn(s.retryAttempts, 0, 10_000), 'stream.retryAttempts must be bounded (0 to 10000)');
+  if (s?.parallelizationFactor !== undefined) check(integerIn(s.parallelizationFactor, 1, 10), 'stream.parallelizationFactor must be an integer from 1 to 10');
+  if (s?.maxRecordAge !== undefined) {
+    const secs = s.maxRecordAge.toSeconds();
+    check(secs >= 60 && secs <= 604_800, 'stream.maxRecordAge must be from 60 seconds to 7 days');
+  }
+  const rate = props.sweeper?.rate;
+  if (rate) check(rate.toSeconds() >= 60, 'sweeper.rate must be at least one minute');
+  if (props.sweeper?.requeueAfter) check(props.sweeper.requeueAfter.toSeconds() >= 1, 'sweeper.requeueAfter must be at least a second');
+  const alarms = props.alarms;
+  if (alarms?.enabled === false) check(alarms.topic === undefined, 'alarms.topic is set but alarms are disabled');
+  if (alarms?.taskFailureRatePercent !== undefined) check(alarms.taskFailureRatePercent > 0 && alarms.taskFailureRatePercent <= 100, 'alarms.taskFailureRatePercent must be in (0, 100]');
+  const pd = props.providerDefaults;
+  if (pd?.timeout) check(pd.timeout.toSeconds() <= 900, 'providerDefaults.timeout is at most 15 minutes');
+}

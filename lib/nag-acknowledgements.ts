@@ -1,0 +1,92 @@
+/**
+ * Every cdk-nag acknowledgement of jobx, in one place. Each names its rule, the exact finding (for rules that
+ * report one: `AwsSolutions-IAM5[Resource::…]`), a reason, and sits on the narrowest construct that has the
+ * finding. An acknowledgement that matches nothing is silently ignored, so `test/infra/nag.test.ts` checks that
+ * each one is still needed.
+ * @module
+ */
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { JobFlow, JobFlowProvider } from './job-flow';
+
+/** One acknowledgement, as recorded (exported for the test that proves each is still needed). */
+export interface JobxAcknowledgement {
+  readonly scope: IConstruct;
+  readonly id: string;
+  readonly reason: string;
+}
+
+const recorded: JobxAcknowledgement[] = [];
+
+/** Acknowledgements made so far in this process (for tests). */
+export function recordedAcknowledgements(): readonly JobxAcknowledgement[] {
+  return recorded;
+}
+
+function acknowledge(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id, reason });
+  recorded.push({ scope, id, reason });
+}
+
+/**
+ * The flat form cdk-nag gives a resource in a finding id: `Fn::Join` joined, `Ref`/`Fn::GetAtt` as `<…>`.
+ * Computed from the same token the policy uses, so the id survives renames.
+ */
+export function nagResourceId(scope: IConstruct, arn: string): string {
+  const flatten = (node: unknown): string => {
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/}/g, '>');
+    if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (Array.isArray(o['Fn::Join'])) {
+        const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
+        return items.map(flatten).join(delimiter);
+      }
+      if (o['Fn::Sub'] !== undefined) return flatten(o['Fn::Sub']);
+      if (Array.isArray(o['Fn::GetAtt'])) {
+        const [resource, attribute] = o['Fn::GetAtt'] as [unknown, unknown];
+        return `<${flatten(resource)}.${flatten(attribute)}>`;
+      }
+      if (o.Ref !== undefined) return `<${flatten(o.Ref)}>`;
+    }
+    return JSON.stringify(node);
+  };
+  return flatten(Stack.of(scope).resolve(arn));
+}
+
+const L1_REASON =
+  'jobx targets nodejs22.x, the runtime its code, tests and the local stack are verified on (Node 20 locally, ' +
+  'no Node 24 API used); AwsSolutions-L1 asks for the newest runtime aws-cdk-lib knows (nodejs24.x). ' +
+  'Moving to nodejs24.x is one constant in lib/job-flow.ts once it is tested.';
+
+/** Acknowledgements of the construct's own resources. */
+export function acknowledgeJobFlow(flow: JobFlow): void {
+  for (const fn of [flow.apiFunction, flow.streamFunction, flow.sweeperFunction]) acknowledge(fn, 'AwsSolutions-L1', L1_REASON);
+
+  // DynamoEventSource grants dynamodb:ListStreams, which has no resource-level permissions (AWS requires "*").
+  acknowledge(
+    flow.streamFunction.role!,
+    'AwsSolutions-IAM5[Resource::*]',
+    'dynamodb:ListStreams (granted by the DynamoDB event source) supports no resource-level permissions; every other stream action is scoped to the jobs table stream.',
+  );
+
+  // Retry schedules are created at run time with names derived from the job, task and attempt.
+  const schedules = `AwsSolutions-IAM5[Resource::${nagResourceId(flow, flow.scheduleArnPattern())}]`;
+  for (const fn of [flow.streamFunction, flow.sweeperFunction]) {
+    acknowledge(
+      fn.role!,
+      schedules,
+      'scheduler:CreateSchedule on schedules of jobx\'s own schedule group only: each retry schedule is named at run time after its job, task and attempt.',
+    );
+  }
+
+  acknowledge(
+    flow.streamFailureQueue,
+    'AwsSolutions-SQS3',
+    'This queue is itself the on-failure destination of the stream event source mapping (a dead-letter queue); CloudFormation has no redrive policy that names it, so the rule does not see it as one.',
+  );
+}
+
+/** Acknowledgements of one provider's resources. */
+export function acknowledgeProvider(_flow: JobFlow, provider: JobFlowProvider, builtByJobx: boolean): void {
+  if (builtByJobx) acknowledge(provider.fn, 'AwsSolutions-L1', L1_REASON);
+}

@@ -1,0 +1,466 @@
+/**
+ * The JobFlow construct at synth time: every resource of the system and its key properties, IAM statements
+ * without wildcard actions, and props that contradict each other. Logical ids come from the constructs
+ * (`logicalIdOf`), never from hash-suffixed literals.
+ */
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ACTIVE_INDEX } from '../../functions/adapters/dynamodb/keys';
+import { jobsTableDefinition, resultsTableDefinition } from '../../functions/adapters/dynamodb/tables';
+import { ENV } from '../../functions/runtime/env-names';
+import { buildApp } from '../../bin/app';
+import { JobFlow, RESULT_TTL_ATTRIBUTE, TASK_METRICS, type JobFlowProps } from '../../lib/job-flow';
+import { EXAMPLE_PROVIDERS, type JobxStack } from '../../lib/jobx-stack';
+import { ROOT, logicalIdOf, testApp } from './support/synth';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+const DEMO_ENTRY = path.join(ROOT, EXAMPLE_PROVIDERS.demo);
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/** A bare JobFlow in its own stack, for props tests. */
+function flowWith(props: JobFlowProps | ((stack: Stack) => JobFlowProps) = {}, setup?: (flow: JobFlow) => void): { stack: Stack; flow: JobFlow; template: () => Template } {
+  const app = testApp();
+  const stack = new Stack(app, 'PropsTest');
+  const flow = new JobFlow(stack, 'Flow', typeof props === 'function' ? props(stack) : props);
+  setup?.(flow);
+  return { stack, flow, template: () => Template.fromStack(stack) };
+}
+
+let stack: JobxStack;
+let t: Template;
+let flow: JobFlow;
+
+beforeAll(() => {
+  stack = buildApp(testApp()).stack;
+  flow = stack.jobFlow;
+  t = Template.fromStack(stack);
+});
+
+const resourcesOf = (type: string) => t.findResources(type) as Record<string, Resource>;
+const ref = (c: Parameters<typeof logicalIdOf>[0]) => ({ Ref: logicalIdOf(c) });
+const arnOf = (c: Parameters<typeof logicalIdOf>[0]) => ({ 'Fn::GetAtt': [logicalIdOf(c), 'Arn'] });
+
+describe('tables', () => {
+  it('jobs table: on-demand, streamed with both images, PITR, deletion protection, retained', () => {
+    const jobs = resourcesOf('AWS::DynamoDB::Table')[logicalIdOf(flow.table)]!;
+    expect(jobs.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+    expect(jobs.DeletionPolicy).toBe('Retain');
+    expect(jobs.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('jobs table: keys and indexes exactly as the local stack creates them (tables.ts)', () => {
+    const def = jobsTableDefinition('x');
+    const jobs = resourcesOf('AWS::DynamoDB::Table')[logicalIdOf(flow.table)]!.Properties;
+    expect(jobs.KeySchema).toEqual(def.KeySchema);
+    expect(new Set(jobs.AttributeDefinitions as unknown[])).toEqual(new Set(def.AttributeDefinitions));
+    const indexes = (jobs.GlobalSecondaryIndexes as Array<Record<string, unknown>>).map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }));
+    expect(indexes).toEqual(def.GlobalSecondaryIndexes!.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })));
+    // The sweeper's sparse index: partition activeShard, sort pk, keys only.
+    expect(indexes).toContainEqual({
+      IndexName: ACTIVE_INDEX,
+      KeySchema: [{ AttributeName: 'activeShard', KeyType: 'HASH' }, { AttributeName: 'pk', KeyType: 'RANGE' }],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
+    });
+  });
+
+  it('result table: keyed by jobId, TTL on expiresAt, PITR, deletion protection, retained', () => {
+    const results = resourcesOf('AWS::DynamoDB::Table')[logicalIdOf(flow.resultsTable)]!;
+    expect(results.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: resultsTableDefinition('x').KeySchema,
+      TimeToLiveSpecification: { AttributeName: RESULT_TTL_ATTRIBUTE, Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+    expect(results.DeletionPolicy).toBe('Retain');
+  });
+
+  it('removalPolicy DESTROY and deletionProtection false are honoured', () => {
+    const { template } = flowWith({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false });
+    const tables = Object.values(template().findResources('AWS::DynamoDB::Table')) as Resource[];
+    expect(tables).toHaveLength(2);
+    for (const table of tables) {
+      expect(table.DeletionPolicy).toBe('Delete');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+    }
+  });
+});
+
+describe('provider queues', () => {
+  const functionTimeout = (fnLogicalId: string) => resourcesOf('AWS::Lambda::Function')[fnLogicalId]!.Properties.Timeout as number;
+
+  it('each provider has its queue and DLQ: SSE, TLS-only policy, redrive, visibility ≥ 6 × the function timeout', () => {
+    const queues = resourcesOf('AWS::SQS::Queue');
+    const policies = Object.values(resourcesOf('AWS::SQS::QueuePolicy'));
+    expect([...flow.providers.keys()]).toEqual(Object.keys(EXAMPLE_PROVIDERS));
+    for (const p of flow.providers.values()) {
+      const queue = queues[logicalIdOf(p.queue)]!.Properties;
+      const dlq = queues[logicalIdOf(p.deadLetterQueue)]!.Properties;
+      expect(queue.SqsManagedSseEnabled).toBe(true);
+      expect(dlq.SqsManagedSseEnabled).toBe(true);
+      expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(p.deadLetterQueue), maxReceiveCount: 5 });
+      expect(queue.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * functionTimeout(logicalIdOf(p.fn)));
+      for (const q of [p.queue, p.deadLetterQueue]) {
+        const policy = policies.find((x) => JSON.stringify(x.Properties.Queues) === JSON.stringify([ref(q)]));
+        expect(policy?.Properties.PolicyDocument).toMatchObject({
+          Statement: [{ Effect: 'Deny', Action: 'sqs:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+        });
+      }
+    }
+  });
+
+  it('every queue in the stack is encrypted and TLS-only (stream on-failure queue included)', () => {
+    const policies = Object.values(resourcesOf('AWS::SQS::QueuePolicy'));
+    for (const [id, queue] of Object.entries(resourcesOf('AWS::SQS::Queue'))) {
+      expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
+      expect(policies.some((p) => JSON.stringify(p.Properties).includes(`"aws:SecureTransport":"false"`) && JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: id }])), id).toBe(true);
+    }
+  });
+
+  it('SQS event source mappings report batch item failures and cap concurrency', () => {
+    for (const p of flow.providers.values()) {
+      t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arnOf(p.queue),
+        FunctionName: ref(p.fn),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: 10,
+        ScalingConfig: { MaximumConcurrency: 5 },
+      });
+    }
+  });
+
+  it('provider options reach the queue, the mapping and the function', () => {
+    const { flow: f, template } = flowWith({}, (fl) =>
+      fl.addProvider('resize', { entry: DEMO_ENTRY, timeout: Duration.minutes(2), memorySize: 1024, batchSize: 3, maxConcurrency: 20, maxReceiveCount: 7, reservedConcurrency: 25 }),
+    );
+    const p = f.providers.get('resize')!;
+    const tt = template();
+    tt.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 720, RedrivePolicy: { maxReceiveCount: 7 } });
+    tt.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: logicalIdOf(p.fn) }, BatchSize: 3, ScalingConfig: { MaximumConcurrency: 20 } });
+    tt.hasResourceProperties('AWS::Lambda::Function', { Timeout: 120, MemorySize: 1024, ReservedConcurrentExecutions: 25 });
+  });
+
+  it('an existing lambda.Function becomes a provider: env set on it, queue sized from its timeout', () => {
+    const { flow: f, template } = flowWith({}, (fl) => {
+      const own = new lambda.Function(fl, 'Own', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('export const handler = async () => ({})'), timeout: Duration.seconds(40) });
+      fl.addProvider('own', own);
+    });
+    const p = f.providers.get('own')!;
+    const tt = template();
+    tt.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 240 });
+    tt.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike({ [ENV.jobsTable]: { Ref: logicalIdOf(f.table) }, [ENV.schedulerKind]: 'eventbridge' }) },
+    });
+    tt.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: logicalIdOf(p.fn) }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+
+  it('the example deployment has exactly the example providers the local stack loads, under the names they define', async () => {
+    const { exampleProviders } = await import('../../functions/providers/examples/index');
+    expect(Object.keys(EXAMPLE_PROVIDERS).sort()).toEqual(exampleProviders.map((p) => p.name).sort());
+    for (const [name, entry] of Object.entries(EXAMPLE_PROVIDERS)) {
+      const mod = (await import(path.join(ROOT, entry))) as { handler: unknown };
+      expect(exampleProviders.find((p) => p.name === name)?.handler, entry).toBe(mod.handler);
+    }
+  });
+
+  it('external providers: no queue, listed in JOBX_EXTERNAL_PROVIDERS of every function, names unique', () => {
+    const { flow: f, template } = flowWith({}, (fl) => fl.addProvider('lambda-one', { entry: DEMO_ENTRY }));
+    f.addExternalProvider('gpu');
+    f.addExternalProvider('on-prem');
+    expect(() => f.addExternalProvider('lambda-one')).toThrow(/already added/);
+    expect(() => f.addProvider('gpu', { entry: DEMO_ENTRY })).toThrow(/already added/);
+    const tt = template();
+    tt.resourceCountIs('AWS::SQS::Queue', 3); // lambda-one + its DLQ + the stream on-failure queue
+    for (const fn of Object.values(tt.findResources('AWS::Lambda::Function')) as Resource[]) {
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables[ENV.externalProviders]).toBe('gpu,on-prem');
+    }
+  });
+
+  it('providers added after construction are in JOBX_PROVIDERS (lazy)', () => {
+    const { flow: f, template } = flowWith({}, (fl) => fl.addProvider('first', { entry: DEMO_ENTRY }));
+    f.addProvider('later', { entry: DEMO_ENTRY });
+    const variables = template().findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('stream consumer') } });
+    const env = JSON.stringify(Object.values(variables)[0]);
+    for (const name of ['first', 'later']) {
+      expect(env).toContain(`\\"${name}\\":{\\"queueUrl\\"`);
+      expect(env).toContain(logicalIdOf(f.providers.get(name)!.queue));
+    }
+  });
+});
+
+describe('stream consumer', () => {
+  it('maps the jobs stream: TRIM_HORIZON, bisect, partial batch responses, bounded retries, record age, on-failure queue', () => {
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(flow.table), 'StreamArn'] },
+      FunctionName: ref(flow.streamFunction),
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 21_600,
+      ParallelizationFactor: 2,
+      BatchSize: 100,
+      DestinationConfig: { OnFailure: { Destination: arnOf(flow.streamFailureQueue) } },
+    });
+  });
+
+  it('stream props are validated and applied', () => {
+    const { template } = flowWith({ stream: { retryAttempts: 3, batchSize: 20, parallelizationFactor: 1, maxRecordAge: Duration.hours(1) } });
+    template().hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumRetryAttempts: 3, BatchSize: 20, ParallelizationFactor: 1, MaximumRecordAgeInSeconds: 3600 });
+    expect(() => flowWith({ stream: { parallelizationFactor: 11 } })).toThrow(/parallelizationFactor/);
+    expect(() => flowWith({ stream: { maxRecordAge: Duration.seconds(10) } })).toThrow(/maxRecordAge/);
+  });
+});
+
+describe('sweeper, scheduler, bus', () => {
+  it('the sweeper runs every minute', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: arnOf(flow.sweeperFunction) })],
+    });
+  });
+
+  it('the schedule group exists and its name and the role are what the handlers read', () => {
+    const groups = resourcesOf('AWS::Scheduler::ScheduleGroup');
+    const group = groups[logicalIdOf(flow.scheduleGroup)]!;
+    for (const fn of [flow.apiFunction, flow.streamFunction, flow.sweeperFunction]) {
+      const vars = resourcesOf('AWS::Lambda::Function')[logicalIdOf(fn)]!.Properties.Environment as { Variables: Record<string, unknown> };
+      expect(vars.Variables[ENV.schedulerGroup]).toEqual(group.Properties.Name);
+      expect(vars.Variables[ENV.schedulerRoleArn]).toEqual(arnOf(flow.schedulerRole));
+      expect(vars.Variables[ENV.schedulerKind]).toBe('eventbridge');
+    }
+  });
+
+  it('the scheduler role is assumed by EventBridge Scheduler of this account only and may only send to provider queues', () => {
+    const role = resourcesOf('AWS::IAM::Role')[logicalIdOf(flow.schedulerRole)]!;
+    expect(role.Properties.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }],
+    });
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const policies = Object.values(resourcesOf('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([ref(flow.schedulerRole)]));
+    const statements = policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.Action).toBe('sqs:SendMessage');
+    expect(new Set(asArray(statements[0]!.Resource))).toEqual(new Set([...flow.providers.values()].map((p) => arnOf(p.queue))));
+  });
+
+  it('a custom event bus receives lifecycle events from the stream consumer', () => {
+    t.resourceCountIs('AWS::Events::EventBus', 1);
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [ref(flow.streamFunction.role!)],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'events:PutEvents', Resource: arnOf(flow.eventBus) })]) },
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  it('one $default route to the API function, IAM-authorized; every route has an authorizer', () => {
+    const routes = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'));
+    expect(routes.map((r) => r.Properties.RouteKey)).toEqual(['$default']);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    t.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: arnOf(flow.apiFunction) });
+  });
+
+  it('only the $default stage, with JSON access logs to a log group and throttling', () => {
+    t.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    const stage = Object.values(resourcesOf('AWS::ApiGatewayV2::Stage'))[0]!.Properties;
+    expect(stage).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 } });
+    const logs = stage.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': [string, string] }; Format: string };
+    expect(resourcesOf('AWS::Logs::LogGroup')[logs.DestinationArn['Fn::GetAtt'][0]]).toBeDefined();
+    expect(JSON.parse(logs.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', caller: '$context.identity.caller' });
+  });
+
+  it('throttling props reach the stage', () => {
+    const { template } = flowWith({ api: { throttle: { rateLimit: 5, burstLimit: 10 } } });
+    template().hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
+  });
+
+  it('JWT mode: a JWT authorizer with the issuer and audience on every route', () => {
+    const { template } = flowWith({ api: { authMode: 'jwt', jwt: { issuer: 'https://issuer.example.com', audience: ['jobx'], scopes: ['jobs/write'] } } });
+    const tt = template();
+    tt.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT', JwtConfiguration: { Issuer: 'https://issuer.example.com', Audience: ['jobx'] } });
+    for (const route of Object.values(tt.findResources('AWS::ApiGatewayV2::Route')) as Resource[]) {
+      expect(route.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizationScopes: ['jobs/write'] });
+    }
+  });
+
+  it('grantSubmit: execute-api:Invoke on POST /jobs and GET /jobs/* of the $default stage', () => {
+    const { stack: s, flow: f, template } = flowWith();
+    const role = new iam.Role(s, 'Client', { assumedBy: new iam.AccountRootPrincipal() });
+    f.grantSubmit(role);
+    const statements = Object.values(template().findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify((p as Resource).Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(role) }]))
+      .flatMap((p) => ((p as Resource).Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.Action).toBe('execute-api:Invoke');
+    const resources = JSON.stringify(statements[0]!.Resource);
+    expect(resources).toContain('/$default/POST/jobs"');
+    expect(resources).toContain('/$default/GET/jobs/*"');
+  });
+});
+
+describe('functions', () => {
+  it('every function: NodejsFunction output on nodejs22.x arm64 (ESM index.mjs), source maps on, Powertools env, its own log group', () => {
+    const functions = resourcesOf('AWS::Lambda::Function');
+    const logGroups = resourcesOf('AWS::Logs::LogGroup');
+    expect(Object.keys(functions)).toHaveLength(3 + Object.keys(EXAMPLE_PROVIDERS).length);
+    for (const [id, fn] of Object.entries(functions)) {
+      const p = fn.Properties as { Environment: { Variables: Record<string, unknown> }; LoggingConfig: { LogGroup: { Ref: string } } } & Record<string, unknown>;
+      expect(p, id).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(p.Environment.Variables, id).toMatchObject({
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'jobx',
+        POWERTOOLS_METRICS_NAMESPACE: 'jobx',
+      });
+      expect(logGroups[p.LoggingConfig.LogGroup.Ref]?.Properties.RetentionInDays, id).toBe(30);
+    }
+  });
+
+  it('no function role carries a managed policy (only its own log group, granted inline)', () => {
+    for (const fn of [flow.apiFunction, flow.streamFunction, flow.sweeperFunction, ...[...flow.providers.values()].map((p) => p.fn)]) {
+      expect(resourcesOf('AWS::IAM::Role')[logicalIdOf(fn.role!)]!.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('alarms and dashboard', () => {
+  const alarms = () => Object.values(resourcesOf('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+
+  it('each dead-letter queue (providers and stream on-failure) alarms on depth > 0', () => {
+    const dlqs = [flow.streamFailureQueue, ...[...flow.providers.values()].map((p) => p.deadLetterQueue)];
+    for (const q of dlqs) {
+      expect(alarms()).toContainEqual(
+        expect.objectContaining({
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Namespace: 'AWS/SQS',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(q), 'QueueName'] } }],
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+        }),
+      );
+    }
+  });
+
+  it('stream iterator age, API 5xx and the task failure rate alarm', () => {
+    expect(alarms()).toContainEqual(expect.objectContaining({ MetricName: 'IteratorAge', Namespace: 'AWS/Lambda', Statistic: 'Maximum', Threshold: 300_000 }));
+    expect(alarms()).toContainEqual(expect.objectContaining({ MetricName: '5xx', Namespace: 'AWS/ApiGateway', Threshold: 5 }));
+    const rate = alarms().find((a) => Array.isArray(a.Metrics));
+    expect(rate).toMatchObject({ Threshold: 10, ComparisonOperator: 'GreaterThanThreshold' });
+    const names = JSON.stringify(rate?.Metrics);
+    expect(names).toContain(`"MetricName":"${TASK_METRICS.failed}"`);
+    expect(names).toContain(`"MetricName":"${TASK_METRICS.succeeded}"`);
+    expect(names).toContain('"Namespace":"jobx"');
+  });
+
+  it('alarms notify the topic when given; none when disabled', () => {
+    const { template } = flowWith((s) => ({ alarms: { topic: new sns.Topic(s, 'Ops', { enforceSSL: true }) } }));
+    for (const a of Object.values(template().findResources('AWS::CloudWatch::Alarm')) as Resource[]) {
+      expect((a.Properties.AlarmActions as unknown[]).length).toBe(1);
+    }
+    flowWith({ alarms: { enabled: false } }).template().resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  });
+
+  it('a dashboard with a widget per provider and the status of every alarm, providers\' included', () => {
+    const dashboards = Object.values(resourcesOf('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
+    for (const name of flow.providers.keys()) expect(body).toContain(`provider ${name}: queue`);
+    expect(flow.alarms.length).toBe(Object.keys(resourcesOf('AWS::CloudWatch::Alarm')).length);
+    for (const alarm of flow.alarms) expect(body, alarm.node.id).toContain(logicalIdOf(alarm));
+  });
+});
+
+describe('IAM', () => {
+  const statements = () =>
+    Object.entries(resourcesOf('AWS::IAM::Policy')).flatMap(([id, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((s) => ({ id, ...s })));
+
+  it('no wildcard actions anywhere (no "*", no "dynamodb:*", "sqs:*", …)', () => {
+    for (const s of statements()) {
+      for (const action of asArray(s.Action)) expect(action, `${s.id}: ${action}`).not.toMatch(/\*/);
+    }
+  });
+
+  it('the only "*" resource is dynamodb:ListStreams (which has no resource-level permissions)', () => {
+    for (const s of statements().filter((x) => asArray(x.Resource).includes('*'))) expect(s.Action, s.id).toBe('dynamodb:ListStreams');
+  });
+
+  it('data resources are named exactly: tables by ARN, indexes by name, no table wildcard', () => {
+    for (const s of statements()) {
+      const text = JSON.stringify(s.Resource);
+      expect(text, s.id).not.toMatch(/\/index\/\*/);
+      expect(text, s.id).not.toMatch(/table\/\*/);
+    }
+  });
+});
+
+describe('bin/app.ts', () => {
+  it('context selects the stage, the auth mode and retention', () => {
+    const prod = buildApp(testApp({ context: { stage: 'prod', retain: 'false' } })).stack;
+    expect(prod.stackName).toBe('Jobx-prod');
+    for (const table of Object.values(Template.fromStack(prod).findResources('AWS::DynamoDB::Table')) as Resource[]) {
+      expect(table.DeletionPolicy).toBe('Delete');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+    }
+    expect(stack.stackName).toBe('Jobx-dev');
+    expect(flow.authMode).toBe('iam');
+  });
+
+  it('auth=jwt without an issuer fails with the reason', () => {
+    expect(() => buildApp(testApp({ context: { auth: 'jwt' } }))).toThrow(/jwt\.issuer/);
+  });
+});
+
+describe('contradictory or out-of-range props throw', () => {
+  it.each([
+    ['jwt without issuer', { api: { authMode: 'jwt' } } as JobFlowProps, /jwt\.issuer/],
+    ['jwt without audience', { api: { authMode: 'jwt', jwt: { issuer: 'https://x.example.com', audience: [] } } } as JobFlowProps, /audience/],
+    ['jwt settings with iam auth', { api: { authMode: 'iam', jwt: { issuer: 'https://x.example.com', audience: ['a'] } } } as JobFlowProps, /authMode is "iam"/],
+    ['unknown auth mode', { api: { authMode: 'basic' } } as unknown as JobFlowProps, /authMode/],
+    ['sweeper faster than a minute', { sweeper: { rate: Duration.seconds(30) } } as JobFlowProps, /sweeper\.rate/],
+    ['API timeout beyond the integration limit', { api: { timeout: Duration.seconds(40) } } as JobFlowProps, /api\.timeout/],
+    ['alarm topic with alarms off', { alarms: { enabled: false, topic: {} } } as unknown as JobFlowProps, /alarms are disabled/],
+  ])('%s', (_name, props, message) => {
+    expect(() => flowWith(props)).toThrow(message);
+  });
+
+  it.each([
+    ['a bad provider name', (f: JobFlow) => f.addProvider('no spaces', { entry: DEMO_ENTRY }), /provider name/],
+    ['a duplicate provider', (f: JobFlow) => (f.addProvider('a', { entry: DEMO_ENTRY }), f.addProvider('a', { entry: DEMO_ENTRY })), /already added/],
+    ['maxConcurrency below 2', (f: JobFlow) => f.addProvider('a', { entry: DEMO_ENTRY, maxConcurrency: 1 }), /maxConcurrency/],
+    ['reservedConcurrency below maxConcurrency', (f: JobFlow) => f.addProvider('a', { entry: DEMO_ENTRY, maxConcurrency: 10, reservedConcurrency: 5 }), /reservedConcurrency/],
+    ['a timeout over 15 minutes', (f: JobFlow) => f.addProvider('a', { entry: DEMO_ENTRY, timeout: Duration.minutes(16) }), /15 minutes/],
+    ['a missing entry file', (f: JobFlow) => f.addProvider('a', { entry: path.join(ROOT, 'nope.ts') }), /does not exist/],
+    ['an environment that overrides jobx variables', (f: JobFlow) => f.addProvider('a', { entry: DEMO_ENTRY, environment: { [ENV.jobsTable]: 'x' } }), /may not override/],
+    [
+      'an imported function without timeout',
+      (f: JobFlow) => f.addProvider('a', lambda.Function.fromFunctionArn(f, 'Imported', 'arn:aws:lambda:us-east-1:123456789012:function:x')),
+      /options\.timeout/,
+    ],
+    ['grantSubmit with JWT auth', (f: JobFlow) => f.grantSubmit(new iam.AccountRootPrincipal()), /grantSubmit needs authMode "iam"/],
+  ])('%s', (_name, act, message) => {
+    const props: JobFlowProps = String(message).includes('grantSubmit') ? { api: { authMode: 'jwt', jwt: { issuer: 'https://x.example.com', audience: ['a'] } } } : {};
+    const { flow: f } = flowWith(props);
+    expect(() => act(f)).toThrow(message);
+  });
+
+  it('too many providers for the 4 KB Lambda environment fail synthesis', () => {
+    const { template } = flowWith({}, (f) => {
+      for (let i = 0; i < 30; i++) f.addProvider(`provider-number-${i}`, { entry: DEMO_ENTRY });
+    });
+    expect(() => template()).toThrow(/4 KB/);
+  });
+});
+

@@ -1,0 +1,89 @@
+/**
+ * cdk-nag AwsSolutions on the deployable app: zero unacknowledged findings, and every acknowledgement in
+ * lib/nag-acknowledgements.ts still matches a real finding on exactly the construct it sits on (an
+ * acknowledgement that matches nothing is silently ignored by cdk-nag, so it would otherwise rot).
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildApp } from '../../bin/app';
+import { recordedAcknowledgements, type JobxAcknowledgement } from '../../lib/nag-acknowledgements';
+import { testApp } from './support/synth';
+
+interface Finding {
+  rule: string;
+  path: string;
+}
+
+function findings(app: App): Finding[] {
+  const report = new AwsSolutionsChecks().validateScope(app);
+  return report.violations.flatMap((v) => v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath ?? r.resourceLogicalId ?? '?' })));
+}
+
+const isWithin = (scope: IConstruct, path: string) => path === scope.node.path || path.startsWith(`${scope.node.path}/`);
+
+describe('cdk-nag AwsSolutions', () => {
+  let app: App;
+  let acks: JobxAcknowledgement[];
+
+  beforeAll(() => {
+    const before = recordedAcknowledgements().length;
+    app = buildApp(testApp()).app;
+    acks = recordedAcknowledgements().slice(before);
+  });
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it('finds nothing unacknowledged (IAM auth)', () => {
+    expect(findings(app)).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged (JWT auth)', () => {
+    const jwtApp = buildApp(testApp({ context: { auth: 'jwt', jwtIssuer: 'https://issuer.example.com', jwtAudience: 'jobx' } })).app;
+    expect(findings(jwtApp)).toEqual([]);
+  });
+
+  it('synthesizes like `cdk synth`: AwsSolutions plugin and CloudFormation schema checks both pass', () => {
+    const full = buildApp(testApp({ cfnValidation: true })).app;
+    expect(() => full.synth()).not.toThrow();
+  });
+
+  it('synthesis fails on an unacknowledged finding (the plugin really runs in `cdk synth`)', () => {
+    vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => undefined);
+    const unacknowledged = buildApp(testApp()).app;
+    expect(() => unacknowledged.synth()).toThrow(/AwsSolutions-SQS3|AwsSolutions-L1/);
+  });
+
+  it('every acknowledgement has a rule id, a reason, and is needed on exactly its construct', () => {
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.id).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+      expect(ack.reason.length).toBeGreaterThan(40);
+    }
+    // The same app without acknowledgements: what would be found, and where.
+    vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => undefined);
+    const raw = findings(buildApp(testApp()).app);
+    expect(raw.length).toBeGreaterThan(0);
+    // Paths are compared by their position under the stack (the second app has its own construct objects).
+    for (const ack of acks) {
+      expect(
+        raw.some((f) => f.rule === ack.id && isWithin(ack.scope, f.path)),
+        `${ack.id} on ${ack.scope.node.path} matches no finding`,
+      ).toBe(true);
+    }
+    for (const f of raw) {
+      expect(
+        acks.some((a) => a.id === f.rule && isWithin(a.scope, f.path)),
+        `${f.rule} on ${f.path} is not acknowledged`,
+      ).toBe(true);
+    }
+  });
+
+  it('acknowledges no rule wholesale: IAM5 only with its exact finding, nothing at stack or app level', () => {
+    for (const ack of acks) {
+      if (ack.id.startsWith('AwsSolutions-IAM5')) expect(ack.id).toMatch(/^AwsSolutions-IAM5\[Resource::.+\]$/);
+      expect(ack.scope.node.scopes.length, `${ack.id} on ${ack.scope.node.path}`).toBeGreaterThan(3); // app / stack / JobFlow / resource
+    }
+  });
+});
