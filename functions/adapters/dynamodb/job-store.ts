@@ -94,6 +94,7 @@ export class DynamoJobStore implements JobStore {
   private readonly table: string;
   private readonly concurrency: number;
   private readonly resultsTable: string;
+  private readonly knownMonths = new Set<string>();
 
   constructor(opts: DynamoJobStoreOptions) {
     this.client = opts.client;
@@ -110,6 +111,7 @@ export class DynamoJobStore implements JobStore {
     await mapLimit(records.slice(0, -1), this.concurrency, async (record) => {
       await conditional(() => this.client.send(new PutCommand({ TableName: this.table, Item: jobItem(record), ConditionExpression: CREATE_IF_ABSENT })));
     });
+    await this.noteListMonth(root.createdAt.slice(0, 7));
     // Join each token's queue before the root exists: its first attempt to start must find its place.
     if (root.tokens?.length && root.status === 'pending') {
       await mapLimit(root.tokens, this.concurrency, async (token) => {
@@ -537,11 +539,25 @@ export class DynamoJobStore implements JobStore {
     await this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: `X#${offer.target}`, sk: offer.key } }));
   }
 
+  /**
+   * Records that a month has roots, once per month per process (a set-add, idempotent), so a list walks only
+   * the months that exist instead of probing empty ones.
+   */
+  private async noteListMonth(month: string): Promise<void> {
+    if (this.knownMonths.has(month)) return;
+    await this.client.send(
+      new UpdateCommand({ TableName: this.table, Key: LIST_MONTHS_KEY, UpdateExpression: 'ADD months :m', ExpressionAttributeValues: { ':m': new Set([month]) } }),
+    );
+    this.knownMonths.add(month);
+  }
+
   async listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }> {
-    let position = query.cursor ? decodeCursor(query.cursor) : { month: new Date().toISOString().slice(0, 7) };
-    const jobs: JobRecord[] = [];
-    // Months are walked newest first; a bounded number per page keeps one request cheap on a sparse index.
-    for (let months = 0; months < LIST_MONTHS_PER_PAGE && jobs.length < query.limit; ) {
+    const monthsItem = await this.client.send(new GetCommand({ TableName: this.table, Key: LIST_MONTHS_KEY, ConsistentRead: true }));
+    const months = [...((monthsItem.Item?.months as Set<string> | undefined) ?? [])].sort().reverse();
+    let position: ListPosition | undefined = query.cursor ? decodeCursor(query.cursor) : months[0] ? { month: months[0] } : undefined;
+    const keys: Array<{ pk: string; sk: string }> = [];
+    while (position) {
+      const wanted = query.limit - keys.length;
       const out = await this.client.send(
         new QueryCommand({
           TableName: this.table,
@@ -549,23 +565,32 @@ export class DynamoJobStore implements JobStore {
           KeyConditionExpression: 'listPk = :pk',
           ExpressionAttributeValues: { ':pk': `ALL#${position.month}` },
           ScanIndexForward: false,
-          Limit: query.limit - jobs.length,
+          // One more than needed: finding it proves there is a next page (no cursor on the last page).
+          Limit: wanted + 1,
           ExclusiveStartKey: position.key,
         }),
       );
-      const keys = (out.Items ?? []).map((i) => ({ pk: i.pk as string, sk: i.sk as string }));
-      if (keys.length) jobs.push(...(await this.batchGetJobs(keys)));
-      if (out.LastEvaluatedKey) position = { month: position.month, key: out.LastEvaluatedKey };
-      else {
-        position = { month: previousMonth(position.month) };
-        months++;
-        if (position.month < LIST_EPOCH) return { jobs };
+      const items = out.Items ?? [];
+      if (wanted === 0) {
+        if (items.length > 0) return { jobs: await this.batchGetJobs(keys), cursor: encodeCursor(position) };
+      } else {
+        const kept = items.slice(0, wanted);
+        keys.push(...kept.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })));
+        const last = kept[kept.length - 1];
+        if (items.length > wanted && last) {
+          const key = { pk: last.pk, sk: last.sk, listPk: last.listPk, listSk: last.listSk };
+          return { jobs: await this.batchGetJobs(keys), cursor: encodeCursor({ month: position.month, key }) };
+        }
       }
+      const current = position.month;
+      const older = months.find((m) => m < current);
+      position = older ? { month: older } : undefined;
     }
-    return { jobs, cursor: encodeCursor(position) };
+    return { jobs: await this.batchGetJobs(keys) };
   }
 
   private async batchGetJobs(keys: Array<{ pk: string; sk: string }>): Promise<JobRecord[]> {
+    if (keys.length === 0) return [];
     const found = new Map<string, JobRecord>();
     let pending: Array<Record<string, unknown>> = keys;
     while (pending.length) {
@@ -665,15 +690,8 @@ function jobPatchExpression(jobId: string, from: readonly JobStatus[], patch: Jo
   };
 }
 
-/** Oldest month the list walks back to (before jobx existed nothing is stored). */
-const LIST_EPOCH = '2025-01';
-/** Empty months one list request may walk over before it answers with a cursor. */
-const LIST_MONTHS_PER_PAGE = 6;
-
-function previousMonth(month: string): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
-}
+/** The item that lists the months that have roots (the list index's partitions). */
+const LIST_MONTHS_KEY = { pk: 'LIST', sk: 'MONTHS' } as const;
 
 interface ListPosition {
   month: string;
