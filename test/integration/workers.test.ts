@@ -45,11 +45,17 @@ describe('pre-lock', () => {
     const children = Array.from({ length: 200 }, (_, i) => ({ name: `k${i}`, owner: 'w', tasks: [{ name: 't', provider: 'demo', input: { i } }] }));
     const created = await client.submit({ name: 'race', owner: 'w', preLock: 'edge-race', children });
     const jobId = created.body.jobId;
+    // Race for a full inbox: wait until every child runs (its task is then offered), so neither worker gives up early.
+    for (let i = 0; i < 600; i++) {
+      const job = (await client.job(jobId)).body;
+      if (job.children.every((c: { status: string }) => c.status === 'running')) break;
+      await sleep(100);
+    }
     const worker = async () => {
       const mine: string[] = [];
       let empty = 0;
-      while (empty < 2) {
-        const res = await claim('edge-race', 2);
+      while (empty < 3) {
+        const res = await claim('edge-race', 1);
         if (res.status === 204) {
           empty++;
           continue;
@@ -67,7 +73,7 @@ describe('pre-lock', () => {
     expect(a!.length).toBeGreaterThan(0);
     expect(b!.length).toBeGreaterThan(0);
     expect((await client.waitResult(jobId)).body.status).toBe('succeeded');
-  }, 120_000);
+  }, 180_000);
 
   it('serves unpinned tasks of an external provider to workers that offer it', async () => {
     const created = await client.submit({ name: 'ext', owner: 'w', tasks: [{ name: 'e', provider: 'edge-echo', input: { hi: true } }] });
