@@ -16,8 +16,12 @@ const MAX_QUEUE_DELAY_MS = 900_000;
 
 /** Sends a task message now, after a queue delay (≤ 900 s), or through a one-time schedule. */
 export async function dispatch(deps: EngineDeps, message: TaskMessage, notBefore?: number): Promise<void> {
-  // Pinned tasks and external providers' tasks wait in the worker inbox: no Lambda provider ever sees them.
-  const inbox = message.preLock !== undefined ? `exec:${message.preLock}` : !deps.queue.hasProvider(message.provider) && deps.queue.isExternal(message.provider) ? `prov:${message.provider}` : undefined;
+  // A pinned task goes to a provider deployment registered under its executor (`provider@executor`), else to the
+  // executor's worker inbox; an external provider's task to that provider's inbox. No other Lambda ever sees them.
+  const pinned = message.preLock !== undefined;
+  const inbox = pinned
+    ? deps.queue.hasProvider(`${message.provider}@${message.preLock}`) ? undefined : `exec:${message.preLock}`
+    : !deps.queue.hasProvider(message.provider) && deps.queue.isExternal(message.provider) ? `prov:${message.provider}` : undefined;
   if (inbox) return deps.store.offer(inbox, Math.max(notBefore ?? 0, deps.clock.now()), message);
   const wait = notBefore === undefined ? 0 : notBefore - deps.clock.now();
   if (wait <= 0) return deps.queue.send(message);

@@ -101,18 +101,27 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     await ensureCheckpointTable(rawDdb, TABLES.checkpoints);
     if (!streamArn) throw new Error('the jobs table has no stream');
 
+    // Provider deployments registered as executors (`JOBX_LOCAL_EXECUTORS=demo@edge-1`): the same handler on a queue of its own.
+    const deployments: Array<{ key: string; provider: ProviderDefinition }> = providers.map((p) => ({ key: p.name, provider: p }));
+    for (const entry of (process.env.JOBX_LOCAL_EXECUTORS ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+      const [name, executor] = entry.split('@');
+      const provider = providers.find((p) => p.name === name);
+      if (!provider || !executor) throw new Error(`JOBX_LOCAL_EXECUTORS: ${entry} is not provider@executor with a known provider`);
+      deployments.push({ key: entry, provider });
+    }
     const queues: ProviderQueues = {};
-    for (const provider of providers) {
-      const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `jobx-${provider.name}-dlq` }));
+    for (const { key } of deployments) {
+      const queueName = `jobx-${key.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+      const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${queueName}-dlq` }));
       const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
       const q = await sqs.send(
         new CreateQueueCommand({
-          QueueName: `jobx-${provider.name}`,
+          QueueName: queueName,
           Attributes: { VisibilityTimeout: '60', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }) },
         }),
       );
       const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
-      queues[provider.name] = { queueUrl: q.QueueUrl!, queueArn: arn! };
+      queues[key] = { queueUrl: q.QueueUrl!, queueArn: arn! };
     }
 
     // The handlers read only these, exactly as on Lambda; the SDK picks the endpoints up from AWS_ENDPOINT_URL_*.
@@ -169,12 +178,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     });
     stops.push(() => stream.stop());
 
-    const mappings = providers.map((provider) =>
+    const mappings = deployments.map(({ key, provider }) =>
       startQueueMapping({
         sqsClient: sqs,
-        queueUrl: queues[provider.name]!.queueUrl,
-        queueArn: queues[provider.name]!.queueArn,
-        functionName: `jobx-provider-${provider.name}`,
+        queueUrl: queues[key]!.queueUrl,
+        queueArn: queues[key]!.queueArn,
+        functionName: `jobx-provider-${key}`,
         handler: provider.handler,
         batchSize: 10,
         maxConcurrency: 4,

@@ -10,7 +10,7 @@ let stack: StackProcess;
 let client: ReturnType<typeof api>;
 
 beforeAll(async () => {
-  stack = await startStackProcess({ env: { JOBX_EXTERNAL_PROVIDERS: 'edge-echo' } });
+  stack = await startStackProcess({ env: { JOBX_EXTERNAL_PROVIDERS: 'edge-echo', JOBX_LOCAL_EXECUTORS: 'demo@edge-lambda' } });
   client = api(stack.url);
 });
 afterAll(async () => stack?.stop());
@@ -74,6 +74,19 @@ describe('pre-lock', () => {
     expect(b!.length).toBeGreaterThan(0);
     expect((await client.waitResult(jobId)).body.status).toBe('succeeded');
   }, 180_000);
+
+  it('a provider deployment registered as an executor runs the tasks pinned to it, and only those providers', async () => {
+    const viaLambda = await client.submit({ name: 'deployed', owner: 'w', preLock: 'edge-lambda', tasks: [{ name: 'a', provider: 'demo', input: { lam: true } }] });
+    expect((await client.waitResult(viaLambda.body.jobId, 20_000)).body).toMatchObject({ status: 'succeeded', output: { lam: true } });
+    // flaky is not deployed under edge-lambda: its pinned task waits for a worker claiming as edge-lambda
+    const viaWorker = await client.submit({ name: 'not-deployed', owner: 'w', preLock: 'edge-lambda', tasks: [{ name: 'b', provider: 'flaky' }] });
+    await sleep(1500);
+    expect((await client.task(viaWorker.body.jobId, 't1')).body.status).toBe('queued');
+    const got = await claim('edge-lambda', 5);
+    expect(got.body).toMatchObject({ jobId: viaWorker.body.jobId, provider: 'flaky' });
+    await post(`/task-tokens/${got.body.taskToken}/success`, { output: { worker: true } });
+    expect((await client.waitResult(viaWorker.body.jobId)).body.output).toEqual({ worker: true });
+  });
 
   it('serves unpinned tasks of an external provider to workers that offer it', async () => {
     const created = await client.submit({ name: 'ext', owner: 'w', tasks: [{ name: 'e', provider: 'edge-echo', input: { hi: true } }] });

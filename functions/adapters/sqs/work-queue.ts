@@ -9,7 +9,10 @@ export interface ProviderQueue {
   queueArn: string;
 }
 
-/** Provider name → queue, as configured in `JOBX_PROVIDERS`. */
+/**
+ * Provider name → queue, as configured in `JOBX_PROVIDERS`. A key `provider@executor` registers a deployment of
+ * that provider as executor `executor`: tasks pinned to the executor (preLock) that use the provider go there.
+ */
 export type ProviderQueues = Record<string, ProviderQueue>;
 
 /** SQS caps DelaySeconds at 15 minutes; longer waits go through the scheduler. */
@@ -38,10 +41,15 @@ export class SqsWorkQueue implements WorkQueue {
     const delay = Math.max(0, Math.min(MAX_QUEUE_DELAY_SECONDS, Math.ceil(delaySeconds)));
     await this.opts.client.send(
       new SendMessageCommand({
-        QueueUrl: this.queueOf(message.provider).queueUrl,
+        QueueUrl: this.queueOf(routeOf(message)).queueUrl,
         MessageBody: JSON.stringify(message),
         ...(delay > 0 ? { DelaySeconds: delay } : {}),
       }),
     );
   }
+}
+
+/** The `JOBX_PROVIDERS` key a message goes to: its provider, or the provider's deployment under its pinned executor. */
+export function routeOf(message: Pick<TaskMessage, 'provider' | 'preLock'>): string {
+  return message.preLock === undefined ? message.provider : `${message.provider}@${message.preLock}`;
 }
