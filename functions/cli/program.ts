@@ -15,6 +15,7 @@ import { registerGet } from './commands/get';
 import { registerLs } from './commands/ls';
 import { registerSubmit } from './commands/submit';
 import { registerWait } from './commands/wait';
+import { registerWorker } from './commands/worker';
 import { createContext, type CliContext } from './context';
 import { CliError, CliExit, EXIT, type CliIo } from './io';
 
@@ -61,6 +62,7 @@ export function createProgram(io: CliIo): { program: Program; ctx: CliContext } 
   registerLs(program, ctx);
   registerControl(program, ctx);
   registerDev(program, ctx);
+  registerWorker(program, ctx);
   return { program, ctx };
 }
 
