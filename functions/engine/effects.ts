@@ -10,6 +10,8 @@ import { parentOutput } from '../core/views';
 import { isTerminalJob } from '../core/statuses';
 import type { EngineDeps } from '../ports';
 import { mapLimit } from '../util/map-limit';
+import { cascadeToChild } from './control';
+import { acquireTokens, releaseTokens } from './tokens';
 
 /** SQS DelaySeconds holds at most 15 minutes. */
 const MAX_QUEUE_DELAY_MS = 900_000;
@@ -72,18 +74,12 @@ export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<voi
     }
     case 'reportToParent':
       return reportToParent(deps, effect.parentId, effect.childIndex, effect.failed);
-    case 'acquireTokens': {
-      const { acquireTokens } = await import('./tokens');
+    case 'acquireTokens':
       await acquireTokens(deps, effect.jobId);
       return;
-    }
-    case 'releaseTokens': {
-      const { releaseTokens } = await import('./tokens');
-      await releaseTokens(deps, effect);
-      return;
-    }
+    case 'releaseTokens':
+      return releaseTokens(deps, effect);
     case 'cascade': {
-      const { cascadeToChild } = await import('./control');
       const ids = Array.from({ length: effect.childCount }, (_, i) => `${effect.parentId}.${i + 1}`);
       await mapLimit(ids, 16, (id) => cascadeToChild(deps, id, effect.action));
       return;
