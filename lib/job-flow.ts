@@ -103,18 +103,21 @@ export const ENGINE_GRANTS = {
     resultsTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem'],
   },
   stream: {
-    // Reactions: transitions and child counts (Update), reads, offers to external workers (Put).
-    jobsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    resultsTable: ['dynamodb:PutItem'],
+    // Reactions: transitions and child counts (Update), reads, offers to external workers (Put), token hand-over
+    // (Delete of waiter items), and children following a paused/resumed/discarded parent (the control
+    // transactions: ConditionCheck items; a reopened job's result row is deleted).
+    jobsTable: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    resultsTable: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
     providerQueues: ['sqs:SendMessage'],
     schedules: ['scheduler:CreateSchedule'],
     events: ['events:PutEvents'],
   },
   sweeper: {
-    // Repairs: the stream's writes, expired leases, and token hand-over (transactions of Update and Delete items).
-    jobsTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    // Repairs: the stream's writes (the same effects, children's control transactions included), expired leases,
+    // and token hand-over (transactions of Update and Delete items).
+    jobsTable: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     jobsIndexes: { [ACTIVE_INDEX]: ['dynamodb:Query'] },
-    resultsTable: ['dynamodb:PutItem'],
+    resultsTable: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
     providerQueues: ['sqs:SendMessage'],
     schedules: ['scheduler:CreateSchedule'],
   },

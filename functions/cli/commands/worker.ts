@@ -33,20 +33,9 @@ const MAX_BACKOFF_MS = 30_000;
 const REPORT_ATTEMPTS = 5;
 const WORKER_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-/** A claimed task, as `POST /workers/{id}/claim` answers it. */
-export interface ClaimedTask {
-  taskToken: string;
-  jobId: string;
-  taskId: string;
-  taskName: string;
-  provider: string;
-  input: JsonObject;
-  env: JsonObject;
-  context: JsonObject;
-  attempt: number;
-  leaseSeconds: number;
-  job: { jobId: string; name: string; owner: string };
-}
+/** A claimed task, as `POST /workers/{id}/claim` answers it (the server's own type). */
+export type { ClaimedTask } from '../../engine/workers';
+import type { ClaimedTask } from '../../engine/workers';
 
 /** A provider found in the `--providers` module. */
 export interface LoadedProvider {
