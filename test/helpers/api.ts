@@ -4,9 +4,11 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-export function api(baseUrl: string) {
+/** A client for `baseUrl` (or for a URL known only later, e.g. once a stack started in `beforeAll`). */
+export function api(baseUrl: string | (() => string)) {
+  const base = typeof baseUrl === 'function' ? baseUrl : () => baseUrl;
   const call = async <T = any>(method: string, path: string, body?: unknown, raw?: string): Promise<ApiResponse<T>> => {
-    const res = await fetch(`${baseUrl}${path}`, {
+    const res = await fetch(`${base()}${path}`, {
       method,
       headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {},
       body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined),

@@ -6,7 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { getFreePort } from '../../functions/local/free-port';
+import { api } from './api';
 
 export interface StackProcess {
   url: string;
@@ -67,4 +69,22 @@ export async function startStackProcess(opts: StackProcessOptions = {}): Promise
     await exited;
   };
   return { url, port, child, output: () => out, stop: () => stopWith('SIGTERM'), kill: () => stopWith('SIGKILL') };
+}
+
+/**
+ * One local stack for the test file: started in `beforeAll`, stopped in `afterAll`, with an API client bound to it.
+ * @example
+ * const { client } = useStack();
+ */
+export function useStack(opts: StackProcessOptions = {}): { client: ReturnType<typeof api>; stack: () => StackProcess } {
+  let stack: StackProcess | undefined;
+  beforeAll(async () => {
+    stack = await startStackProcess(opts);
+  });
+  afterAll(async () => stack?.stop());
+  const current = () => {
+    if (!stack) throw new Error('the local stack has not started');
+    return stack;
+  };
+  return { client: api(() => current().url), stack: current };
 }

@@ -1,18 +1,10 @@
 /**
  * Manual control through the HTTP API: retry with edited input, skip, pause/resume, discard, list, races.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api } from '../helpers/api';
-import { startStackProcess, type StackProcess } from '../helpers/local-stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../helpers/local-stack';
 
-let stack: StackProcess;
-let client: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  stack = await startStackProcess();
-  client = api(stack.url);
-});
-afterAll(async () => stack?.stop());
+const { client } = useStack();
 
 const post = (path: string, body?: unknown) => client.call('POST', path, body);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

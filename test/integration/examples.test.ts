@@ -1,18 +1,10 @@
 /**
  * The three examples of the original README, through the HTTP API of a local stack.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api } from '../helpers/api';
-import { startStackProcess, type StackProcess } from '../helpers/local-stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../helpers/local-stack';
 
-let stack: StackProcess;
-let client: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  stack = await startStackProcess();
-  client = api(stack.url);
-});
-afterAll(async () => stack?.stop());
+const { client } = useStack();
 
 describe('original README examples', () => {
   it('(1) a one-task job runs its task once and succeeds with the task output', async () => {

@@ -1,16 +1,8 @@
 /** Listing pages through every root job exactly once, newest first, with no cursor on the last page. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api } from '../helpers/api';
-import { startStackProcess, type StackProcess } from '../helpers/local-stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../helpers/local-stack';
 
-let stack: StackProcess;
-let client: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  stack = await startStackProcess();
-  client = api(stack.url);
-});
-afterAll(async () => stack?.stop());
+const { client } = useStack();
 
 describe('GET /jobs paging', () => {
   it('walks 7 jobs in pages of 3, 3 and 1 (no cursor on the last), and a page that ends exactly at the end has none', async () => {

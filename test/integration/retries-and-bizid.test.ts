@@ -1,18 +1,10 @@
 /**
  * Automatic retries with backoff, retry exhaustion, bizId idempotency under concurrency, and API errors.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api } from '../helpers/api';
-import { startStackProcess, type StackProcess } from '../helpers/local-stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../helpers/local-stack';
 
-let stack: StackProcess;
-let client: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  stack = await startStackProcess();
-  client = api(stack.url);
-});
-afterAll(async () => stack?.stop());
+const { client } = useStack();
 
 describe('automatic retry', () => {
   it('retries a failing task with a linear gap (gap × attempt) and keeps every attempt', async () => {

@@ -1,18 +1,11 @@
 /**
  * Tokens: mutual exclusion in submission order, all-or-nothing acquisition without deadlock, and the queue view.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { api } from '../helpers/api';
-import { startStackProcess, tempDataDir, type StackProcess } from '../helpers/local-stack';
+import { startStackProcess, tempDataDir, useStack } from '../helpers/local-stack';
 
-let stack: StackProcess;
-let client: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  stack = await startStackProcess();
-  client = api(stack.url);
-});
-afterAll(async () => stack?.stop());
+const { client } = useStack();
 
 type Interval = { jobId: string; start: number; end: number };
 
