@@ -127,16 +127,8 @@ export interface TaskRecord {
   updatedAt: string;
 }
 
-/** Task id shown to users for the task at a 0-based position. */
-export function taskIdOf(taskIndex: number): string {
-  return `t${taskIndex + 1}`;
-}
-
-/** Inverse of {@link taskIdOf}; undefined when the id is not a task id. */
-export function taskIndexOf(taskId: string): number | undefined {
-  const m = /^t([1-9][0-9]{0,4})$/.exec(taskId);
-  return m ? Number(m[1]) - 1 : undefined;
-}
+// Task ids live in routing.ts; re-exported here for the modules that import them from this one.
+export { taskIdOf, taskIndexOf } from './routing';
 
 /** The output a finished task hands to the next one: the skip output, or the last attempt's output. */
 export function taskOutput(task: TaskRecord): JsonObject | undefined {

@@ -6,36 +6,10 @@
 import { mergeEnv } from './env';
 import type { JobRecord, JobSpec } from './model';
 import { resolveRetryPolicy, type RetryPolicyInput } from './retry-policy';
+import { childJobId } from './routing';
 
-/** Children per completion bucket of a parent (bounds the size of every bucket item). */
-export const CHILD_BUCKET_SIZE = 100;
-
-/** Id of the `childIndex`-th (1-based) child of a job. Child ids are derived so every write for a child is idempotent. */
-export function childJobId(parentId: string, childIndex: number): string {
-  return `${parentId}.${childIndex}`;
-}
-
-/** Parent id and position of a child id; undefined for a root id. */
-export function parseChildJobId(jobId: string): { parentId: string; childIndex: number } | undefined {
-  // Canonical positions only ("R.01" or "R.1e0" name no job), so every id maps to one key or to none.
-  const m = /^(.+)\.([1-9][0-9]{0,5})$/.exec(jobId);
-  return m ? { parentId: m[1]!, childIndex: Number(m[2]) } : undefined;
-}
-
-/** Bucket (0-based) that records the completion of a child. */
-export function bucketOf(childIndex: number): number {
-  return Math.floor((childIndex - 1) / CHILD_BUCKET_SIZE);
-}
-
-/** Number of completion buckets of a parent with `childCount` children. */
-export function bucketCount(childCount: number): number {
-  return Math.ceil(childCount / CHILD_BUCKET_SIZE);
-}
-
-/** Number of children that report into `bucket`. */
-export function bucketSize(bucket: number, childCount: number): number {
-  return Math.min(CHILD_BUCKET_SIZE, childCount - bucket * CHILD_BUCKET_SIZE);
-}
+// Ids and buckets live in routing.ts; re-exported here for the modules that import them from this one.
+export { CHILD_BUCKET_SIZE, bucketCount, bucketOf, bucketSize, childJobId, parseChildJobId } from './routing';
 
 interface PlanContext {
   rootId: string;

@@ -13,23 +13,12 @@ import { mapLimit } from '../util/map-limit';
 import { cascadeToChild } from './control';
 import { acquireTokens, releaseTokens } from './tokens';
 
-/** SQS DelaySeconds holds at most 15 minutes. */
-const MAX_QUEUE_DELAY_MS = 900_000;
+// Where a message goes is decided by core/routing.ts and carried out in ./dispatch; the name stays for importers.
+import { dispatch as dispatchMessage } from './dispatch';
 
-/** Sends a task message now, after a queue delay (≤ 900 s), or through a one-time schedule. */
+/** Sends a task message where core/routing.ts says: a queue, a one-time schedule or a worker inbox (see ./dispatch). */
 export async function dispatch(deps: EngineDeps, message: TaskMessage, notBefore?: number): Promise<void> {
-  // A pinned task goes to a provider deployment registered under its executor (`provider@executor`), else to the
-  // executor's worker inbox; an external provider's task to that provider's inbox. No other Lambda ever sees them.
-  const pinned = message.preLock !== undefined;
-  const inbox = pinned
-    ? deps.queue.hasProvider(`${message.provider}@${message.preLock}`) ? undefined : `exec:${message.preLock}`
-    : !deps.queue.hasProvider(message.provider) && deps.queue.isExternal(message.provider) ? `prov:${message.provider}` : undefined;
-  if (inbox) return deps.store.offer(inbox, Math.max(notBefore ?? 0, deps.clock.now()), message);
-  const wait = notBefore === undefined ? 0 : notBefore - deps.clock.now();
-  if (wait <= 0) return deps.queue.send(message);
-  if (wait <= MAX_QUEUE_DELAY_MS) return deps.queue.send(message, Math.ceil(wait / 1000));
-  const name = `jobx-${message.jobId.replace(/[^A-Za-z0-9_.-]/g, '-')}-${message.taskIndex}-${message.attempt}`.slice(0, 64);
-  return deps.scheduler.scheduleAt(name, notBefore!, message);
+  return dispatchMessage(deps, message, notBefore);
 }
 
 

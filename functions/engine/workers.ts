@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonObject } from '../core/json';
+import { executorInbox, providerInbox } from '../core/routing';
 import { encodeTaskToken } from '../core/task-token';
 import type { EngineDeps } from '../ports';
 import { claimTask } from './run-task';
@@ -33,7 +34,7 @@ const OFFERS_PER_POLL = 10;
  * @returns the claimed task, or undefined when none came in time
  */
 export async function claimForWorker(deps: EngineDeps, workerId: string, providers: readonly string[], waitSeconds: number): Promise<ClaimedTask | undefined> {
-  const inboxes = [`exec:${workerId}`, ...providers.map((p) => `prov:${p}`)];
+  const inboxes = [executorInbox(workerId), ...providers.map(providerInbox)];
   const deadline = Date.now() + waitSeconds * 1000;
   let pause = 50;
   for (;;) {

@@ -21,7 +21,7 @@ export function providerQueues(): ProviderQueues {
 
 function scheduler(providers: ProviderQueues): RetryScheduler {
   if (process.env[ENV.schedulerKind] === 'table') {
-    return new TableRetryScheduler({ client: documentClient(), tableName: requireEnv(ENV.timersTable) });
+    return new TableRetryScheduler({ client: documentClient(), tableName: requireEnv(ENV.timersTable), hasRoute: (route) => Object.hasOwn(providers, route) });
   }
   return new EventBridgeRetryScheduler({
     client: schedulerClient(),

@@ -1,8 +1,9 @@
 /** Long retry delays on EventBridge Scheduler: a one-time schedule that sends the task message to the provider's queue. @module */
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { TaskMessage } from '../../core/model';
+import { queueRouteOf } from '../../core/routing';
 import type { RetryScheduler } from '../../ports';
-import type { ProviderQueues } from '../sqs/work-queue';
+import { queueOfRoute, type ProviderQueues } from '../sqs/work-queue';
 
 /** Options of {@link EventBridgeRetryScheduler}. */
 export interface EventBridgeRetrySchedulerOptions {
@@ -13,17 +14,26 @@ export interface EventBridgeRetrySchedulerOptions {
   providers: ProviderQueues;
 }
 
+/** Scheduler's one-time expression, in whole seconds: rounded up, so a message never fires before its due time. */
 function atExpression(at: number): string {
-  return `at(${new Date(at).toISOString().slice(0, 19)})`;
+  return `at(${new Date(Math.ceil(at / 1000) * 1000).toISOString().slice(0, 19)})`;
+}
+
+function isConflict(err: unknown): boolean {
+  return err instanceof ConflictException || (err as { name?: unknown } | null)?.name === 'ConflictException';
 }
 
 /** {@link RetryScheduler} on EventBridge Scheduler; schedules delete themselves after they fire. */
 export class EventBridgeRetryScheduler implements RetryScheduler {
   constructor(private readonly opts: EventBridgeRetrySchedulerOptions) {}
 
+  /**
+   * Creates the one-time schedule `name` that sends `message` at `at` to the queue of its route (`provider`, or
+   * `provider@executor` when pinned): the same queue the work queue would send it to now.
+   * @throws UnknownRouteError when the message's route has no queue
+   */
   async scheduleAt(name: string, at: number, message: TaskMessage): Promise<void> {
-    const queue = this.opts.providers[message.provider];
-    if (!queue) throw new Error(`no queue for provider ${message.provider}`);
+    const queue = queueOfRoute(this.opts.providers, queueRouteOf(message));
     try {
       await this.opts.client.send(
         new CreateScheduleCommand({
@@ -37,8 +47,8 @@ export class EventBridgeRetryScheduler implements RetryScheduler {
         }),
       );
     } catch (err) {
-      // Same name = same attempt already scheduled (a replayed stream record).
-      if (!(err instanceof ConflictException)) throw err;
+      // Same name = same attempt already scheduled (a replayed stream record, or the sweeper repeating it).
+      if (!isConflict(err)) throw err;
     }
   }
 }

@@ -1,7 +1,10 @@
 /** Provider queues on SQS: one queue per provider, a task message per attempt. @module */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { TaskMessage } from '../../core/model';
+import { MAX_QUEUE_DELAY_SECONDS, UnknownRouteError, queueRouteOf } from '../../core/routing';
 import type { WorkQueue } from '../../ports';
+
+export { MAX_QUEUE_DELAY_SECONDS } from '../../core/routing';
 
 /** Where a provider's work goes. */
 export interface ProviderQueue {
@@ -15,9 +18,6 @@ export interface ProviderQueue {
  */
 export type ProviderQueues = Record<string, ProviderQueue>;
 
-/** SQS caps DelaySeconds at 15 minutes; longer waits go through the scheduler. */
-export const MAX_QUEUE_DELAY_SECONDS = 900;
-
 /** {@link WorkQueue} on SQS standard queues. */
 export class SqsWorkQueue implements WorkQueue {
   constructor(private readonly opts: { client: SQSClient; providers: ProviderQueues; externalProviders?: ReadonlySet<string> }) {}
@@ -30,18 +30,16 @@ export class SqsWorkQueue implements WorkQueue {
     return this.opts.externalProviders?.has(provider) ?? false;
   }
 
-  /** Queue of a provider; throws for an unknown one (the API refuses such jobs up front). */
-  queueOf(provider: string): ProviderQueue {
-    const queue = this.opts.providers[provider];
-    if (!queue) throw new Error(`no queue for provider ${provider}`);
-    return queue;
+  /** Queue of a route; throws {@link UnknownRouteError} for an unknown one (the API refuses such jobs up front). */
+  queueOf(route: string): ProviderQueue {
+    return queueOfRoute(this.opts.providers, route);
   }
 
   async send(message: TaskMessage, delaySeconds = 0): Promise<void> {
     const delay = Math.max(0, Math.min(MAX_QUEUE_DELAY_SECONDS, Math.ceil(delaySeconds)));
     await this.opts.client.send(
       new SendMessageCommand({
-        QueueUrl: this.queueOf(routeOf(message)).queueUrl,
+        QueueUrl: this.queueOf(queueRouteOf(message)).queueUrl,
         MessageBody: JSON.stringify(message),
         ...(delay > 0 ? { DelaySeconds: delay } : {}),
       }),
@@ -49,7 +47,19 @@ export class SqsWorkQueue implements WorkQueue {
   }
 }
 
-/** The `JOBX_PROVIDERS` key a message goes to: its provider, or the provider's deployment under its pinned executor. */
-export function routeOf(message: Pick<TaskMessage, 'provider' | 'preLock'>): string {
-  return message.preLock === undefined ? message.provider : `${message.provider}@${message.preLock}`;
+/**
+ * The `JOBX_PROVIDERS` key a message goes to: its provider, or the provider's deployment under its pinned executor.
+ * The same function as {@link queueRouteOf} (kept under this name for its importers).
+ */
+export const routeOf = queueRouteOf;
+
+/**
+ * The queue of a route (`provider` or `provider@executor`) in a `JOBX_PROVIDERS` map. Shared by the work queue and
+ * the scheduler, so a message scheduled for later lands on the queue it would have been sent to now.
+ * @throws UnknownRouteError when the route has no queue
+ */
+export function queueOfRoute(providers: ProviderQueues, route: string): ProviderQueue {
+  // hasOwn: a route named like an Object.prototype member ("constructor") is not a queue.
+  if (!Object.hasOwn(providers, route)) throw new UnknownRouteError(route);
+  return providers[route]!;
 }

@@ -1,0 +1,43 @@
+/**
+ * Sends one task message where {@link routeTaskMessage} says it goes: a provider queue (now or after up to
+ * 900 s), a one-time schedule for longer waits, or a worker inbox. The decision is the core's; this module only
+ * carries it out through the ports, so the stream, the sweeper and manual actions all route the same way.
+ * @module
+ */
+import type { TaskMessage } from '../core/model';
+import { routeTaskMessage, type RouteTopology, type TaskRoute } from '../core/routing';
+import type { EngineDeps, WorkQueue } from '../ports';
+
+/** The deployment's routes as the work queue knows them (its `JOBX_PROVIDERS` keys and external providers). */
+export function topologyOf(queue: Pick<WorkQueue, 'hasProvider' | 'isExternal'>): RouteTopology {
+  return { hasQueue: (route) => queue.hasProvider(route), isExternal: (provider) => queue.isExternal(provider) };
+}
+
+/**
+ * Where a message would go now: the routing decision for this deployment and clock, without sending anything.
+ * @param notBefore - earliest run time (ms since epoch); undefined: now
+ */
+export function routeOfDispatch(deps: Pick<EngineDeps, 'queue' | 'clock'>, message: TaskMessage, notBefore?: number): TaskRoute {
+  return routeTaskMessage(message, topologyOf(deps.queue), deps.clock.now(), notBefore);
+}
+
+/**
+ * Sends a task message now, after a queue delay (≤ 900 s), through a one-time schedule, or into a worker inbox.
+ * Idempotent per attempt: a queue message is claimed at most once, a schedule name and an inbox offer are
+ * unique per attempt.
+ * @param notBefore - earliest run time (ms since epoch); undefined: now
+ * @example
+ * await dispatch(deps, message, task.dueAt);
+ */
+export async function dispatch(deps: EngineDeps, message: TaskMessage, notBefore?: number): Promise<void> {
+  const route = routeOfDispatch(deps, message, notBefore);
+  switch (route.kind) {
+    case 'inbox':
+      return deps.store.offer(route.target, route.visibleAt, message);
+    case 'queue':
+      return route.delaySeconds > 0 ? deps.queue.send(message, route.delaySeconds) : deps.queue.send(message);
+    case 'schedule':
+      // The scheduler resolves the same queue route from the message (queueRouteOf), as the work queue does.
+      return deps.scheduler.scheduleAt(route.name, route.at, message);
+  }
+}
