@@ -3,6 +3,7 @@
  * the write was a duplicate or lost a race, and the adapter reports it as `false`.
  * @module
  */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 /** bizId idempotency and idempotent submission: an item is created once. */
 export const CREATE_IF_ABSENT = 'attribute_not_exists(pk)';
@@ -41,4 +42,14 @@ export const JOB_PENDING = '#status = :pending';
 /** A task token acts only on the attempt it was issued for (its nonce is stored on that attempt). */
 export function tokenMatches(attempt: number): string {
   return `#attempts[${attempt - 1}].#tokenNonce = :nonce`;
+}
+/** At most one offer per attempt waits in an inbox: its marker is written only when absent. */
+export const OFFER_NOT_WAITING = 'attribute_not_exists(pk)';
+/** An offer's removal takes its attempt's marker with it only if the marker is this offer's (not a newer one's). */
+export const MARKER_OF_OFFER = 'attribute_not_exists(pk) OR offerSk = :offerSk';
+
+/** Whether a transaction was cancelled because the condition of its item at `index` failed (and not for another reason). */
+export function cancelledByCondition(err: unknown, index: number): boolean {
+  const cancelled = err instanceof TransactionCanceledException || (err as Error | undefined)?.name === 'TransactionCanceledException';
+  return cancelled && (err as TransactionCanceledException).CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
 }

@@ -74,7 +74,24 @@ export function waiterKey(token: string, createdAt: string, jobId: string): Item
   return { pk: `K#${token}`, sk: `W#${createdAt}#${jobId}` };
 }
 
-/** Key of an offer in the worker inbox of `target` (sorted by the time it becomes visible). */
+/** Partition of the worker inbox of `target` (`exec:<id>` or `prov:<name>`): its offers and their markers. */
+export function inboxPartitionOf(target: string): string {
+  return `X#${target}`;
+}
+
+/**
+ * Key of an offer in the worker inbox of `target`, sorted by the time it becomes visible (then by attempt), so
+ * a Query with `sk < <now + 1>` reads the due offers oldest first. Offers carry no `t`: the stream ignores them.
+ */
 export function offerKey(target: string, visibleAt: number, jobId: string, taskIndex: number, attempt: number): ItemKey {
-  return { pk: `X#${target}`, sk: `${String(visibleAt).padStart(15, '0')}#${jobId}#${taskIndex}#${attempt}` };
+  return { pk: inboxPartitionOf(target), sk: `${String(visibleAt).padStart(15, '0')}#${jobId}#${taskIndex}#${attempt}` };
+}
+
+/**
+ * Key of the marker that an attempt has an offer waiting in `target`'s inbox: one per (target, attempt), written
+ * with the offer in one transaction, so offering an attempt again (every sweep, a replayed record) adds nothing.
+ * `A#` sorts after every offer key (digits), so the due-offers Query never reads a marker.
+ */
+export function offerMarkerKey(target: string, jobId: string, taskIndex: number, attempt: number): ItemKey {
+  return { pk: inboxPartitionOf(target), sk: `A#${jobId}#${taskIndex}#${attempt}` };
 }
