@@ -2,15 +2,21 @@
  * The sweeper's repair pass. Walks every active root and finds what the event flow did not finish: expired
  * leases, retries and dispatches whose message was lost, children that were never started or counted, and
  * finished roots without a result row. Each repair is the same idempotent step the stream would have taken.
+ *
+ * Each job is repaired on its own (invariant 11): a root or child whose repair throws is counted and reported
+ * through `onError`, and the sweep goes on with the others. Roots are repaired a few at a time, so one slow root
+ * does not hold up the rest.
  * @module
  */
-import { buildTaskMessage, nextPipelineStep } from '../core/reactions';
+import { buildTaskMessage, nextAttemptIsManual, nextPipelineStep } from '../core/reactions';
 import { taskRetryPolicy } from '../core/submission';
 import { expireLease, isRejection } from '../core/task-transitions';
 import { isTerminalJob } from '../core/statuses';
 import type { JobRecord } from '../core/model';
 import type { EngineDeps } from '../ports';
-import { applyEffect, dispatch, reportToParent } from './effects';
+import { forEachLimit } from '../util/map-limit';
+import { dispatch } from './dispatch';
+import { applyEffect, reportToParent } from './effects';
 import { acquireTokens } from './tokens';
 
 /** Options of a sweep. */
@@ -25,7 +31,14 @@ export interface SweepOptions {
    * its providers run in its own process, so a restart proves that every attempt it had running is gone.
    */
   abandonRunning?: boolean;
+  /** Roots repaired at the same time. @default 8 */
+  concurrency?: number;
+  /** Called once for every job whose repair threw (the sweep goes on with the others). */
+  onError?: (jobId: string, error: unknown) => void;
 }
+
+/** Roots repaired at the same time unless told otherwise. */
+export const DEFAULT_SWEEP_CONCURRENCY = 8;
 
 /** What one sweep did. */
 export interface SweepReport {
@@ -33,20 +46,32 @@ export interface SweepReport {
   leasesExpired: number;
   redispatched: number;
   repaired: number;
+  /** Jobs (roots or children) whose repair threw; each was left for the next sweep. */
+  failed: number;
 }
 
 function olderThan(iso: string | undefined, now: number, ms: number): boolean {
   return iso === undefined || Date.parse(iso) <= now - ms;
 }
 
-/** Sweeps every active root once. */
+/** Sweeps every active root once, each on its own, a few at a time. */
 export async function sweep(deps: EngineDeps, opts: SweepOptions): Promise<SweepReport> {
-  const report: SweepReport = { roots: 0, leasesExpired: 0, redispatched: 0, repaired: 0 };
-  for await (const rootId of deps.store.activeRoots()) {
+  const report: SweepReport = { roots: 0, leasesExpired: 0, redispatched: 0, repaired: 0, failed: 0 };
+  await forEachLimit(deps.store.activeRoots(), opts.concurrency ?? DEFAULT_SWEEP_CONCURRENCY, async (rootId) => {
     report.roots++;
-    await reconcileJob(deps, rootId, opts, report);
-  }
+    await isolated(rootId, opts, report, () => reconcileJob(deps, rootId, opts, report));
+  });
   return report;
+}
+
+/** Runs one job's repair; a failure is counted and reported, never passed on to the jobs around it. */
+async function isolated(jobId: string, opts: SweepOptions, report: SweepReport, repair: () => Promise<void>): Promise<void> {
+  try {
+    await repair();
+  } catch (error) {
+    report.failed++;
+    opts.onError?.(jobId, error);
+  }
 }
 
 /** Repairs one job and, for a parent, its running children. */
@@ -69,7 +94,8 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
   }
   if (job.status !== 'running') return;
   if (job.kind === 'parent') {
-    for (const child of tree.children) await reconcileChild(deps, job, child, tree.countedChildren, opts, report);
+    // One child at a time (the roots already run side by side), each on its own: a failing child never stops its siblings.
+    for (const child of tree.children) await isolated(child.jobId, opts, report, () => reconcileChild(deps, job, child, tree.countedChildren, opts, report));
     return;
   }
   const step = nextPipelineStep(job, tree.tasks);
@@ -101,7 +127,8 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
         await dispatch(deps, buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, false, task));
         report.redispatched++;
       } else if (task.status === 'queued' && olderThan(task.updatedAt, now, opts.requeueAfterMs)) {
-        await dispatch(deps, buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, true, task));
+        // Queued is a manual retry, or an automatic attempt held by a pause and resumed: the stored run start tells them apart.
+        await dispatch(deps, buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, nextAttemptIsManual(task), task));
         report.redispatched++;
       }
       return;

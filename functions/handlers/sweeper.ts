@@ -3,9 +3,10 @@
  * retries, and lost wake-ups. Not a polling loop of the normal flow: it only finds what the event flow missed.
  * @module
  */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { sweep, type SweepReport } from '../engine/reconcile';
 import { engineDeps, requeueAfterMs } from '../runtime/deps';
-import { logger, withRuntime } from '../runtime/middy';
+import { METRIC, logger, metrics, withRuntime } from '../runtime/middy';
 
 /** Event of the sweeper; `requeueAfterSeconds` overrides the configured grace (the local stack passes 0 at start). */
 export interface SweeperEvent {
@@ -14,10 +15,19 @@ export interface SweeperEvent {
   abandonRunning?: boolean;
 }
 
-/** Lambda handler. */
-export const handler = withRuntime(async (event: SweeperEvent | undefined): Promise<SweepReport> => {
-  const grace = event?.requeueAfterSeconds !== undefined ? event.requeueAfterSeconds * 1000 : requeueAfterMs();
-  const report = await sweep(engineDeps(), { requeueAfterMs: grace, abandonRunning: event?.abandonRunning === true });
-  if (report.leasesExpired + report.redispatched + report.repaired > 0) logger.info('sweep repaired', { ...report });
-  return report;
-});
+/** Lambda handler. A job whose repair fails is logged and counted (metric `SweepRepairFailed`); the sweep goes on. */
+export const handler = withRuntime(
+  async (event: SweeperEvent | undefined): Promise<SweepReport> => {
+    const grace = event?.requeueAfterSeconds !== undefined ? event.requeueAfterSeconds * 1000 : requeueAfterMs();
+    const report = await sweep(engineDeps(), {
+      requeueAfterMs: grace,
+      abandonRunning: event?.abandonRunning === true,
+      onError: (jobId, error) => logger.error('sweep could not repair a job; the next sweep tries again', { jobId, error: error as Error }),
+    });
+    // Always emitted (0 included), so an alarm on it sees a steady series rather than missing data.
+    metrics.addMetric(METRIC.sweepFailed, MetricUnit.Count, report.failed);
+    if (report.leasesExpired + report.redispatched + report.repaired + report.failed > 0) logger.info('sweep done', { ...report });
+    return report;
+  },
+  { metrics: true },
+);

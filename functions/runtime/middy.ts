@@ -23,6 +23,8 @@ export const METRIC = {
   lateResult: 'LateResult',
   /** A provider handed its attempt over for completion by task token. */
   pending: 'TaskAttemptPending',
+  /** The sweeper could not repair a job (root or child); the others were repaired, this one waits for the next sweep. */
+  sweepFailed: 'SweepRepairFailed',
 } as const;
 
 /** The process-wide metrics (EMF to stdout, flushed after each invocation; off when `POWERTOOLS_METRICS_DISABLED`). */

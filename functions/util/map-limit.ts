@@ -7,3 +7,28 @@ export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item:
     }),
   );
 }
+
+/**
+ * Runs `fn` over the items of an async (or plain) iterable with at most `limit` calls in flight, pulling the next
+ * item only when a slot is free, so a long stream (every active root) is never read into memory up front.
+ * Resolves when all have finished; a rejection of `fn` rejects the whole (catch inside `fn` to isolate items).
+ */
+export async function forEachLimit<T>(items: AsyncIterable<T> | Iterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : toAsync(items[Symbol.iterator]());
+  // One shared iterator, its next() calls chained: not every async iterator queues overlapping calls as a generator does.
+  let last: Promise<unknown> = Promise.resolve();
+  const next = (): Promise<IteratorResult<T>> => {
+    const result = last.then(() => iterator.next());
+    last = result.catch(() => undefined);
+    return result;
+  };
+  await Promise.all(
+    Array.from({ length: Math.max(1, limit) }, async () => {
+      for (let r = await next(); !r.done; r = await next()) await fn(r.value);
+    }),
+  );
+}
+
+function toAsync<T>(it: Iterator<T>): AsyncIterator<T> {
+  return { next: async () => it.next() };
+}
