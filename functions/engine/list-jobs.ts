@@ -1,5 +1,4 @@
 /** `GET /jobs`: root jobs newest first, filtered, paginated through the list index (never a Scan). @module */
-import { JobxError } from '../core/errors';
 import type { JobRecord } from '../core/model';
 import type { JobStatus } from '../core/statuses';
 import type { EngineDeps } from '../ports';
@@ -45,13 +44,8 @@ export async function listJobs(deps: EngineDeps, q: ListQuery): Promise<{ items:
   const items: ListItem[] = [];
   let cursor = q.cursor;
   for (let page = 0; page < MAX_PAGES_PER_REQUEST && items.length < q.limit; page++) {
-    let result: Awaited<ReturnType<EngineDeps['store']['listRoots']>>;
-    try {
-      result = await deps.store.listRoots({ limit: q.limit - items.length, ...(cursor !== undefined ? { cursor } : {}) });
-    } catch (err) {
-      if (cursor !== undefined && err instanceof Error && /cursor|JSON|Unexpected/.test(err.message)) throw new JobxError('VALIDATION_FAILED', 'query parameter cursor: not a cursor this API returned');
-      throw err;
-    }
+    // A cursor the store did not write is refused by the store itself (JobxError VALIDATION_FAILED, a 400).
+    const result = await deps.store.listRoots({ limit: q.limit - items.length, ...(cursor !== undefined ? { cursor } : {}) });
     items.push(...result.jobs.filter((j) => matches(j, q)).map(item));
     cursor = result.cursor;
     if (cursor === undefined) break;

@@ -6,6 +6,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { JobxError } from '../../core/errors';
 import type { JsonObject } from '../../core/json';
 import type { AttemptError, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
@@ -24,16 +25,13 @@ import {
   TOKEN_FREE,
   TOKEN_HELD_BY_ME,
   LEASE_EXPIRED,
-  MARKER_OF_OFFER,
-  OFFER_NOT_WAITING,
   ROOT_FINISHED,
   TASK_UNCHANGED,
-  cancelledByCondition,
   jobInStatus,
   tokenMatches,
 } from './conditions';
 import { mapLimit } from '../../util/map-limit';
-import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, inboxPartitionOf, jobKey, offerKey, offerMarkerKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
+import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, jobKey, offerKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
 
 type Item = Record<string, unknown>;
 
@@ -520,28 +518,9 @@ export class DynamoJobStore implements JobStore {
     );
   }
 
-  /**
-   * Offers an attempt once per inbox (invariant 7): the offer and its attempt's marker are written in one
-   * transaction, only if the marker is absent. Offering the same attempt again, at whatever visible time, adds
-   * nothing; the first offer keeps its place in the queue.
-   */
   async offer(target: string, visibleAt: number, message: TaskMessage): Promise<void> {
     const key = offerKey(target, visibleAt, message.jobId, message.taskIndex, message.attempt);
-    const marker = offerMarkerKey(target, message.jobId, message.taskIndex, message.attempt);
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.table, Item: { ...marker, offerSk: key.sk }, ConditionExpression: OFFER_NOT_WAITING } },
-            { Put: { TableName: this.table, Item: { ...key, message: JSON.stringify(message) } } },
-          ],
-        }),
-      );
-    } catch (err) {
-      // The marker exists: this attempt already waits in this inbox.
-      if (cancelledByCondition(err, 0)) return;
-      throw err;
-    }
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...key, message: JSON.stringify(message) } }));
   }
 
   async dueOffers(target: string, now: number, limit: number): Promise<Offer[]> {
@@ -549,7 +528,7 @@ export class DynamoJobStore implements JobStore {
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND sk < :until',
-        ExpressionAttributeValues: { ':pk': inboxPartitionOf(target), ':until': `${String(now + 1).padStart(15, '0')}` },
+        ExpressionAttributeValues: { ':pk': `X#${target}`, ':until': `${String(now + 1).padStart(15, '0')}` },
         ConsistentRead: true,
         Limit: limit,
       }),
@@ -557,34 +536,8 @@ export class DynamoJobStore implements JobStore {
     return (out.Items ?? []).map((i) => ({ target, key: String(i.sk), message: JSON.parse(String(i.message)) as TaskMessage }));
   }
 
-  /**
-   * Removes an offer and, in the same transaction, its attempt's marker, so the attempt can be offered again
-   * (a claim refused while its job was paused is offered again on resume). A marker that names a newer offer of
-   * the attempt (this one was removed before, by a racing worker) stays: only the offer item goes.
-   */
   async removeOffer(offer: Offer): Promise<void> {
-    const m = offer.message;
-    const key = { pk: inboxPartitionOf(offer.target), sk: offer.key };
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.table,
-                Key: offerMarkerKey(offer.target, m.jobId, m.taskIndex, m.attempt),
-                ConditionExpression: MARKER_OF_OFFER,
-                ExpressionAttributeValues: { ':offerSk': offer.key },
-              },
-            },
-            { Delete: { TableName: this.table, Key: key } },
-          ],
-        }),
-      );
-    } catch (err) {
-      if (!cancelledByCondition(err, 0)) throw err;
-      await this.client.send(new DeleteCommand({ TableName: this.table, Key: key }));
-    }
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: `X#${offer.target}`, sk: offer.key } }));
   }
 
   /**
@@ -599,13 +552,25 @@ export class DynamoJobStore implements JobStore {
     this.knownMonths.add(month);
   }
 
+  /**
+   * Root jobs newest first, `limit` at a time. Walks the months that have roots (newest first) and, within a
+   * month, follows DynamoDB's own paging (`LastEvaluatedKey`) to its end: a page DynamoDB cut short (1 MB, or
+   * any page with fewer items than asked) is not the end of the month. The cursor is returned exactly when more
+   * roots exist: the query asks for one item beyond the page, and finding it is the proof.
+   * @throws JobxError VALIDATION_FAILED for a cursor this store did not write
+   */
   async listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }> {
+    // Before any read: a forged cursor is the client's mistake and costs nothing.
+    const start = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const limit = Math.max(1, query.limit);
     const monthsItem = await this.client.send(new GetCommand({ TableName: this.table, Key: LIST_MONTHS_KEY, ConsistentRead: true }));
     const months = [...((monthsItem.Item?.months as Set<string> | undefined) ?? [])].sort().reverse();
-    let position: ListPosition | undefined = query.cursor ? decodeCursor(query.cursor) : months[0] ? { month: months[0] } : undefined;
+    let position: ListPosition | undefined = start ?? (months[0] ? { month: months[0] } : undefined);
     const keys: Array<{ pk: string; sk: string }> = [];
+    // Where the next page starts: just after the last root kept (set once one is kept).
+    let resume: ListPosition | undefined;
     while (position) {
-      const wanted = query.limit - keys.length;
+      const wanted = limit - keys.length;
       const out = await this.client.send(
         new QueryCommand({
           TableName: this.table,
@@ -615,20 +580,20 @@ export class DynamoJobStore implements JobStore {
           ScanIndexForward: false,
           // One more than needed: finding it proves there is a next page (no cursor on the last page).
           Limit: wanted + 1,
-          ExclusiveStartKey: position.key,
+          ...(position.key ? { ExclusiveStartKey: position.key } : {}),
         }),
       );
       const items = out.Items ?? [];
-      if (wanted === 0) {
-        if (items.length > 0) return { jobs: await this.batchGetJobs(keys), cursor: encodeCursor(position) };
-      } else {
-        const kept = items.slice(0, wanted);
-        keys.push(...kept.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })));
-        const last = kept[kept.length - 1];
-        if (items.length > wanted && last) {
-          const key = { pk: last.pk, sk: last.sk, listPk: last.listPk, listSk: last.listSk };
-          return { jobs: await this.batchGetJobs(keys), cursor: encodeCursor({ month: position.month, key }) };
-        }
+      const kept = items.slice(0, wanted);
+      for (const item of kept) keys.push({ pk: String(item.pk), sk: String(item.sk) });
+      const last = kept[kept.length - 1];
+      if (last) resume = { month: position.month, key: { pk: String(last.pk), sk: String(last.sk), listPk: String(last.listPk), listSk: String(last.listSk) } };
+      // An item beyond the page: there is more, and the next page starts after the last one kept.
+      if (items.length > kept.length) return { jobs: await this.batchGetJobs(keys), cursor: encodeCursor(resume ?? position) };
+      if (out.LastEvaluatedKey) {
+        // DynamoDB stopped before the month's end (page size, 1 MB): the month goes on from where it stopped.
+        position = { month: position.month, key: listKeyOfItem(out.LastEvaluatedKey) };
+        continue;
       }
       const current = position.month;
       const older = months.find((m) => m < current);
@@ -741,17 +706,62 @@ function jobPatchExpression(jobId: string, from: readonly JobStatus[], patch: Jo
 /** The item that lists the months that have roots (the list index's partitions). */
 const LIST_MONTHS_KEY = { pk: 'LIST', sk: 'MONTHS' } as const;
 
+/** A list index key: the table's key and the index's key of one root. */
+interface ListKey {
+  pk: string;
+  sk: string;
+  listPk: string;
+  listSk: string;
+}
+
+/** Where a list walk stands: a month of the list index, and the key to resume after (none: the month's start). */
 interface ListPosition {
   month: string;
-  key?: Record<string, unknown>;
+  key?: ListKey;
+}
+
+/** The list index key of an item DynamoDB returned (a page's last item, or its LastEvaluatedKey). */
+function listKeyOfItem(item: Record<string, unknown>): ListKey {
+  return { pk: String(item.pk), sk: String(item.sk), listPk: String(item.listPk), listSk: String(item.listSk) };
 }
 
 function encodeCursor(p: ListPosition): string {
-  return Buffer.from(JSON.stringify(p)).toString('base64url');
+  return Buffer.from(JSON.stringify(p.key ? { month: p.month, key: p.key } : { month: p.month })).toString('base64url');
 }
 
+/** `yyyy-mm` of a list partition. */
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+/** A root's id (no `.`: children are never listed). */
+const ROOT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** A list sort key `<createdAt>#<jobId>` (createdAt: ISO 8601 UTC with milliseconds). */
+const LIST_SK = /^(\d{4}-\d{2})-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#([A-Za-z0-9_-]{1,128})$/;
+
+/**
+ * Decodes a cursor this store wrote, and refuses anything else with 400 VALIDATION_FAILED: every field is
+ * checked (shape, types, month format, and a resume key that names a root of that very month in the list
+ * index), so a cursor can only make DynamoDB resume where it says, never fail on a malformed start key.
+ */
 function decodeCursor(cursor: string): ListPosition {
-  const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as ListPosition;
-  if (typeof p.month !== 'string' || !/^\d{4}-\d{2}$/.test(p.month)) throw new Error('bad cursor');
-  return p;
+  const refuse = (why: string) => new JobxError('VALIDATION_FAILED', `query parameter cursor: not a cursor this API returned (${why})`);
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse('not base64url JSON');
+  }
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isRecord(value)) throw refuse('not an object');
+  const { month, key, ...rest } = value;
+  if (Object.keys(rest).length > 0) throw refuse('unknown fields');
+  if (typeof month !== 'string' || !MONTH.test(month)) throw refuse('bad month');
+  if (key === undefined) return { month };
+  if (!isRecord(key)) throw refuse('bad key');
+  const { pk, sk, listPk, listSk, ...extra } = key;
+  if (Object.keys(extra).length > 0) throw refuse('unknown key attributes');
+  if (typeof pk !== 'string' || typeof sk !== 'string' || typeof listPk !== 'string' || typeof listSk !== 'string') throw refuse('key attributes must be strings');
+  const sortKey = LIST_SK.exec(listSk);
+  const jobId = pk.slice(2);
+  if (!pk.startsWith('J#') || !ROOT_ID.test(jobId) || sk !== 'J') throw refuse('key does not name a root');
+  if (listPk !== `ALL#${month}` || !sortKey || sortKey[1] !== month || sortKey[2] !== jobId) throw refuse('key is not in that month');
+  return { month, key: { pk, sk, listPk, listSk } };
 }
