@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from 'zod';
-import { discardSchema, failureSchema, jobSpecSchema, listQuerySchema, retryActionSchema, skipSchema, successSchema } from './schemas';
+import { JOB_ID_PATTERN, NAME_PATTERN, TASK_TOKEN_PATTERN, discardSchema, failureSchema, jobSpecSchema, listQuerySchema, retryActionSchema, skipSchema, successSchema } from './schemas';
 
 type Json = Record<string, unknown>;
 
@@ -33,9 +33,13 @@ const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: { 400: 'bad request', 404: 'not found', 409: 'the action does not apply to the current status', 413: 'payload too large' }[c] ?? 'error', content: { 'application/json': { schema: error } } }]));
 const jsonBody = (ref: string, required = true) => ({ required, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const ok = (description: string, schema: Json = { type: 'object' }) => ({ description, content: { 'application/json': { schema } } });
-const jobIdParam = { name: 'jobId', in: 'path', required: true, schema: { type: 'string' } };
-const taskIdParam = { name: 'taskId', in: 'path', required: true, schema: { type: 'string', pattern: '^t[1-9][0-9]*$' } };
-const taskTokenParam = { name: 'taskToken', in: 'path', required: true, schema: { type: 'string' } };
+// Path ids carry the patterns the routes enforce: an id outside them names nothing (404; a worker id: 400).
+const pathParam = (name: string, pattern: RegExp, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string', pattern: pattern.source } });
+const jobIdParam = pathParam('jobId', JOB_ID_PATTERN, 'a job id (a root id, then `.<n>` per child level); any other value is 404');
+const taskIdParam = pathParam('taskId', NAME_PATTERN, '`t1`, `t2`, … in pipeline order; any other value is 404');
+const taskTokenParam = pathParam('taskToken', TASK_TOKEN_PATTERN, 'the task token (base64url) given with the attempt; any other value is 404');
+const tokenParam = pathParam('token', NAME_PATTERN, 'a token name; any other value is 404');
+const workerIdParam = pathParam('workerId', NAME_PATTERN, 'the worker (executor) id, the same charset as `preLock`; any other value is 400');
 const waitParam = { name: 'wait', in: 'query', required: false, schema: { type: 'number', minimum: 0, maximum: 25 } };
 
 let cached: Json | undefined;
@@ -73,18 +77,18 @@ export function openApiDocument(): Json {
         get: { operationId: 'getResult', parameters: [jobIdParam, waitParam], responses: { 200: ok('finished', { $ref: '#/components/schemas/Result' }), 202: ok('not finished yet'), ...errors(400, 404) } },
       },
       '/jobs/{jobId}/tasks/{taskId}': { get: { operationId: 'getTask', parameters: [jobIdParam, taskIdParam], responses: { 200: ok('the task with every attempt'), ...errors(404) } } },
-      '/jobs/{jobId}/tasks/{taskId}/skip': { post: { operationId: 'skipTask', parameters: [jobIdParam, taskIdParam], requestBody: jsonBody('SkipRequest', false), responses: { 200: ok('the skipped task'), ...errors(400, 404, 409) } } },
-      '/jobs/{jobId}/tasks/{taskId}/retry': { post: { operationId: 'retryTask', parameters: [jobIdParam, taskIdParam], requestBody: jsonBody('RetryRequest', false), responses: { 200: ok('the queued task'), ...errors(400, 404, 409) } } },
+      '/jobs/{jobId}/tasks/{taskId}/skip': { post: { operationId: 'skipTask', parameters: [jobIdParam, taskIdParam], requestBody: jsonBody('SkipRequest', false), responses: { 200: ok('the skipped task'), ...errors(400, 404, 409, 413) } } },
+      '/jobs/{jobId}/tasks/{taskId}/retry': { post: { operationId: 'retryTask', parameters: [jobIdParam, taskIdParam], requestBody: jsonBody('RetryRequest', false), responses: { 200: ok('the queued task'), ...errors(400, 404, 409, 413) } } },
       '/jobs/{jobId}/pause': { post: { operationId: 'pauseJob', parameters: [jobIdParam], responses: { 200: ok('the paused job', { $ref: '#/components/schemas/Job' }), ...errors(400, 404, 409) } } },
       '/jobs/{jobId}/resume': { post: { operationId: 'resumeJob', parameters: [jobIdParam], responses: { 200: ok('the resumed job', { $ref: '#/components/schemas/Job' }), ...errors(400, 404, 409) } } },
       '/jobs/{jobId}/discard': { post: { operationId: 'discardJob', parameters: [jobIdParam], requestBody: jsonBody('DiscardRequest', false), responses: { 200: ok('the discarded job', { $ref: '#/components/schemas/Job' }), ...errors(400, 404, 409) } } },
       '/tokens/{token}': {
-        get: { operationId: 'getToken', parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: ok('holder and queue of the token'), ...errors(404) } },
+        get: { operationId: 'getToken', parameters: [tokenParam], responses: { 200: ok('holder and queue of the token'), ...errors(404) } },
       },
       '/workers/{workerId}/claim': {
         post: {
           operationId: 'claimTask',
-          parameters: [{ name: 'workerId', in: 'path', required: true, schema: { type: 'string' } }, waitParam, { name: 'providers', in: 'query', required: false, schema: { type: 'string' } }],
+          parameters: [workerIdParam, waitParam, { name: 'providers', in: 'query', required: false, schema: { type: 'string' } }],
           responses: { 200: ok('a claimed task with its task token'), 204: { description: 'no task came in time' }, ...errors(400) },
         },
       },

@@ -1,9 +1,12 @@
 /**
- * Request schemas (zod): the single definition that validates requests and types them.
+ * Request schemas (zod): the single definition that validates requests and types them. Every value they accept
+ * can be stored in DynamoDB as it is (see `json-limits.ts` for payload JSON, and the name rules below for what
+ * ends up in keys), so nothing a client sends can fail later with a 500 or leave a job that can never run.
  * @module
  */
 import { z } from 'zod';
 import type { JobSpec } from '../core/model';
+import { payloadObjectSchema, textProblem } from './json-limits';
 
 /** Largest accepted request body (bytes): room for a parent of 5,000 small children. Larger bodies get 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -12,15 +15,79 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * Keeps every item well under DynamoDB's 400 KB. Larger jobs get 413 PAYLOAD_TOO_LARGE.
  */
 export const MAX_JOB_PAYLOAD_BYTES = 256 * 1024;
+/** Largest `input` plus `env` of a manual retry (bytes); it is stored on the task's new attempt. Larger edits get 413. */
+export const MAX_RETRY_EDIT_BYTES = 128 * 1024;
 /** Most tasks in one pipeline. */
 export const MAX_TASKS = 500;
 /** Most children of one parent. */
 export const MAX_CHILDREN = 10_000;
 /** Deepest nesting of child jobs (the root is depth 0). */
 export const MAX_DEPTH = 8;
+/**
+ * Deepest nesting of a whole request body. Checked before any schema walks the body (a recursive schema would
+ * overflow the stack on a body nested a million levels deep); generous enough for 8 levels of children with a
+ * task whose input nests the full 16 levels.
+ */
+export const MAX_BODY_DEPTH = 64;
 
-const jsonObject = z.record(z.string(), z.json());
-const name = z.string().trim().min(1).max(256);
+/**
+ * Names that become part of DynamoDB keys, SQS routes and URL paths: executors (`preLock`, worker ids),
+ * providers, tokens, task names. One charset for all of them, so a task pinned to an executor can always be
+ * claimed by a worker of that id (`X#exec:<id>`, `/workers/{id}/claim`), and a provider or executor name can
+ * never contain the `@` of a `provider@executor` route.
+ */
+export const NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+/**
+ * Job ids in paths: a root id (26 letters and digits today) and `.<n>` per child level, short enough for a
+ * DynamoDB partition key. Anything else names no job (404).
+ */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}(\.[1-9][0-9]{0,5}){0,16}$/;
+/** Task tokens in paths: base64url (see core/task-token.ts); a real one is a few hundred characters. */
+export const TASK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,1024}$/;
+
+/** Most UTF-8 bytes of a job name, owner or bizId (DynamoDB's limit on a sort key). */
+export const MAX_LABEL_BYTES = 1024;
+
+const NAME_RULE = 'letters, digits and _ . : - (1-128 characters)';
+
+/**
+ * A name of {@link NAME_PATTERN}; `what` names it in the message.
+ * @example
+ * nameOf('worker ids').parse('edge-1');
+ */
+export const nameOf = (what: string, opts: { trim?: boolean } = {}) => (opts.trim ? z.string().trim() : z.string()).regex(NAME_PATTERN, `${what} use ${NAME_RULE}`);
+
+/** Free text stored as it is (descriptions, reasons): well-formed Unicode, nothing SQS refuses. */
+const text = (max: number, min = 0) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .superRefine((value, ctx) => {
+      const problem = textProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `text ${problem}` });
+    })
+    .meta({ description: 'text: well-formed Unicode without U+FFFE or U+FFFF' });
+
+/**
+ * A short label (job name, owner, bizId): printable text of at most `max` characters and {@link MAX_LABEL_BYTES}
+ * UTF-8 bytes, so it fits a DynamoDB sort key should an index ever use it.
+ */
+const label = (max: number, opts: { trim?: boolean } = {}) =>
+  (opts.trim ? z.string().trim() : z.string())
+    .min(1)
+    .max(max)
+    .superRefine((value, ctx) => {
+      if (/\p{Cc}/u.test(value)) ctx.addIssue({ code: 'custom', message: 'control characters are not allowed' });
+      const problem = textProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `text ${problem}` });
+      if (Buffer.byteLength(value, 'utf8') > MAX_LABEL_BYTES) ctx.addIssue({ code: 'custom', message: `at most ${MAX_LABEL_BYTES} UTF-8 bytes` });
+    })
+    .meta({ description: `printable text: no control characters, well-formed Unicode without U+FFFE or U+FFFF, at most ${MAX_LABEL_BYTES} UTF-8 bytes` });
+
+const jsonObject = payloadObjectSchema;
+const name = label(256, { trim: true });
+const executor = nameOf('executor names (preLock)');
 
 /** Retry policy of a job or task. */
 export const retrySchema = z
@@ -35,14 +102,14 @@ export const retrySchema = z
 /** One task of a pipeline. */
 export const taskSpecSchema = z
   .object({
-    name: z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'task names use letters, digits and _ . : - (1-128 characters)'),
-    provider: z.string().trim().min(1).max(128),
-    desc: z.string().max(4096).optional(),
+    name: nameOf('task names', { trim: true }),
+    provider: nameOf('provider names', { trim: true }),
+    desc: text(4096).optional(),
     input: jsonObject.optional(),
     env: jsonObject.optional(),
     retry: retrySchema.optional(),
     timeoutSeconds: z.number().int().min(1).max(43_200).optional(),
-    preLock: z.string().min(1).max(256).optional(),
+    preLock: executor.optional(),
   })
   .strict();
 
@@ -51,15 +118,20 @@ export const jobSpecSchema: z.ZodType<JobSpec> = z.lazy(() =>
   z
     .object({
       name,
-      owner: z.string().trim().min(1).max(256),
-      desc: z.string().max(4096).optional(),
-      bizId: z.string().min(1).max(512).optional(),
+      owner: label(256, { trim: true }),
+      desc: text(4096).optional(),
+      bizId: label(512).optional(),
       input: jsonObject.optional(),
       env: jsonObject.optional(),
       pausable: z.boolean().optional(),
       retry: retrySchema.optional(),
-      tokens: z.array(z.string().min(1).max(256)).max(16).optional(),
-      preLock: z.string().min(1).max(256).optional(),
+      tokens: z
+        .array(nameOf('token names'))
+        .max(16)
+        // One token twice would be two writes to one item in the all-or-nothing acquisition: refused up front.
+        .refine((tokens) => new Set(tokens).size === tokens.length, 'a token is listed twice')
+        .optional(),
+      preLock: executor.optional(),
       tasks: z.array(taskSpecSchema).max(MAX_TASKS).optional(),
       children: z.array(jobSpecSchema).max(MAX_CHILDREN).optional(),
     })
@@ -81,13 +153,13 @@ export const jobSpecSchema: z.ZodType<JobSpec> = z.lazy(() =>
 export const waitSchema = z.coerce.number().min(0).max(25).optional();
 
 /** Body of `POST /jobs/{jobId}/tasks/{taskId}/skip`. */
-export const skipSchema = z.object({ reason: z.string().max(4096).optional(), output: jsonObject.optional() }).strict();
+export const skipSchema = z.object({ reason: text(4096).optional(), output: jsonObject.optional() }).strict();
 
 /** Body of `POST /jobs/{jobId}/tasks/{taskId}/retry`. */
 export const retryActionSchema = z.object({ input: jsonObject.optional(), env: jsonObject.optional(), replace: z.boolean().optional() }).strict();
 
 /** Body of `POST /jobs/{jobId}/discard`. */
-export const discardSchema = z.object({ reason: z.string().max(4096).optional() }).strict();
+export const discardSchema = z.object({ reason: text(4096).optional() }).strict();
 
 /** Body of pause and resume: none, or an empty object. */
 export const emptySchema = z.object({}).strict();
@@ -95,17 +167,18 @@ export const emptySchema = z.object({}).strict();
 /** Query of `GET /jobs`. */
 export const listQuerySchema = z
   .object({
-    owner: z.string().min(1).max(256).optional(),
+    owner: label(256).optional(),
     status: z.enum(['pending', 'running', 'paused', 'succeeded', 'failed', 'discarded']).optional(),
-    name: z.string().min(1).max(256).optional(),
-    bizId: z.string().min(1).max(512).optional(),
+    name: label(256).optional(),
+    bizId: label(512).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().min(1).max(2048).optional(),
+    // Opaque to the API; the store decodes it and refuses anything it did not write (400 VALIDATION_FAILED).
+    cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'not a cursor this API returned').optional(),
   })
   .strict();
 
 /** A worker id (the executor a task is pinned to with preLock). */
-export const workerIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'worker ids use letters, digits and _ . : - (1-128 characters)');
+export const workerIdSchema = nameOf('worker ids');
 
 /** Body of `POST /task-tokens/{token}/success`. */
 export const successSchema = z.object({ output: jsonObject.optional() }).strict();
@@ -113,7 +186,7 @@ export const successSchema = z.object({ output: jsonObject.optional() }).strict(
 /** Body of `POST /task-tokens/{token}/failure`. */
 export const failureSchema = z
   .object({
-    error: z.union([z.string().min(1).max(4096), z.object({ message: z.string().min(1).max(4096), code: z.string().max(128).optional() }).strict()]),
+    error: z.union([text(4096, 1), z.object({ message: text(4096, 1), code: text(128).optional() }).strict()]),
     retryable: z.boolean().optional(),
   })
   .strict();

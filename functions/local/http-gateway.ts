@@ -15,20 +15,47 @@ export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Pr
 /** Largest body the gateway reads; API Gateway's own limit is 10 MB, the API refuses more than 256 KB itself. */
 const MAX_GATEWAY_BODY = 10 * 1024 * 1024;
 
+/** A request the gateway answers itself, as API Gateway would, without calling the handler (never a 500). */
+class GatewayRefusal extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GatewayRefusal';
+  }
+}
+
 async function readBody(req: IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_GATEWAY_BODY) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
+    // Past the limit the rest is read and dropped, so the client gets its 413 rather than a reset connection.
+    if (size <= MAX_GATEWAY_BODY) chunks.push(chunk as Buffer);
   }
+  // API Gateway answers 413 itself above its limit; so does the stand-in.
+  if (size > MAX_GATEWAY_BODY) throw new GatewayRefusal(413, 'PAYLOAD_TOO_LARGE', `request body is over ${MAX_GATEWAY_BODY} bytes`);
   return chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
+}
+
+/**
+ * The URL of a request. The request target is appended to the origin rather than resolved against it, so
+ * `//jobs` stays a path (resolving would read `jobs` as a host name); a target no URL can hold is a 400.
+ */
+function requestUrl(target: string | undefined): URL {
+  const path = target ?? '/';
+  try {
+    return new URL(path.startsWith('/') ? `http://localhost${path}` : path, 'http://localhost');
+  } catch {
+    throw new GatewayRefusal(400, 'VALIDATION_FAILED', 'the request target is not a valid URL');
+  }
 }
 
 /** Builds the payload-v2 event of a request. */
 export function toApiEvent(req: IncomingMessage, body: string | undefined): APIGatewayProxyEventV2 {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = requestUrl(req.url);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = {};
@@ -70,8 +97,9 @@ export async function startHttpGateway(handler: ApiHandler, port: number, onInvo
         res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers as Record<string, string> | undefined) });
         res.end(result.body ?? '');
       } catch (err) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'INTERNAL', message: (err as Error).message } }));
+        const refusal = err instanceof GatewayRefusal ? err : undefined;
+        res.writeHead(refusal?.statusCode ?? 500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: refusal?.code ?? 'INTERNAL', message: (err as Error).message } }));
       }
     })();
   });

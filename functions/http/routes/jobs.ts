@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { getJobView, getTaskView, submitJob, waitForResult } from '../../engine/jobs-service';
 import { engineDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
-import { jsonBody, pathParam, queryParam } from '../request';
+import { jobIdParam, jsonBody, queryParam, taskIdParam } from '../request';
 import { listJobs } from '../../engine/list-jobs';
 import { MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, jobSpecSchema, listQuerySchema, waitSchema } from '../schemas';
 
@@ -20,15 +20,23 @@ export const submit: Handler = async (event) => {
 };
 
 /** GET /jobs/{jobId}. */
-export const getJob: Handler = async (event) => json(200, await getJobView(engineDeps(), pathParam(event, 'jobId')));
+export const getJob: Handler = async (event) => {
+  const jobId = jobIdParam(event);
+  return json(200, await getJobView(engineDeps(), jobId));
+};
 
 /** GET /jobs/{jobId}/tasks/{taskId}. */
-export const getTask: Handler = async (event) => json(200, await getTaskView(engineDeps(), pathParam(event, 'jobId'), pathParam(event, 'taskId')));
+export const getTask: Handler = async (event) => {
+  const jobId = jobIdParam(event);
+  const taskId = taskIdParam(event, jobId);
+  return json(200, await getTaskView(engineDeps(), jobId, taskId));
+};
 
 /** GET /jobs/{jobId}/result?wait=N: 200 with the result once finished, else 202 with the status. */
 export const getResult: Handler = async (event) => {
+  const jobId = jobIdParam(event);
   const wait = queryParam(event, 'wait', waitSchema) ?? 0;
-  const { finished, ...result } = await waitForResult(engineDeps(), pathParam(event, 'jobId'), wait);
+  const { finished, ...result } = await waitForResult(engineDeps(), jobId, wait);
   if (!finished) return json(202, { jobId: result.jobId, status: result.status });
   const { endedAt: _endedAt, ...body } = result;
   return json(200, body);

@@ -3,7 +3,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { tokenView } from '../../engine/tokens';
 import { engineDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
-import { pathParam } from '../request';
+import { tokenParam } from '../request';
 
 /** GET /tokens/{token}. */
-export const getToken = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => json(200, await tokenView(engineDeps(), pathParam(event, 'token')));
+export const getToken = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const token = tokenParam(event);
+  return json(200, await tokenView(engineDeps(), token));
+};

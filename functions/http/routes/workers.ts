@@ -2,11 +2,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { failByToken, heartbeat as heartbeatByToken, succeedByToken } from '../../engine/task-tokens';
+import { MAX_OUTPUT_BYTES } from '../../engine/run-task';
 import { claimForWorker } from '../../engine/workers';
 import { engineDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
-import { jsonBody, pathParam, queryParam } from '../request';
-import { emptySchema, failureSchema, successSchema, waitSchema, workerIdSchema } from '../schemas';
+import { assertSize, jsonBody, queryParam, taskTokenParam, validPathParam } from '../request';
+import { emptySchema, failureSchema, nameOf, successSchema, waitSchema, workerIdSchema } from '../schemas';
 
 type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -14,11 +15,12 @@ const providersSchema = z
   .string()
   .optional()
   .transform((v) => (v ? v.split(',').map((p) => p.trim()).filter(Boolean) : []))
-  .pipe(z.array(z.string().min(1).max(128)).max(50));
+  // Each becomes a worker inbox key (`prov:<name>`): the same charset as the provider names a job may use.
+  .pipe(z.array(nameOf('provider names')).max(50));
 
 /** POST /workers/{workerId}/claim?wait=N&providers=a,b: 200 with a task, or 204 when none came in time. */
 export const claim: Handler = async (event) => {
-  const workerId = workerIdSchema.parse(pathParam(event, 'workerId'));
+  const workerId = validPathParam(event, 'workerId', workerIdSchema);
   const wait = queryParam(event, 'wait', waitSchema) ?? 0;
   const providers = queryParam(event, 'providers', providersSchema);
   const task = await claimForWorker(engineDeps(), workerId, providers, wait);
@@ -27,19 +29,23 @@ export const claim: Handler = async (event) => {
 
 /** POST /task-tokens/{taskToken}/heartbeat. */
 export const heartbeat: Handler = async (event) => {
+  const token = taskTokenParam(event);
   emptySchema.parse(jsonBody(event) ?? {});
-  return json(200, await heartbeatByToken(engineDeps(), pathParam(event, 'taskToken')));
+  return json(200, await heartbeatByToken(engineDeps(), token));
 };
 
 /** POST /task-tokens/{taskToken}/success `{ output? }`. */
 export const success: Handler = async (event) => {
+  const token = taskTokenParam(event);
   const body = successSchema.parse(jsonBody(event) ?? {});
-  return json(200, await succeedByToken(engineDeps(), pathParam(event, 'taskToken'), body.output ?? {}));
+  assertSize('output', body.output, MAX_OUTPUT_BYTES);
+  return json(200, await succeedByToken(engineDeps(), token, body.output ?? {}));
 };
 
 /** POST /task-tokens/{taskToken}/failure `{ error, retryable? }`. */
 export const failure: Handler = async (event) => {
+  const token = taskTokenParam(event);
   const body = failureSchema.parse(jsonBody(event) ?? {});
   const error = typeof body.error === 'string' ? { message: body.error } : body.error;
-  return json(200, await failByToken(engineDeps(), pathParam(event, 'taskToken'), { ...error, ...(body.retryable !== undefined ? { retryable: body.retryable } : {}) }));
+  return json(200, await failByToken(engineDeps(), token, { ...error, ...(body.retryable !== undefined ? { retryable: body.retryable } : {}) }));
 };

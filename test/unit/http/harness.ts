@@ -1,0 +1,94 @@
+/**
+ * Drives the real API Lambda handler (functions/handlers/http-api.ts) in-process, with payload-v2 events built by
+ * the local gateway's own `toApiEvent`, and the DynamoDB document client replaced by aws-sdk-client-mock:
+ * either refusing every call (a request that fails validation must never reach the store) or backed by a tiny
+ * in-memory table (enough for submit and reads to answer), which records every item written.
+ */
+import type { IncomingMessage } from 'node:http';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+
+// The engine's dependencies are built from the environment on first use (functions/runtime/deps.ts): table
+// names, providers, the local scheduler. Set before any request reaches a route.
+Object.assign(process.env, {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  POWERTOOLS_DEV: 'true',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  JOBX_JOBS_TABLE: 'jobs',
+  JOBX_RESULTS_TABLE: 'results',
+  JOBX_TIMERS_TABLE: 'timers',
+  JOBX_SCHEDULER: 'table',
+  JOBX_PROVIDERS: JSON.stringify({ demo: { queueUrl: 'http://127.0.0.1:1/queue/demo', queueArn: 'arn:aws:sqs:us-east-1:000000000000:demo' } }),
+});
+
+const { handler } = await import('../../../functions/handlers/http-api');
+const { toApiEvent } = await import('../../../functions/local/http-gateway');
+const { createLambdaContext } = await import('../../../functions/local/lambda-context');
+
+/** The real API handler, loaded once the environment above is set. */
+export const apiHandler = handler;
+
+/** What the handler answered, with the body parsed. */
+export interface Answer {
+  status: number;
+  body: { error?: { code: string; message: string; details?: Record<string, unknown> } } & Record<string, unknown>;
+}
+
+/** The event API Gateway (or the local gateway) would build for a request to `target` (path and query, raw). */
+export function apiEvent(method: string, target: string, body?: string): APIGatewayProxyEventV2 {
+  const req = { url: target, method, headers: { host: 'localhost', 'content-type': 'application/json' }, httpVersion: '1.1', socket: { remoteAddress: '127.0.0.1' } };
+  return toApiEvent(req as unknown as IncomingMessage, body);
+}
+
+/** Calls the API handler with a raw body (a string is sent as it is, anything else as JSON). */
+export async function call(method: string, target: string, body?: unknown): Promise<Answer> {
+  const raw = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const result = await handler(apiEvent(method, target, raw), createLambdaContext('jobx-api', 30_000));
+  return { status: result.statusCode ?? 200, body: result.body ? (JSON.parse(result.body) as Answer['body']) : {} };
+}
+
+/** The mocked document client (every instance of it in this process). */
+export const ddb = mockClient(DynamoDBDocumentClient);
+
+/** Every DynamoDB call fails: validation must answer before any of them. */
+export function refuseStoreCalls(): void {
+  ddb.reset();
+  ddb.onAnyCommand().rejects(new Error('no store call was expected'));
+}
+
+type Item = Record<string, unknown>;
+
+/**
+ * A tiny in-memory jobs table behind the mock: puts (with "create if absent"), gets, partition queries; every
+ * other write succeeds and changes nothing. Returns the items written, for storability checks.
+ */
+export function fakeTable(): { written: Item[] } {
+  ddb.reset();
+  const rows = new Map<string, Item>();
+  const written: Item[] = [];
+  const keyOf = (table: string | undefined, key: Item) => `${table}|${String(key.pk)}|${String(key.sk)}`;
+  ddb.on(PutCommand).callsFake((input: { TableName?: string; Item?: Item; ConditionExpression?: string }) => {
+    const item = input.Item ?? {};
+    const k = keyOf(input.TableName, item);
+    if (input.ConditionExpression && rows.has(k)) throw new ConditionalCheckFailedException({ message: 'the item exists', $metadata: {} });
+    rows.set(k, item);
+    written.push(item);
+    return {};
+  });
+  ddb.on(GetCommand).callsFake((input: { TableName?: string; Key?: Item }) => ({ Item: rows.get(keyOf(input.TableName, input.Key ?? {})) }));
+  ddb.on(QueryCommand).callsFake((input: { TableName?: string; IndexName?: string; ExpressionAttributeValues?: Item }) => {
+    if (input.IndexName) return { Items: [] };
+    const pk = String(input.ExpressionAttributeValues?.[':pk']);
+    const Items = [...rows.entries()].filter(([k]) => k.startsWith(`${input.TableName}|${pk}|`)).map(([, v]) => v);
+    return { Items: Items.sort((a, b) => String(a.sk).localeCompare(String(b.sk))) };
+  });
+  ddb.on(UpdateCommand).resolves({});
+  ddb.on(TransactWriteCommand).resolves({});
+  ddb.on(BatchGetCommand).resolves({ Responses: {} });
+  return { written };
+}
