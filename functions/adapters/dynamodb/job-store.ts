@@ -25,13 +25,16 @@ import {
   TOKEN_FREE,
   TOKEN_HELD_BY_ME,
   LEASE_EXPIRED,
+  MARKER_OF_OFFER,
+  OFFER_NOT_WAITING,
   ROOT_FINISHED,
   TASK_UNCHANGED,
+  cancelledByCondition,
   jobInStatus,
   tokenMatches,
 } from './conditions';
 import { mapLimit } from '../../util/map-limit';
-import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, jobKey, offerKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
+import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, inboxPartitionOf, jobKey, offerKey, offerMarkerKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
 
 type Item = Record<string, unknown>;
 
@@ -518,9 +521,28 @@ export class DynamoJobStore implements JobStore {
     );
   }
 
+  /**
+   * Offers an attempt once per inbox (invariant 7): the offer and its attempt's marker are written in one
+   * transaction, only if the marker is absent. Offering the same attempt again, at whatever visible time, adds
+   * nothing; the first offer keeps its place in the queue.
+   */
   async offer(target: string, visibleAt: number, message: TaskMessage): Promise<void> {
     const key = offerKey(target, visibleAt, message.jobId, message.taskIndex, message.attempt);
-    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...key, message: JSON.stringify(message) } }));
+    const marker = offerMarkerKey(target, message.jobId, message.taskIndex, message.attempt);
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.table, Item: { ...marker, offerSk: key.sk }, ConditionExpression: OFFER_NOT_WAITING } },
+            { Put: { TableName: this.table, Item: { ...key, message: JSON.stringify(message) } } },
+          ],
+        }),
+      );
+    } catch (err) {
+      // The marker exists: this attempt already waits in this inbox.
+      if (cancelledByCondition(err, 0)) return;
+      throw err;
+    }
   }
 
   async dueOffers(target: string, now: number, limit: number): Promise<Offer[]> {
@@ -528,7 +550,7 @@ export class DynamoJobStore implements JobStore {
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND sk < :until',
-        ExpressionAttributeValues: { ':pk': `X#${target}`, ':until': `${String(now + 1).padStart(15, '0')}` },
+        ExpressionAttributeValues: { ':pk': inboxPartitionOf(target), ':until': `${String(now + 1).padStart(15, '0')}` },
         ConsistentRead: true,
         Limit: limit,
       }),
@@ -536,8 +558,34 @@ export class DynamoJobStore implements JobStore {
     return (out.Items ?? []).map((i) => ({ target, key: String(i.sk), message: JSON.parse(String(i.message)) as TaskMessage }));
   }
 
+  /**
+   * Removes an offer and, in the same transaction, its attempt's marker, so the attempt can be offered again
+   * (a claim refused while its job was paused is offered again on resume). A marker that names a newer offer of
+   * the attempt (this one was removed before, by a racing worker) stays: only the offer item goes.
+   */
   async removeOffer(offer: Offer): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: `X#${offer.target}`, sk: offer.key } }));
+    const m = offer.message;
+    const key = { pk: inboxPartitionOf(offer.target), sk: offer.key };
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.table,
+                Key: offerMarkerKey(offer.target, m.jobId, m.taskIndex, m.attempt),
+                ConditionExpression: MARKER_OF_OFFER,
+                ExpressionAttributeValues: { ':offerSk': offer.key },
+              },
+            },
+            { Delete: { TableName: this.table, Key: key } },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (!cancelledByCondition(err, 0)) throw err;
+      await this.client.send(new DeleteCommand({ TableName: this.table, Key: key }));
+    }
   }
 
   /**
