@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../core/json';
 import { PendingResult } from '../core/pending';
 import { encodeTaskToken } from '../core/task-token';
-import type { TaskMessage } from '../core/model';
+import type { TaskMessage, TaskRecord } from '../core/model';
 import { NonRetryableError, RetryAfterError } from '../core/provider-errors';
 import { claimAttempt, finishAttempt, isRejection, type AttemptOutcome } from '../core/task-transitions';
 import type { EngineDeps } from '../ports';
@@ -112,6 +112,14 @@ export async function runTask(deps: EngineDeps, message: TaskMessage, fn: Provid
   } finally {
     clearTimeout(timer);
   }
+  return completeAttempt(deps, claimed, message, outcome);
+}
+
+/**
+ * Records how a claimed attempt ended: one conditional write on the attempt it claimed. When the attempt was
+ * taken away meanwhile (lease expired, job discarded), only its late result is kept and nothing else moves.
+ */
+export async function completeAttempt(deps: EngineDeps, claimed: TaskRecord, message: TaskMessage, outcome: AttemptOutcome): Promise<Exclude<RunTaskResult, 'duplicate' | 'pending'>> {
   const ended = finishAttempt(claimed, message.attempt, outcome, message.retry, deps.clock.now(), deps.clock.random());
   if (isRejection(ended) || !(await deps.store.endAttempt(claimed, ended))) {
     // The attempt was taken away (its job was discarded): keep what it produced, change nothing else.

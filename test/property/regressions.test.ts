@@ -1,0 +1,199 @@
+/**
+ * One named story per failure listed in issue 9, each told to the simulated world and judged by the same
+ * invariant checker the property uses. A story the engine still gets wrong is marked `fails` with the issue
+ * item it reproduces, so it is visible and cannot spread; fixing the engine turns it green.
+ */
+import { describe, expect, it } from 'vitest';
+import type { JobSpec } from '../../functions/core/model';
+import { ALL_INVARIANTS, InvariantChecker, type InvariantId, type Violation } from './invariants';
+import { template, World } from './world';
+
+async function streamAll(w: World): Promise<void> {
+  await w.streamAll();
+}
+
+/** Delivers records and messages (providers succeed) until nothing moves; live attempts stay live. */
+async function settle(w: World): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    await streamAll(w);
+    if (w.visibleMessages().length === 0) return;
+    await w.deliverMessage(0, 'ok');
+  }
+}
+
+function shardOf(w: World, key: string): number {
+  return w.shards.findIndex((s) => s.some((r) => r.change.key === key));
+}
+
+/** Checks the invariants after the story and at quiescence. */
+async function judge(w: World, c: InvariantChecker, opts: { quiesce?: boolean } = {}): Promise<Violation[]> {
+  const out = c.afterStep(w);
+  if (opts.quiesce !== false) {
+    await w.quiesce();
+    out.push(...c.afterStep(w), ...c.atQuiescence(w));
+  }
+  return out;
+}
+
+function setup(only?: InvariantId[]) {
+  return { w: new World(), c: new InvariantChecker(new Set(only ?? ALL_INVARIANTS)) };
+}
+
+function expectNone(violations: Violation[], w: World): void {
+  if (process.env.DEBUG_STORY) console.log(w.story.join('\n'), [...w.engine.store.jobs.values()].map((j) => `${j.jobId} ${j.status}`), [...w.engine.store.tasks.values()].map((t) => `${t.jobId}/${t.taskId} ${t.status}#${t.attemptCount} ${JSON.stringify(t).length}`));
+  expect(violations.map((v) => `[${v.invariant}] ${v.message}`), w.story.join('\n')).toEqual([]);
+}
+
+describe('issue 9 regressions (memory store, simulated AWS)', () => {
+  it.fails('1. a retry right after a failure is not undone by the late record of that failure (I1)', async () => {
+    const { w, c } = setup();
+    const id = (await w.submit(template(0)))!;
+    await streamAll(w);
+    await w.deliverMessage(0, 'fatal');
+    await w.manual('retry', id, 't1', true);
+    expectNone(await judge(w, c), w);
+  });
+
+  it.fails('1b. a skip right after a failure is not undone either (I1)', async () => {
+    const { w, c } = setup();
+    const id = (await w.submit(template(0)))!;
+    await streamAll(w);
+    await w.deliverMessage(0, 'fatal');
+    await w.manual('skip', id, 't1', false);
+    expectNone(await judge(w, c), w);
+  });
+
+  it.fails('2. result never answers the outcome from before a 200 retry (I4)', async () => {
+    const { w, c } = setup();
+    const id = (await w.submit(template(0)))!;
+    await streamAll(w);
+    await w.deliverMessage(0, 'fatal');
+    await streamAll(w);
+    expect(w.engine.results.rows.get(id)?.status).toBe('failed');
+    await w.manual('retry', id, 't1', false);
+    // The job's "failed" record comes again, late.
+    w.rewind(shardOf(w, `job:${id}`), 1);
+    await streamAll(w);
+    expectNone(await judge(w, c, { quiesce: false }), w);
+  });
+
+  it.fails('3. a tokened job submitted twice with one bizId leaves no orphan waiter (I9, I3)', async () => {
+    const { w, c } = setup();
+    const spec = { ...template(3), bizId: 'b1' };
+    await w.submit(spec);
+    await settle(w);
+    await w.advance(1_000);
+    await w.submit(spec);
+    await w.submit(template(3));
+    expectNone(await judge(w, c), w);
+  });
+
+  it.fails('3b. a bizId resubmitted with other children leaves no orphan children (I9, I3)', async () => {
+    const { w, c } = setup();
+    await w.submit({ ...template(0), bizId: 'b1' });
+    await w.submit({ ...template(2), bizId: 'b1' });
+    expectNone(await judge(w, c), w);
+  });
+
+  it.fails('4. a parent whose last child finishes while it is paused finishes after resume (I3)', async () => {
+    const { w, c } = setup();
+    const spec: JobSpec = { name: 'p', owner: 'o', children: [{ name: 'a', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }] }] };
+    const id = (await w.submit(spec))!;
+    await streamAll(w);
+    await w.deliverMessage(0, 'ok');
+    // The child's task record is handled (the child succeeds), but not yet the child's own record.
+    await w.streamItem(`task:${id}.1#T0`);
+    await w.manual('pause', id, 't1', false);
+    await streamAll(w);
+    await w.manual('resume', id, 't1', false);
+    expectNone(await judge(w, c), w);
+  });
+
+  it.fails('5. discarding a token holder does not free the token while its provider runs (I6)', async () => {
+    const { w, c } = setup();
+    const first = (await w.submit(template(3)))!;
+    await streamAll(w);
+    await w.deliverMessage(0, 'hang');
+    await w.submit(template(3));
+    await streamAll(w);
+    await w.manual('discard', first, 't1', false);
+    await streamAll(w);
+    await w.deliverMessage(0, 'hang');
+    expectNone(await judge(w, c, { quiesce: false }), w);
+  });
+
+  it.fails('6. a pause racing a finishing task holds the next task (I8)', async () => {
+    const { w, c } = setup();
+    const id = (await w.submit(template(0)))!;
+    await streamAll(w);
+    await w.deliverMessage(0, 'hang');
+    await streamAll(w);
+    // The pause reads the job while t1 runs; t1 ends and its record is handled; then the pause commits.
+    await w.race([() => w.manual('pause', id, 't1', false), async () => {
+      await w.finish(0, 'ok');
+      await w.streamItem(`task:${id}#T0`);
+    }], [0, 0, 1, 0, 0, 0]);
+    await settle(w);
+    expectNone(await judge(w, c, { quiesce: false }), w);
+  });
+
+  it.fails('8a. outputs that accumulate in the context fit (I10)', async () => {
+    const { w, c } = setup();
+    const tasks = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, provider: 'demo' }));
+    await w.submit({ name: 'big', owner: 'o', tasks });
+    for (let i = 0; i < 5; i++) {
+      await streamAll(w);
+      await w.deliverMessage(0, 'big');
+    }
+    expectNone(await judge(w, c), w);
+  });
+
+  it.fails('8b. a retry with edited input does not copy a 90 KB input into every earlier attempt (I10)', async () => {
+    const { w, c } = setup();
+    const id = (await w.submit({ name: 'big-input', owner: 'o', input: { blob: 'x'.repeat(90_000) }, retry: { count: 0 }, tasks: [{ name: 'a', provider: 'demo' }] }))!;
+    for (let i = 0; i < 4; i++) {
+      await streamAll(w);
+      await w.deliverMessage(0, 'fatal');
+      await streamAll(w);
+      await w.manual('retry', id, 't1', true);
+    }
+    expectNone(await judge(w, c), w);
+  });
+
+  it.fails('8c. a parent whose children return 100 KB each writes its result (I10, I4)', async () => {
+    const { w, c } = setup();
+    const children = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, owner: 'o', tasks: [{ name, provider: 'demo' }] }));
+    await w.submit({ name: 'wide', owner: 'o', children });
+    for (let i = 0; i < 10; i++) {
+      await streamAll(w);
+      if (w.visibleMessages().length) await w.deliverMessage(0, 'big');
+    }
+    expectNone(await judge(w, c), w);
+  });
+
+  it.fails('9. a parent output includes a nested parent output (I5)', async () => {
+    const { w, c } = setup();
+    await w.submit(template(2));
+    expectNone(await judge(w, c), w);
+  });
+
+  it('10b. an offline executor gets one offer per attempt, however often the sweeper runs (I7)', async () => {
+    const { w, c } = setup();
+    await w.submit(template(6));
+    await streamAll(w);
+    for (let i = 0; i < 3; i++) {
+      await w.advance(61_000);
+      await w.sweep();
+    }
+    expectNone(await judge(w, c, { quiesce: false }), w);
+  });
+
+  it('stories that hold: three README examples run to the end with every invariant checked', async () => {
+    const { w, c } = setup();
+    await w.submit(template(0));
+    await w.submit(template(1));
+    await w.submit(template(5));
+    expectNone(await judge(w, c), w);
+    expect([...w.engine.store.jobs.values()].map((j) => j.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+  });
+});

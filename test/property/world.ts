@@ -1,0 +1,428 @@
+/**
+ * A simulated AWS around the real engine and core, on the in-memory store:
+ * - DynamoDB Streams: every job/task change becomes a record on one of several shards (in order per item, any
+ *   order across shards); a record may be delivered twice, and a shard may be rewound to replay old records late;
+ * - SQS: messages are delivered in any order, duplicated, or after their consumer died;
+ * - Lambda: any invocation can crash between two writes (the store throws at the n-th write);
+ * - providers: succeed, fail, fail for good, or hang past their lease and report late;
+ * - people: submit (with repeats), skip, retry with edits, pause, resume, discard, at any moment, and even in the
+ *   middle of another invocation (two actors interleaved at every store call);
+ * - the sweeper, at any moment; the clock, jumping past leases and retry gaps.
+ * The world records what it did as a story, and hands every observation to the invariant checker.
+ * @module
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createMemoryEngine, ItemTooLargeError, type MemoryChange, type MemoryEngine } from '../../functions/adapters/memory';
+import { JobxError } from '../../functions/core/errors';
+import type { JsonObject } from '../../functions/core/json';
+import type { JobSpec, TaskMessage, TaskRecord } from '../../functions/core/model';
+import { NonRetryableError } from '../../functions/core/provider-errors';
+import type { AttemptOutcome } from '../../functions/core/task-transitions';
+import { discardJob, pauseJob, resumeJob, retryTask, skipTask } from '../../functions/engine/control';
+import { submitJob } from '../../functions/engine/jobs-service';
+import { onChange } from '../../functions/engine/on-change';
+import { sweep } from '../../functions/engine/reconcile';
+import { claimTask, completeAttempt } from '../../functions/engine/run-task';
+import { claimForWorker } from '../../functions/engine/workers';
+import { succeedByToken } from '../../functions/engine/task-tokens';
+import type { EngineDeps } from '../../functions/ports';
+
+/** Stream shards (DynamoDB has many; records of different items on different shards run in parallel). */
+export const SHARDS = 3;
+/** The sweeper's grace before it re-sends an unclaimed dispatch. */
+export const REQUEUE_AFTER_MS = 60_000;
+/** Executors: `edge` has a Lambda deployment of `demo`, `offline` has none (its tasks wait for a worker). */
+export const ROUTES = ['demo', 'demo@edge'] as const;
+
+/** A crash of a Lambda invocation between two writes (thrown by the store). */
+export class Crash extends Error {
+  constructor() {
+    super('invocation crashed');
+    this.name = 'Crash';
+  }
+}
+
+/** A stream record on a shard. */
+export interface StreamRecord {
+  seq: number;
+  change: MemoryChange;
+}
+
+/** What a provider does with an attempt it claimed. */
+export type Behaviour = 'ok' | 'fail' | 'fatal' | 'hang' | 'big';
+
+/** An attempt a provider is still running (claimed, not reported). */
+export interface LiveAttempt {
+  message: TaskMessage;
+  claimed: TaskRecord;
+  rootId: string;
+  tokens: readonly string[];
+  leaseUntil: number;
+  taskToken?: string;
+}
+
+/** Something the world observed that an invariant checker wants to see. */
+export type Observation =
+  | { kind: 'claim'; message: TaskMessage; at: number; rootId: string }
+  | { kind: 'late'; message: TaskMessage; outcome: AttemptOutcome }
+  | { kind: 'manual'; action: string; jobId: string; taskId?: string; ok: boolean; status?: number }
+  | { kind: 'writeFailed'; error: Error; during: string };
+
+/** Job templates a submit picks from. */
+export function template(i: number, bigInput = false): JobSpec {
+  const retry = { count: 1, gapSeconds: 10 };
+  const big: JsonObject = bigInput ? { blob: 'x'.repeat(90_000) } : {};
+  switch (i % 8) {
+    case 0:
+      return { name: 'pipe3', owner: 'o', input: big, retry, tasks: [{ name: 'a', provider: 'demo' }, { name: 'b', provider: 'demo' }, { name: 'c', provider: 'demo' }] };
+    case 1:
+      return { name: 'fixed', owner: 'o', pausable: false, retry: { count: 1, gapSeconds: 2_000 }, tasks: [{ name: 'a', provider: 'demo' }, { name: 'b', provider: 'demo' }] };
+    case 2:
+      return {
+        name: 'tree',
+        owner: 'o',
+        retry,
+        children: [
+          { name: 'left', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }] },
+          { name: 'mid', owner: 'o', children: [{ name: 'grand', owner: 'o', tasks: [{ name: 'g', provider: 'demo' }] }] },
+        ],
+      };
+    case 3:
+      return { name: 'tokA', owner: 'o', retry, tokens: ['A'], tasks: [{ name: 'a', provider: 'demo' }, { name: 'b', provider: 'demo' }] };
+    case 4:
+      return { name: 'tokAB', owner: 'o', retry, tokens: ['B', 'A'], tasks: [{ name: 'a', provider: 'demo' }] };
+    case 5:
+      return { name: 'edge', owner: 'o', retry: { count: 1, gapSeconds: 1_500 }, preLock: 'edge', tasks: [{ name: 'a', provider: 'demo' }, { name: 'b', provider: 'demo' }] };
+    case 6:
+      return { name: 'offline', owner: 'o', retry, tasks: [{ name: 'a', provider: 'demo', preLock: 'offline' }] };
+    default:
+      return { name: 'tokTree', owner: 'o', retry, tokens: ['B'], children: [{ name: 'x', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }] }, { name: 'y', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }] }] };
+  }
+}
+
+/** The simulated world. */
+export class World {
+  readonly engine: MemoryEngine;
+  readonly deps: EngineDeps;
+  readonly story: string[] = [];
+  readonly observations: Observation[] = [];
+  readonly shards: StreamRecord[][] = Array.from({ length: SHARDS }, () => []);
+  /** Next record to deliver, per shard. */
+  readonly positions: number[] = new Array(SHARDS).fill(0);
+  readonly live: LiveAttempt[] = [];
+  /** Roots and children in the order they appeared. */
+  readonly jobIds: string[] = [];
+  /** bizIds submitted, with the job ids the API answered. */
+  readonly bizIds = new Map<string, Set<string>>();
+  /** The job and task the last event touched: people tend to act on what just happened. */
+  focus: { jobId: string; taskId: string } | undefined;
+  private readonly shardOfItem = new Map<string, number>();
+  private seq = 0;
+  private writesLeft: number | undefined;
+  private readonly actor = new AsyncLocalStorage<number>();
+  /** Store calls waiting for their turn while actors race (an actor may have several in flight). */
+  private readonly gates: Array<{ actor: number; go: () => void }> = [];
+  private racing = false;
+
+  constructor() {
+    this.engine = createMemoryEngine({
+      routes: [...ROUTES],
+      onChange: (change) => this.record(change),
+      beforeWrite: () => {
+        if (this.writesLeft === undefined) return;
+        if (this.writesLeft <= 0) throw new Crash();
+        this.writesLeft--;
+      },
+    });
+    this.deps = { ...this.engine.deps, store: this.gated(this.engine.deps.store), results: this.gated(this.engine.deps.results) };
+  }
+
+  get now(): number {
+    return this.engine.clock.now();
+  }
+
+  log(line: string): void {
+    this.story.push(`${String(this.story.length + 1).padStart(3)}. ${line}`);
+  }
+
+  private record(change: MemoryChange): void {
+    let shard = this.shardOfItem.get(change.key);
+    if (shard === undefined) {
+      shard = this.shardOfItem.size % SHARDS;
+      this.shardOfItem.set(change.key, shard);
+    }
+    if (change.type === 'job' && change.after && !this.jobIds.includes(change.after.jobId)) this.jobIds.push(change.after.jobId);
+    this.shards[shard]!.push({ seq: ++this.seq, change });
+  }
+
+  /** Wraps a port so that, while two actors race, each call waits for its turn. */
+  private gated<T extends object>(target: T): T {
+    return new Proxy(target, {
+      get: (obj, prop, receiver) => {
+        const value = Reflect.get(obj, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const call = () => (value as (...a: unknown[]) => unknown).apply(obj, args);
+          const me = this.actor.getStore();
+          // Async iterables (activeRoots) are not awaited; keep them ungated.
+          if (!this.racing || me === undefined || prop === 'activeRoots') return call();
+          return new Promise<void>((resolve) => this.gates.push({ actor: me, go: resolve })).then(call);
+        };
+      },
+    });
+  }
+
+  /**
+   * Runs an invocation; with `crashAfter`, the store throws before its (n+1)-th write. Returns the error it
+   * ended with, if any (a crash, or a typed API error). A write refused for size is an observation.
+   */
+  async invoke<T>(during: string, fn: () => Promise<T>, crashAfter?: number): Promise<{ value?: T; error?: unknown }> {
+    this.writesLeft = crashAfter;
+    try {
+      return { value: await fn() };
+    } catch (error) {
+      if (error instanceof ItemTooLargeError) this.observations.push({ kind: 'writeFailed', error, during });
+      else if (!(error instanceof Crash) && !(error instanceof JobxError)) this.observations.push({ kind: 'writeFailed', error: error as Error, during });
+      return { error };
+    } finally {
+      this.writesLeft = undefined;
+    }
+  }
+
+  /**
+   * Runs actors concurrently, interleaving them at every store call as `choices` say (each choice picks which
+   * waiting actor goes next). This is how a read of one invocation lands between the read and the write of another.
+   */
+  async race(actors: ReadonlyArray<() => Promise<unknown>>, choices: readonly number[]): Promise<void> {
+    this.racing = true;
+    const done = actors.map(() => false);
+    const runs = actors.map((fn, i) =>
+      this.actor.run(i, () => fn().catch(() => undefined)).finally(() => {
+        done[i] = true;
+      }),
+    );
+    let k = 0;
+    try {
+      for (let guard = 0; guard < 10_000; guard++) {
+        await new Promise<void>((r) => setImmediate(r));
+        if (this.gates.length === 0) {
+          if (done.every(Boolean)) break;
+          continue;
+        }
+        const [gate] = this.gates.splice((choices[k++ % Math.max(1, choices.length)] ?? 0) % this.gates.length, 1);
+        gate!.go();
+      }
+      await Promise.all(runs);
+    } finally {
+      this.racing = false;
+    }
+  }
+
+  // --- what happens -------------------------------------------------------------------------------------------
+
+  async submit(spec: JobSpec): Promise<string | undefined> {
+    const { value } = await this.invoke('submit', () => submitJob(this.deps, spec, { maxDepth: 8, maxJobPayloadBytes: 256 * 1024 }));
+    if (value && spec.bizId !== undefined) {
+      const ids = this.bizIds.get(spec.bizId) ?? new Set<string>();
+      ids.add(value.jobId);
+      this.bizIds.set(spec.bizId, ids);
+    }
+    return value?.jobId;
+  }
+
+  /**
+   * Delivers the next record of a shard; with `keep`, it stays there (delivered again later).
+   * @returns whether the shard moved on (false when it was empty, the record failed, or it is kept)
+   */
+  async deliverRecord(shard: number, opts: { keep?: boolean; crashAfter?: number } = {}): Promise<boolean> {
+    const record = this.shards[shard]![this.positions[shard]!];
+    if (!record) return false;
+    const c = record.change;
+    if (c.after) this.focus = c.type === 'task' ? { jobId: c.after.jobId, taskId: c.after.taskId } : { jobId: c.after.jobId, taskId: this.focus?.taskId ?? 't1' };
+    const { error } = await this.invoke('stream', () => onChange(this.deps, record.change), opts.crashAfter);
+    // A failed record blocks its shard and is retried (bisect/retry of the event source mapping).
+    if (error || opts.keep) return false;
+    this.positions[shard]!++;
+    return true;
+  }
+
+  /** Rewinds a shard: its last `back` delivered records come again (a batch retried from an old position). */
+  rewind(shard: number, back: number): void {
+    this.positions[shard] = Math.max(0, this.positions[shard]! - back);
+  }
+
+  /** Delivers every record of every shard, in order, until the shards are empty or blocked by failing records. */
+  async streamAll(): Promise<boolean> {
+    let any = false;
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (let s = 0; s < SHARDS; s++) while (await this.deliverRecord(s)) moved = any = true;
+    }
+    return any;
+  }
+
+  /** Delivers a shard's records up to and including the last one of `key` (an item's records, in order). */
+  async streamItem(key: string): Promise<void> {
+    const shard = this.shards.findIndex((s) => s.some((r) => r.change.key === key));
+    if (shard < 0) return;
+    const last = this.shards[shard]!.map((r) => r.change.key).lastIndexOf(key);
+    while (this.positions[shard]! <= last && (await this.deliverRecord(shard)));
+  }
+
+  pendingRecords(): number {
+    return this.shards.reduce((n, s, i) => n + s.length - this.positions[i]!, 0);
+  }
+
+  visibleMessages() {
+    return this.engine.queue.sent.filter((m) => m.visibleAt <= this.now);
+  }
+
+  /** Delivers a visible message: the provider claims its attempt and behaves as told. */
+  async deliverMessage(index: number, behaviour: Behaviour, opts: { keep?: boolean; crashAfter?: number } = {}): Promise<void> {
+    const visible = this.visibleMessages();
+    const queued = visible[index % Math.max(1, visible.length)];
+    if (!queued) return;
+    const { message } = queued;
+    const { value: claimed, error } = await this.invoke('claim', () => claimTask(this.deps, message), opts.crashAfter);
+    if (!opts.keep && !error) this.engine.queue.delete(queued.id);
+    if (!claimed) return;
+    await this.started(message, claimed);
+    if (behaviour === 'hang') return;
+    await this.finish(this.live.length - 1, behaviour);
+  }
+
+  private async started(message: TaskMessage, claimed: TaskRecord, taskToken?: string): Promise<void> {
+    const rootId = message.rootId;
+    const root = this.engine.store.jobs.get(rootId);
+    this.observations.push({ kind: 'claim', message, at: this.now, rootId });
+    this.focus = { jobId: message.jobId, taskId: message.taskId };
+    this.live.push({ message, claimed, rootId, tokens: root?.tokens ?? [], leaseUntil: claimed.leaseUntil ?? this.now, ...(taskToken ? { taskToken } : {}) });
+  }
+
+  /** A live attempt reports (possibly after its lease ran out). */
+  async finish(index: number, behaviour: Behaviour): Promise<void> {
+    const run = this.live[index];
+    if (!run) return;
+    this.live.splice(index, 1);
+    this.focus = { jobId: run.message.jobId, taskId: run.message.taskId };
+    const outcome = outcomeOf(run.message, behaviour);
+    const { value } = await this.invoke('report', () => completeAttempt(this.deps, run.claimed, run.message, outcome));
+    if (value === 'late') this.observations.push({ kind: 'late', message: run.message, outcome });
+  }
+
+  /** An external worker claims from an executor's inbox and reports success by task token. */
+  async workerClaim(executor: string): Promise<void> {
+    const { value: task } = await this.invoke('workerClaim', () => claimForWorker(this.deps, executor, [], 0));
+    if (!task) return;
+    const stored = this.engine.store.tasks.get(`${task.jobId}#T${Number(task.taskId.slice(1)) - 1}`);
+    if (!stored) return;
+    const message = { ...(stored as unknown as TaskMessage), rootId: this.engine.store.jobs.get(task.jobId)?.rootId ?? task.jobId, attempt: task.attempt, taskIndex: Number(task.taskId.slice(1)) - 1 };
+    await this.started(message, stored, task.taskToken);
+    const run = this.live.pop()!;
+    const { error } = await this.invoke('workerReport', () => succeedByToken(this.deps, task.taskToken, { [task.taskName]: `w${task.attempt}` }));
+    if (error) this.live.push(run);
+  }
+
+  /** People act. */
+  async manual(action: 'skip' | 'retry' | 'pause' | 'resume' | 'discard', jobId: string, taskId: string, edit: boolean): Promise<void> {
+    const run = async () => {
+      switch (action) {
+        case 'skip':
+          return skipTask(this.deps, jobId, taskId, { output: { [`skipped_${taskId}`]: true }, reason: 'by hand' });
+        case 'retry':
+          return retryTask(this.deps, jobId, taskId, edit ? { input: { edited: true } } : {});
+        case 'pause':
+          return pauseJob(this.deps, jobId);
+        case 'resume':
+          return resumeJob(this.deps, jobId);
+        case 'discard':
+          return discardJob(this.deps, jobId, { reason: 'by hand' });
+      }
+    };
+    const { error } = await this.invoke(action, run);
+    const status = error instanceof JobxError ? error.httpStatus : error ? 500 : 200;
+    this.observations.push({ kind: 'manual', action, jobId, ...(action === 'skip' || action === 'retry' ? { taskId } : {}), ok: !error, status });
+    this.log(`${action} ${jobId}${action === 'skip' || action === 'retry' ? ` ${taskId}` : ''}${edit && action === 'retry' ? ' (input edited)' : ''} → ${status}`);
+  }
+
+  async sweep(crashAfter?: number): Promise<void> {
+    await this.invoke(
+      'sweep',
+      () =>
+        sweep(this.deps, {
+          requeueAfterMs: REQUEUE_AFTER_MS,
+          // The sweeper repairs each root on its own; a failure other than the injected crash is still a finding.
+          onError: (jobId: string, error: unknown) => {
+            if (!(error instanceof Crash)) this.observations.push({ kind: 'writeFailed', error: error as Error, during: `sweep of ${jobId}` });
+          },
+        }),
+      crashAfter,
+    );
+  }
+
+  /** Moves the clock; due schedules fire, attempts past their lease die (a Lambda timeout kills its provider). */
+  async advance(ms: number): Promise<void> {
+    this.engine.clock.advance(ms);
+    await this.invoke('scheduler', () => this.engine.scheduler.fire(this.now));
+    for (let i = this.live.length - 1; i >= 0; i--) if (this.live[i]!.leaseUntil < this.now && !this.live[i]!.taskToken) this.live.splice(i, 1);
+  }
+
+  /**
+   * Lets everything in flight finish: every record delivered in order, every message claimed and succeeding,
+   * every live attempt reporting, the clock moved to the next due time, the sweeper run, until nothing changes.
+   */
+  async quiesce(): Promise<void> {
+    for (let round = 0; round < 200; round++) {
+      let progressed = await this.streamAll();
+      while (this.live.length > 0) {
+        await this.finish(0, 'ok');
+        progressed = true;
+      }
+      while (this.visibleMessages().length > 0) {
+        await this.deliverMessage(0, 'ok');
+        progressed = true;
+        await this.streamAll();
+      }
+      for (const offer of this.engine.store.offers.get('exec:edge')?.values() ?? []) {
+        void offer;
+        await this.workerClaim('edge');
+        progressed = true;
+      }
+      if (progressed) continue;
+      const next = this.nextDue();
+      if (next !== undefined && next > this.now) {
+        await this.advance(next - this.now);
+        continue;
+      }
+      const before = this.fingerprint();
+      await this.advance(REQUEUE_AFTER_MS + 1);
+      await this.sweep();
+      if (this.pendingRecords() === 0 && this.visibleMessages().length === 0 && this.fingerprint() === before) return;
+    }
+  }
+
+  private nextDue(): number | undefined {
+    const times = [...this.engine.queue.sent.map((m) => m.visibleAt), ...[...this.engine.scheduler.timers.values()].map((t) => t.at)];
+    return times.length ? Math.min(...times) : undefined;
+  }
+
+  private fingerprint(): string {
+    const s = this.engine.store;
+    return JSON.stringify([[...s.jobs.values()].map((j) => [j.jobId, j.status]), [...s.tasks.values()].map((t) => [t.jobId, t.taskIndex, t.status, t.attemptCount]), this.engine.results.rows.size]);
+  }
+}
+
+function outcomeOf(message: TaskMessage, behaviour: Behaviour): AttemptOutcome {
+  switch (behaviour) {
+    case 'fail':
+      return { ok: false, error: { message: `boom ${message.attempt}`, code: 'PROVIDER_ERROR', retryable: true } };
+    case 'fatal': {
+      const e = new NonRetryableError('fatal');
+      return { ok: false, error: { message: e.message, code: e.code, retryable: false } };
+    }
+    case 'big':
+      return { ok: true, output: { [message.taskName]: 'y'.repeat(100_000) } };
+    default:
+      return { ok: true, output: { [message.taskName]: `v${message.attempt}` } as JsonObject };
+  }
+}
