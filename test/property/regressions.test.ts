@@ -77,7 +77,7 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expectNone(await judge(w, c, { quiesce: false }), w);
   });
 
-  it.fails('3. a tokened job submitted twice with one bizId leaves no orphan waiter (I9, I3)', async () => {
+  it('3. a tokened job submitted twice with one bizId leaves no orphan waiter (I9, I3)', async () => {
     const { w, c } = setup();
     const spec = { ...template(3), bizId: 'b1' };
     await w.submit(spec);
@@ -88,7 +88,7 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expectNone(await judge(w, c), w);
   });
 
-  it.fails('3b. a bizId resubmitted with other children leaves no orphan children (I9, I3)', async () => {
+  it('3b. a bizId resubmitted with other children leaves no orphan children (I9, I3)', async () => {
     const { w, c } = setup();
     await w.submit({ ...template(0), bizId: 'b1' });
     await w.submit({ ...template(2), bizId: 'b1' });

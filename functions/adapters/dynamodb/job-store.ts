@@ -107,33 +107,53 @@ export class DynamoJobStore implements JobStore {
     this.concurrency = opts.writeConcurrency ?? 16;
   }
 
+  /**
+   * Idempotent per root id (invariant 9): a root that exists already answers `created: false` and nothing is
+   * written, no waiter, no child. Otherwise the descendants go first (each only if absent: a resubmission after a
+   * crash fills in what is missing without touching what exists), then the root together with its token waiters
+   * in one transaction, the root only if absent: a crash never leaves a waiter without its root, and a submit
+   * that loses the race for the root writes no waiter.
+   * Accepted residual case: two submits of one bizId racing with *different* specs may both pass the first read;
+   * then whichever descendant is written first under an id stays (the winner's tree may hold some of the loser's
+   * children), and the loser's descendants beyond the winner's own stay behind, never started. Identical
+   * resubmissions, concurrent or not, write identical descendants, which is harmless.
+   */
   async createJobs(records: readonly JobRecord[]): Promise<{ created: boolean; root: JobRecord }> {
     const root = records[records.length - 1];
     if (!root) throw new Error('createJobs needs at least the root record');
-    // Descendants first: nothing starts until the root exists, and a resubmission with the same bizId
-    // fills in whatever a crashed submission did not write, without touching what it did.
+    const existing = await this.getJob(root.jobId);
+    if (existing) return { created: false, root: existing };
     await mapLimit(records.slice(0, -1), this.concurrency, async (record) => {
       await conditional(() => this.client.send(new PutCommand({ TableName: this.table, Item: jobItem(record), ConditionExpression: CREATE_IF_ABSENT })));
     });
     await this.noteListMonth(root.createdAt.slice(0, 7));
-    // Join each token's queue before the root exists: its first attempt to start must find its place.
-    if (root.tokens?.length && root.status === 'pending') {
-      await mapLimit(root.tokens, this.concurrency, async (token) => {
-        await this.client.send(new PutCommand({ TableName: this.table, Item: { ...waiterKey(token, root.createdAt, root.jobId), jobId: root.jobId, createdAt: root.createdAt } }));
-      });
-    }
-    try {
-      await this.client.send(
-        new PutCommand({ TableName: this.table, Item: jobItem(root), ConditionExpression: CREATE_IF_ABSENT, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
-      );
-      return { created: true, root };
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
-        const existing = err.Item ? jobFromItem(unmarshallLoose(err.Item)) : await this.getJob(root.jobId);
-        if (!existing) throw err;
-        return { created: false, root: existing };
+    const rootPut = { TableName: this.table, Item: jobItem(root), ConditionExpression: CREATE_IF_ABSENT, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
+    // A root waiting for tokens joins each token's queue in the same write that creates it.
+    const waiters = root.tokens?.length && root.status === 'pending' ? root.tokens : [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (waiters.length === 0) await this.client.send(new PutCommand(rootPut));
+        else {
+          await this.client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Put: rootPut },
+                ...waiters.map((token) => ({ Put: { TableName: this.table, Item: { ...waiterKey(token, root.createdAt, root.jobId), jobId: root.jobId, createdAt: root.createdAt } } })),
+              ],
+            }),
+          );
+        }
+        return { created: true, root };
+      } catch (err) {
+        const lost = err instanceof ConditionalCheckFailedException || cancelledByCondition(err, 0);
+        // A transaction cancelled by a concurrent one on the same items (TransactionConflict) is tried again.
+        const conflict = !lost && (err instanceof TransactionCanceledException || (err as Error).name === 'TransactionCanceledException') && attempt < 5;
+        if (!lost && !conflict) throw err;
+        const oldItem = err instanceof ConditionalCheckFailedException ? err.Item : (err as TransactionCanceledException).CancellationReasons?.[0]?.Item;
+        const winner = oldItem ? jobFromItem(unmarshallLoose(oldItem)) : await this.getJob(root.jobId);
+        if (winner) return { created: false, root: winner };
+        if (!conflict) throw err;
       }
-      throw err;
     }
   }
 

@@ -117,25 +117,28 @@ export class MemoryJobStore implements JobStore {
     this.opts.onChange?.({ key: `task:${key}`, type: 'task', ...(before ? { before: clone(before) } : {}), after: clone(task) });
   }
 
+  /** As the DynamoDB store: an existing root answers at once; else descendants, then root + waiters in one write. */
   async createJobs(records: readonly JobRecord[]): Promise<{ created: boolean; root: JobRecord }> {
     const root = records[records.length - 1];
     if (!root) throw new Error('createJobs needs at least the root record');
+    const found = this.jobs.get(root.jobId);
+    if (found) return { created: false, root: publicJob(found) };
     for (const record of records.slice(0, -1)) {
       this.write('createJob');
       if (!this.jobs.has(record.jobId)) this.setJob(record.jobId, clone(record));
     }
+    // One transaction: the root only if absent, and with it the waiter of each of its tokens.
+    this.write('createRoot');
+    const existing = this.jobs.get(root.jobId);
+    if (existing) return { created: false, root: publicJob(existing) };
+    this.setJob(root.jobId, { ...clone(root), ...(isRoot(root.jobId) ? { active: true } : {}) });
     if (root.tokens?.length && root.status === 'pending') {
       for (const token of root.tokens) {
-        this.write('joinQueue');
         const queue = this.waiters.get(token) ?? new Map();
         queue.set(`${root.createdAt}#${root.jobId}`, { jobId: root.jobId, createdAt: root.createdAt });
         this.waiters.set(token, queue);
       }
     }
-    this.write('createRoot');
-    const existing = this.jobs.get(root.jobId);
-    if (existing) return { created: false, root: publicJob(existing) };
-    this.setJob(root.jobId, { ...clone(root), ...(isRoot(root.jobId) ? { active: true } : {}) });
     return { created: true, root: clone(root) };
   }
 

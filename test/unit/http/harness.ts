@@ -5,7 +5,7 @@
  * in-memory table (enough for submit and reads to answer), which records every item written.
  */
 import type { IncomingMessage } from 'node:http';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -64,8 +64,9 @@ export function refuseStoreCalls(): void {
 type Item = Record<string, unknown>;
 
 /**
- * A tiny in-memory jobs table behind the mock: puts (with "create if absent"), gets, partition queries; every
- * other write succeeds and changes nothing. Returns the items written, for storability checks.
+ * A tiny in-memory jobs table behind the mock: puts (with "create if absent", alone or in a transaction), gets,
+ * partition queries; every other write succeeds and changes nothing. Returns the items written, for storability
+ * checks.
  */
 export function fakeTable(): { written: Item[] } {
   ddb.reset();
@@ -88,7 +89,18 @@ export function fakeTable(): { written: Item[] } {
     return { Items: Items.sort((a, b) => String(a.sk).localeCompare(String(b.sk))) };
   });
   ddb.on(UpdateCommand).resolves({});
-  ddb.on(TransactWriteCommand).resolves({});
+  // A transaction's puts (a tokened root and its waiters) apply all or none; its other writes change nothing.
+  ddb.on(TransactWriteCommand).callsFake((input: { TransactItems?: Array<{ Put?: { TableName?: string; Item?: Item; ConditionExpression?: string } }> }) => {
+    const puts = (input.TransactItems ?? []).flatMap((t) => (t.Put ? [t.Put] : []));
+    if (puts.some((p) => p.ConditionExpression && rows.has(keyOf(p.TableName, p.Item ?? {})))) {
+      throw new TransactionCanceledException({ message: 'a condition failed', $metadata: {}, CancellationReasons: (input.TransactItems ?? []).map(() => ({ Code: 'ConditionalCheckFailed' })) });
+    }
+    for (const p of puts) {
+      rows.set(keyOf(p.TableName, p.Item ?? {}), p.Item ?? {});
+      written.push(p.Item ?? {});
+    }
+    return {};
+  });
   ddb.on(BatchGetCommand).resolves({ Responses: {} });
   return { written };
 }
