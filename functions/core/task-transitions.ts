@@ -12,6 +12,7 @@ import {
   type TaskRecord,
 } from './model';
 import { retryDelayMs, type RetryPolicy } from './retry-policy';
+import { keptPayload, lastPayload, type TaskPayload } from './task-payload';
 
 /** Why an event did not apply to a task. */
 export type Rejection = { rejected: true; reason: string };
@@ -20,19 +21,20 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 /**
  * A provider claims attempt `msg.attempt`. Valid for attempt 1 on a task that never ran, or for attempt n+1
  * on a task that is `queued` or `retrying` after n attempts.
+ * The attempt keeps the message's input/env only where they differ from what the attempt before it ran with,
+ * derived from `original`, the task's payload as its spec gives it (see `task-payload.ts`), never from the
+ * task's current values. Without `original`, the first attempt of a task that never ran is taken to run with
+ * it (its message is built from the spec), and any later attempt keeps both.
  */
-export function claimAttempt(task: TaskRecord | undefined, msg: TaskMessage, now: number, tokenNonce?: string): TaskRecord | Rejection {
+export function claimAttempt(task: TaskRecord | undefined, msg: TaskMessage, now: number, tokenNonce?: string, original?: TaskPayload): TaskRecord | Rejection {
   const timeout = (msg.timeoutSeconds || DEFAULT_TASK_TIMEOUT_SECONDS) * 1000;
+  const payload: TaskPayload = { input: msg.input, env: msg.env };
   if (!task) {
     if (msg.attempt !== 1) return { rejected: true, reason: `attempt ${msg.attempt} of a task that never ran` };
-    const attempt: AttemptRecord = { attempt: 1, manual: msg.manual, status: 'running', startedAt: iso(now) };
+    const attempt: AttemptRecord = { attempt: 1, manual: msg.manual, status: 'running', startedAt: iso(now), ...keptPayload(payload, original ?? payload) };
     if (tokenNonce !== undefined) attempt.tokenNonce = tokenNonce;
     return {
       jobId: msg.jobId,
@@ -54,10 +56,9 @@ export function claimAttempt(task: TaskRecord | undefined, msg: TaskMessage, now
   if ((task.status !== 'queued' && task.status !== 'retrying') || task.attemptCount !== msg.attempt - 1) {
     return { rejected: true, reason: `task is ${task.status} after ${task.attemptCount} attempts` };
   }
-  const attempt: AttemptRecord = { attempt: msg.attempt, manual: msg.manual, status: 'running', startedAt: iso(now) };
+  const previous = original ? lastPayload(original, task.attempts) : undefined;
+  const attempt: AttemptRecord = { attempt: msg.attempt, manual: msg.manual, status: 'running', startedAt: iso(now), ...keptPayload(payload, previous) };
   if (tokenNonce !== undefined) attempt.tokenNonce = tokenNonce;
-  if (!sameJson(msg.input, task.input)) attempt.input = msg.input;
-  if (!sameJson(msg.env, task.env)) attempt.env = msg.env;
   const next: TaskRecord = {
     ...task,
     status: 'running',

@@ -7,6 +7,7 @@ import { mergeEnv } from './env';
 import type { Env, JsonObject } from './json';
 import { taskIdOf, taskOutput, type JobRecord, type TaskRecord } from './model';
 import { isTaskDone, type AttemptStatus, type JobStatus, type TaskStatus } from './statuses';
+import { attemptPayloads, originalPayload } from './task-payload';
 
 /** An attempt as the API shows it. */
 export interface AttemptView {
@@ -113,16 +114,21 @@ export function taskSummaries(job: JobRecord, tasks: ReadonlyArray<TaskRecord | 
   return out;
 }
 
-/** Full view of one task, attempts resolved (an attempt without its own input/env ran with the task's). */
+/**
+ * Full view of one task, attempts resolved: an attempt without its own input/env ran with what the attempt
+ * before it ran with, the first with the task's original payload from the spec (see `task-payload.ts`); never
+ * with the task record's current input/env, which are the next run's.
+ */
 export function taskDetail(job: JobRecord, index: number, record: TaskRecord | undefined, all: ReadonlyArray<TaskRecord | undefined>): TaskDetailView {
   const base = taskSummaries(job, all)[index]!;
-  const attempts: AttemptView[] = (record?.attempts ?? []).map((a) => {
+  const ran = attemptPayloads(originalPayload(job, index) ?? { input: base.input, env: base.env }, record?.attempts ?? []);
+  const attempts: AttemptView[] = (record?.attempts ?? []).map((a, i) => {
     const view: AttemptView = {
       attempt: a.attempt,
       manual: a.manual,
       status: a.status,
-      input: a.input ?? record!.input,
-      env: a.env ?? record!.env,
+      input: ran[i]!.input,
+      env: ran[i]!.env,
       context: record!.context,
       startedAt: a.startedAt,
     };

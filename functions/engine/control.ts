@@ -11,6 +11,7 @@ import { taskIndexOf, type JobRecord, type TaskRecord } from '../core/model';
 import { nextPipelineStep } from '../core/reactions';
 import type { JobStatus } from '../core/statuses';
 import { taskDetail, taskSummaries, jobView, type JobView, type TaskDetailView } from '../core/views';
+import { MAX_TASK_RECORD_BYTES, jsonBytes, keptPayload, lastPayload, originalPayload } from '../core/task-payload';
 import type { EngineDeps, JobTree, TxOp } from '../ports';
 
 const MAX_TRIES = 4;
@@ -154,25 +155,36 @@ export interface RetryOptions {
   replace?: boolean;
 }
 
-/** Runs a failed task again as a new manual attempt (with a fresh automatic retry budget). */
+/**
+ * Runs a failed task again as a new manual attempt (with a fresh automatic retry budget). Edits change only the
+ * task's current input/env (the next run's); every earlier attempt stays as it is (what it ran with follows from
+ * the spec and the attempts, see `core/task-payload.ts`).
+ * @throws JobxError PAYLOAD_TOO_LARGE when an edit would make the task record, with the copy its next attempt
+ *   keeps, exceed {@link MAX_TASK_RECORD_BYTES} (nothing is written)
+ */
 export async function retryTask(deps: EngineDeps, jobId: string, taskId: string, opts: RetryOptions): Promise<TaskDetailView> {
   const tree = await commit(deps, jobId, async (t) => {
-    const { record, status } = taskAt(t, taskId);
+    const { index, record, status } = taskAt(t, taskId);
     const job = t.job;
     if (!record || record.status !== 'failed' || job.status === 'succeeded' || job.status === 'discarded') {
       throw invalid(`task ${taskId} is ${status} in a ${job.status} job: only a failed task can be retried`, { status, jobStatus: job.status });
     }
     const input = opts.replace ? (opts.input ?? {}) : { ...record.input, ...(opts.input ?? {}) };
     const env = opts.replace ? (opts.env ?? {}) : { ...record.env, ...(opts.env ?? {}) };
-    const inputChanged = JSON.stringify(input) !== JSON.stringify(record.input);
-    const envChanged = JSON.stringify(env) !== JSON.stringify(record.env);
-    // Earlier attempts keep the input and env they ran with, even though the task's own values change now.
-    const attempts = record.attempts.map((a) => ({
-      ...a,
-      ...(inputChanged && a.input === undefined ? { input: record.input } : {}),
-      ...(envChanged && a.env === undefined ? { env: record.env } : {}),
-    }));
-    const queued: TaskRecord = { ...withoutTimers(record), status: 'queued', runStart: record.attemptCount + 1, input, env, attempts, updatedAt: iso(deps) };
+    const queued: TaskRecord = { ...withoutTimers(record), status: 'queued', runStart: record.attemptCount + 1, input, env, updatedAt: iso(deps) };
+    if (JSON.stringify(input) !== JSON.stringify(record.input) || JSON.stringify(env) !== JSON.stringify(record.env)) {
+      // The record as it will be once the next attempt keeps what differs from what the last attempt ran with.
+      const original = originalPayload(job, index);
+      const kept = keptPayload({ input, env }, original && lastPayload(original, record.attempts));
+      const bytes = jsonBytes(queued) + jsonBytes(kept);
+      if (bytes > MAX_TASK_RECORD_BYTES) {
+        throw new JobxError(
+          'PAYLOAD_TOO_LARGE',
+          `task ${taskId} would be ${bytes} bytes with this input and env (kept by its next attempt too); the limit of a task record is ${MAX_TASK_RECORD_BYTES}`,
+          { bytes, limit: MAX_TASK_RECORD_BYTES },
+        );
+      }
+    }
     const ops: TxOp[] = [{ op: 'replaceTask', before: record, after: queued }];
     if (job.status === 'failed') return [...ops, ...(await reopenOps(deps, job))];
     return [...ops, { op: 'checkJob', jobId, in: [job.status] }];

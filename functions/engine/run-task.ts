@@ -10,6 +10,7 @@ import { encodeTaskToken } from '../core/task-token';
 import type { TaskMessage, TaskRecord } from '../core/model';
 import { NonRetryableError, RetryAfterError } from '../core/provider-errors';
 import { claimAttempt, finishAttempt, isRejection, type AttemptOutcome } from '../core/task-transitions';
+import { originalPayload } from '../core/task-payload';
 import type { EngineDeps } from '../ports';
 
 /** What a provider function receives. */
@@ -140,7 +141,12 @@ export async function claimTask(deps: EngineDeps, message: TaskMessage) {
   // A record exists: a retry, a manual run, or a first attempt released by a resume.
   const before = await deps.store.getTask(message.jobId, message.taskIndex);
   if (!before) return undefined;
-  const next = claimAttempt(before, message, deps.clock.now(), nonce);
+  // A duplicate or stale message stops here, without the job read below.
+  if (isRejection(claimAttempt(before, message, deps.clock.now(), nonce))) return undefined;
+  // The attempt keeps its input/env only where they differ from what the attempt before it ran with, which
+  // follows from the task's original payload in the job's spec (the task record holds only the next run's).
+  const job = await deps.store.getJob(message.jobId);
+  const next = claimAttempt(before, message, deps.clock.now(), nonce, job && originalPayload(job, message.taskIndex));
   if (isRejection(next) || !(await deps.store.claimAttempt(before, next))) return undefined;
   return next;
 }

@@ -139,7 +139,7 @@ export class InvariantChecker {
         const task = store.tasks.get(`${o.message.jobId}#T${o.message.taskIndex}`);
         const attempt = task?.attempts[o.message.attempt - 1];
         if (!attempt) add('I12', `claimed attempt ${o.message.attempt} of ${o.message.jobId}/${o.message.taskId} has no record`);
-        else if (task && attempt.manual !== (o.message.attempt === task.runStart && o.message.attempt > 1)) add('I12', `attempt ${o.message.attempt} of ${o.message.jobId}/${o.message.taskId} is recorded as ${attempt.manual ? 'manual' : 'automatic'}`);
+        else if (attempt.manual !== (o.message.attempt === o.runStart && o.message.attempt > 1)) add('I12', `attempt ${o.message.attempt} of ${o.message.jobId}/${o.message.taskId} is recorded as ${attempt.manual ? 'manual' : 'automatic'}`);
       }
       if (o.kind === 'late') {
         const task = store.tasks.get(`${o.message.jobId}#T${o.message.taskIndex}`);

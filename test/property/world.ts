@@ -63,7 +63,8 @@ export interface LiveAttempt {
 
 /** Something the world observed that an invariant checker wants to see. */
 export type Observation =
-  | { kind: 'claim'; message: TaskMessage; at: number; rootId: string }
+  /** `runStart`: where the task's run began when the attempt was claimed (a later manual retry moves it). */
+  | { kind: 'claim'; message: TaskMessage; at: number; rootId: string; runStart: number }
   | { kind: 'late'; message: TaskMessage; outcome: AttemptOutcome }
   | { kind: 'manual'; action: string; jobId: string; taskId?: string; ok: boolean; status?: number }
   | { kind: 'writeFailed'; error: Error; during: string };
@@ -294,7 +295,7 @@ export class World {
   private async started(message: TaskMessage, claimed: TaskRecord, taskToken?: string): Promise<void> {
     const rootId = message.rootId;
     const root = this.engine.store.jobs.get(rootId);
-    this.observations.push({ kind: 'claim', message, at: this.now, rootId });
+    this.observations.push({ kind: 'claim', message, at: this.now, rootId, runStart: claimed.runStart });
     this.focus = { jobId: message.jobId, taskId: message.taskId };
     this.live.push({ message, claimed, rootId, tokens: root?.tokens ?? [], leaseUntil: claimed.leaseUntil ?? this.now, ...(taskToken ? { taskToken } : {}) });
   }

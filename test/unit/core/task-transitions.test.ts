@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../functions/core/json';
-import type { TaskRecord } from '../../../functions/core/model';
+import type { AttemptRecord, TaskRecord } from '../../../functions/core/model';
 import { resolveRetryPolicy, type RetryPolicy } from '../../../functions/core/retry-policy';
 import type { TaskStatus } from '../../../functions/core/statuses';
 import {
@@ -71,6 +71,14 @@ describe('claimAttempt: the first attempt', () => {
     });
   });
 
+  it('attempt 1 keeps nothing when it runs with the original payload, and what differs when it does not', () => {
+    const msg = taskMessage({ input: { x: 1 }, env: { e: 'a' } });
+
+    expect(accepted(claimAttempt(undefined, msg, NOW, undefined, { input: { x: 1 }, env: { e: 'a' } })).attempts[0]).not.toHaveProperty('input');
+    expect(accepted(claimAttempt(undefined, msg, NOW, undefined, { input: { x: 0 }, env: { e: 'a' } })).attempts[0]).toMatchObject({ input: { x: 1 } });
+    expect(accepted(claimAttempt(undefined, msg, NOW, undefined, { input: { x: 1 }, env: {} })).attempts[0]).toMatchObject({ env: { e: 'a' } });
+  });
+
   eachCase([
     { timeoutSeconds: 60, leaseMs: 60_000 },
     { timeoutSeconds: 43_200, leaseMs: 43_200_000 },
@@ -117,7 +125,7 @@ describe('claimAttempt: attempt n+1', () => {
     const before = deepFreeze(taskRecord({ status, attemptCount: n, attempts: endedAttempts(n), dueAt: NOW, reason: 'x' }));
 
     // Act
-    const after = accepted(claimAttempt(before, taskMessage({ attempt: n + 1, manual: status === 'queued' }), NOW + 1_000));
+    const after = accepted(claimAttempt(before, taskMessage({ attempt: n + 1, manual: status === 'queued' }), NOW + 1_000, undefined, { input: {}, env: {} }));
 
     // Assess
     expect(after.status).toBe('running');
@@ -170,20 +178,48 @@ describe('claimAttempt: attempt n+1', () => {
     expect(isRejection(second)).toBe(true);
   });
 
-  eachCase([
-    { name: 'the same input and env are not copied onto the attempt', msg: { input: { x: 1 }, env: { e: 'a' } }, expected: {} },
-    { name: 'an edited input is kept on the attempt', msg: { input: { x: 2 }, env: { e: 'a' } }, expected: { input: { x: 2 } } },
-    { name: 'an edited env is kept on the attempt', msg: { input: { x: 1 }, env: { e: 'b' } }, expected: { env: { e: 'b' } } },
-  ], (c) => `${c.name}`, ({ msg, expected }) => {
+  // What an attempt keeps: only what differs from what the attempt before it ran with, derived from the task's
+  // ORIGINAL payload (the spec's) and the attempts, never from the task's current input/env (the next run's).
+  const ORIGINAL = { input: { x: 1 }, env: { e: 'a' } };
+  const edited = (attempt: number, kept: Partial<AttemptRecord>) => ({ ...endedAttempts(attempt)[attempt - 1]!, ...kept });
+  eachCase<{ name: string; current: { input: JsonObject; env: JsonObject }; earlier: AttemptRecord[]; msg: { input: JsonObject; env: JsonObject }; expected: Partial<AttemptRecord> }>([
+    { name: 'the original input and env are not copied onto the attempt', current: ORIGINAL, earlier: endedAttempts(1), msg: ORIGINAL, expected: {} },
+    { name: 'an edited input is kept on the attempt', current: { input: { x: 2 }, env: { e: 'a' } }, earlier: endedAttempts(1), msg: { input: { x: 2 }, env: { e: 'a' } }, expected: { input: { x: 2 } } },
+    { name: 'an edited env is kept on the attempt', current: { input: { x: 1 }, env: { e: 'b' } }, earlier: endedAttempts(1), msg: { input: { x: 1 }, env: { e: 'b' } }, expected: { env: { e: 'b' } } },
+    {
+      name: 'an automatic retry of an edited run keeps nothing again (its attempt before ran with the same)',
+      current: { input: { x: 2 }, env: { e: 'a' } },
+      earlier: [endedAttempts(1)[0]!, edited(2, { manual: true, input: { x: 2 } })],
+      msg: { input: { x: 2 }, env: { e: 'a' } },
+      expected: {},
+    },
+    {
+      name: 'a run back on the original input after an edited one keeps the original',
+      current: ORIGINAL,
+      earlier: [endedAttempts(1)[0]!, edited(2, { manual: true, input: { x: 2 } })],
+      msg: ORIGINAL,
+      expected: { input: { x: 1 } },
+    },
+  ], (c) => c.name, ({ current, earlier, msg, expected }) => {
     // Prepare
-    const before = retryingTask(1, NOW, { input: { x: 1 }, env: { e: 'a' } });
+    const before = deepFreeze(retryingTask(earlier.length, NOW, { ...current, attempts: earlier }));
+    const n = earlier.length + 1;
 
     // Act
-    const after = accepted(claimAttempt(before, taskMessage({ attempt: 2, ...msg }), NOW));
+    const after = accepted(claimAttempt(before, taskMessage({ attempt: n, ...msg }), NOW, undefined, ORIGINAL));
 
-    // Assess
-    expect(after.attempts[1]).toEqual({ attempt: 2, manual: false, status: 'running', startedAt: NOW_ISO, ...expected });
-    expect([after.input, after.env]).toEqual([{ x: 1 }, { e: 'a' }]);
+    // Assess: earlier attempts as they were; the task's current payload untouched.
+    expect(after.attempts[n - 1]).toEqual({ attempt: n, manual: false, status: 'running', startedAt: NOW_ISO, ...expected });
+    expect(after.attempts.slice(0, n - 1)).toEqual(earlier);
+    expect([after.input, after.env]).toEqual([current.input, current.env]);
+  });
+
+  it('without the original payload, a later attempt keeps both its input and env (always derivable)', () => {
+    const before = retryingTask(1, NOW, ORIGINAL);
+
+    const after = accepted(claimAttempt(before, taskMessage({ attempt: 2, ...ORIGINAL }), NOW));
+
+    expect(after.attempts[1]).toEqual({ attempt: 2, manual: false, status: 'running', startedAt: NOW_ISO, ...ORIGINAL });
   });
 
   it('the task context stays the one of its first attempt', () => {

@@ -136,19 +136,24 @@ describe('taskSummaries: fields', () => {
 });
 
 describe('taskDetail', () => {
-  it('attempts without their own input/env/context resolve them from the task; attempts with their own keep them', () => {
-    // Prepare
-    const job = pipelineJob();
+  it('attempts resolve input/env from the spec and the attempts before them, never from the task\'s current values', () => {
+    // Prepare: the spec gives x: 1 (job input overlaid with the task's) and env e: task; attempt 2 ran with an
+    // edit (kept on it), attempt 3 (an automatic retry of that run) with the same; the task now holds the
+    // input of a next run (x: 3), which no attempt ran with.
+    const job = pipelineJob({ input: { x: 0, j: 1 }, env: { e: 'job', k: 1 }, tasks: [taskSpec('a', { input: { x: 1 }, env: { e: 'task' } }), taskSpec('b'), taskSpec('c')] });
+    const original = { input: { x: 1, j: 1 }, env: { e: 'task', k: 1 } };
     const record = deepFreeze(
       taskRecord({
-        status: 'succeeded',
-        attemptCount: 2,
-        input: { x: 1 },
-        env: { e: 'task' },
+        status: 'failed',
+        attemptCount: 3,
+        runStart: 2,
+        input: { x: 3 },
+        env: { e: 'next' },
         context: { ctx: true },
         attempts: [
           attemptRecord({ attempt: 1, status: 'failed', error: { message: 'boom', code: 'E', retryable: true }, endedAt: isoAt(1) }),
-          attemptRecord({ attempt: 2, manual: true, status: 'succeeded', input: { x: 2 }, env: { e: 'edited' }, output: { y: 1 }, startedAt: isoAt(5), endedAt: isoAt(6) }),
+          attemptRecord({ attempt: 2, manual: true, status: 'failed', input: { x: 2 }, env: { e: 'edited' }, error: { message: 'again' }, startedAt: isoAt(5), endedAt: isoAt(6) }),
+          attemptRecord({ attempt: 3, status: 'failed', error: { message: 'still' }, startedAt: isoAt(7), endedAt: isoAt(8) }),
         ],
       }),
     );
@@ -158,11 +163,28 @@ describe('taskDetail', () => {
 
     // Assess
     expect(detail.attempts).toEqual([
-      { attempt: 1, manual: false, status: 'failed', input: { x: 1 }, env: { e: 'task' }, context: { ctx: true }, error: { message: 'boom', code: 'E', retryable: true }, startedAt: NOW_ISO, endedAt: isoAt(1) },
-      { attempt: 2, manual: true, status: 'succeeded', input: { x: 2 }, env: { e: 'edited' }, context: { ctx: true }, output: { y: 1 }, startedAt: isoAt(5), endedAt: isoAt(6) },
+      { attempt: 1, manual: false, status: 'failed', ...original, context: { ctx: true }, error: { message: 'boom', code: 'E', retryable: true }, startedAt: NOW_ISO, endedAt: isoAt(1) },
+      { attempt: 2, manual: true, status: 'failed', input: { x: 2 }, env: { e: 'edited' }, context: { ctx: true }, error: { message: 'again' }, startedAt: isoAt(5), endedAt: isoAt(6) },
+      { attempt: 3, manual: false, status: 'failed', input: { x: 2 }, env: { e: 'edited' }, context: { ctx: true }, error: { message: 'still' }, startedAt: isoAt(7), endedAt: isoAt(8) },
     ]);
+    // The task's own fields are the next run's.
+    expect([detail.input, detail.env]).toEqual([{ x: 3 }, { e: 'next' }]);
     expect(detail.context).toEqual({ ctx: true });
     for (const a of detail.attempts) for (const key of Object.keys(a)) expect(ATTEMPT_FIELDS).toContain(key);
+  });
+
+  it('an attempt that kept only its input runs with the env of the attempt before it', () => {
+    const job = pipelineJob({ env: { e: 'job' } });
+    const record = taskRecord({
+      attemptCount: 2,
+      input: { x: 2 },
+      attempts: [attemptRecord({ attempt: 1, status: 'failed', endedAt: isoAt(1) }), attemptRecord({ attempt: 2, manual: true, input: { x: 2 } })],
+    });
+
+    const [first, second] = taskDetail(job, 0, record, [record]).attempts;
+
+    expect([first!.input, first!.env]).toEqual([{}, { e: 'job' }]);
+    expect([second!.input, second!.env]).toEqual([{ x: 2 }, { e: 'job' }]);
   });
 
   it('a running attempt has no endedAt, output or error', () => {
