@@ -3,7 +3,9 @@
  * @module
  */
 import type { JsonObject } from './core/json';
-import type { AttemptError, JobRecord, JobResult, TaskMessage, TaskRecord } from './core/model';
+import type { AttemptError, JobRecord, JobResult, TaskGuard, TaskMessage, TaskRecord } from './core/model';
+
+export type { TaskGuard } from './core/model';
 import type { JobStatus } from './core/statuses';
 
 /** A job with everything stored under it: its tasks (by position) or its children, and child completion buckets. */
@@ -45,8 +47,11 @@ export interface JobStore {
   endAttempt(before: TaskRecord, after: TaskRecord, opts?: { onlyIfLeaseExpiredAt?: number; tokenNonce?: string }): Promise<boolean>;
   /** Moves the lease of the running attempt named by a token. False when the token no longer names it. */
   extendLease(task: Pick<TaskRecord, 'jobId' | 'taskIndex'>, attempt: number, tokenNonce: string, leaseUntil: number): Promise<boolean>;
-  /** Moves a job from one of `from` to `patch.status`. False when it was in none of them. */
-  transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch): Promise<boolean>;
+  /**
+   * Moves a job from one of `from` to `patch.status`. False when it was in none of them, or when `guard` names
+   * a task that is no longer in the state the decision was made from (then nothing is written).
+   */
+  transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch, guard?: TaskGuard): Promise<boolean>;
   /**
    * Counts a finished child in its parent's bucket (idempotent per child).
    * @returns whether the bucket is now complete and whether any child in it failed
@@ -56,8 +61,11 @@ export interface JobStore {
   countBucket(parentId: string, bucket: number, failed: boolean): Promise<{ doneBuckets: number; failedBuckets: number; status: JobStatus }>;
   /** Takes a finished root off the active index the sweeper walks. */
   deactivateRoot(jobId: string): Promise<void>;
-  /** Keeps the result of an attempt that ended after its task was discarded (changes nothing else). */
-  recordLateResult(jobId: string, taskIndex: number, attempt: number, result: { output?: JsonObject; error?: AttemptError }): Promise<void>;
+  /**
+   * Keeps the result of an attempt that ended after its task was discarded: the attempt (still running while
+   * its provider ran on) ends `abandoned` at `endedAt` with that result. Changes nothing else.
+   */
+  recordLateResult(jobId: string, taskIndex: number, attempt: number, result: { output?: JsonObject; error?: AttemptError }, endedAt: string): Promise<void>;
   /**
    * Writes several changes atomically (a manual action). Each op carries the condition that makes it valid.
    * @returns the index of the first op whose condition failed, or -1 when all were written
@@ -72,6 +80,8 @@ export interface JobStore {
   acquireTokens(job: JobRecord, staleHolders: Readonly<Record<string, string>>): Promise<boolean>;
   /** Gives a root's tokens back (where it holds them) and leaves every queue it waits in. */
   releaseTokens(job: Pick<JobRecord, 'jobId' | 'tokens' | 'createdAt'>): Promise<void>;
+  /** Removes one waiter item from a token's queue (a waiter whose job finished or never existed). */
+  removeWaiter(token: string, waiter: { jobId: string; createdAt: string }): Promise<void>;
   /** Records why a pending root waits (only while it is pending). */
   setWaitingReason(jobId: string, reason: string): Promise<void>;
   /** Puts a task message in the worker inbox of `target`, visible from `visibleAt` (ms). */
@@ -110,6 +120,10 @@ export type TxOp =
       preSkipped?: boolean;
       /** Also forget the bucket of this child (a parent reopened because this child runs again). */
       uncountChildIndex?: number;
+      /** Also set the job's run (a finished job reopened or discarded by hand). */
+      run?: number;
+      /** A discarded root keeps its place on the active index until its tokens are given back. */
+      keepActive?: boolean;
     }
   /** Only require a job's status. */
   | { op: 'checkJob'; jobId: string; in: readonly JobStatus[] }
@@ -117,12 +131,19 @@ export type TxOp =
   | { op: 'uncountChild'; parentId: string; childIndex: number }
   /** Forget that child's bucket on a parent that stays as it is (only while the parent is in one of `in`). */
   | { op: 'uncountBucket'; parentId: string; childIndex: number; in: readonly JobStatus[] }
-  /** Remove a root's result row (its job runs again). */
-  | { op: 'deleteResult'; jobId: string };
+  /** Mark a root's result row as running again under run `run` (its job was reopened or discarded by hand). */
+  | { op: 'resetResult'; jobId: string; run: number }
+  /** Remove a task record that never ran (a next task held by a pause, released by resume). */
+  | { op: 'deleteHeldTask'; task: TaskRecord };
 
 /** The result table behind sync waits. */
 export interface ResultStore {
-  put(result: JobResult): Promise<void>;
+  /**
+   * Writes a finished root's row, only if the row does not describe a later run (or the same run, finished):
+   * a replayed record of an earlier outcome never overwrites the answer to a later manual action.
+   * @returns whether the row was written
+   */
+  put(result: JobResult): Promise<boolean>;
   get(jobId: string): Promise<JobResult | undefined>;
 }
 

@@ -96,18 +96,18 @@ export interface EngineGrants {
 export const ENGINE_GRANTS = {
   api: {
     // Submit (conditional puts), read (Get, Query, BatchGet of listed roots), the control actions (transactions of
-    // Put, Update and ConditionCheck items; reopening a job deletes its result row), and external workers (claim,
+    // Put, Update and ConditionCheck items; reopening a job marks its result row as running again), and external workers (claim,
     // extend and end attempts; offers are deleted once taken).
     jobsTable: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     jobsIndexes: { [LIST_INDEX]: ['dynamodb:Query'] },
-    resultsTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem'],
+    resultsTable: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   },
   stream: {
     // Reactions: transitions and child counts (Update), reads, offers to external workers (Put), token hand-over
     // (Delete of waiter items), and children following a paused/resumed/discarded parent (the control
-    // transactions: ConditionCheck items; a reopened job's result row is deleted).
+    // transactions: ConditionCheck items; a reopened or discarded job's result row is marked as running again).
     jobsTable: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    resultsTable: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+    resultsTable: ['dynamodb:PutItem'],
     providerQueues: ['sqs:SendMessage'],
     schedules: ['scheduler:CreateSchedule'],
     events: ['events:PutEvents'],
@@ -117,7 +117,7 @@ export const ENGINE_GRANTS = {
     // and token hand-over (transactions of Update and Delete items).
     jobsTable: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     jobsIndexes: { [ACTIVE_INDEX]: ['dynamodb:Query'] },
-    resultsTable: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+    resultsTable: ['dynamodb:PutItem'],
     providerQueues: ['sqs:SendMessage'],
     schedules: ['scheduler:CreateSchedule'],
   },

@@ -73,6 +73,14 @@ export interface JobRecord {
   output?: JsonObject;
   /** A task was skipped before the pipeline reached it: advancing must walk the pipeline. */
   preSkipped?: boolean;
+  /**
+   * How many times a person reopened or discarded this job after it finished (0 when absent). A result row
+   * carries the run it describes, so a late record of an earlier run can never overwrite a newer answer.
+   */
+  run?: number;
+  /** Parents, as read: completion buckets counted so far, and those with a failed child (derived, never written). */
+  bucketsDone?: number;
+  bucketsFailed?: number;
   createdAt: string;
   updatedAt: string;
   startedAt?: string;
@@ -123,6 +131,11 @@ export interface TaskRecord {
   reason?: string;
   /** Skipped tasks: the output the pipeline continues with. */
   skipOutput?: JsonObject;
+  /**
+   * Set by a pause while this task's attempt runs: when the attempt ends, a retry it would start is held
+   * (`pending`, its due time kept) until resume, so no new attempt starts in a paused job.
+   */
+  held?: boolean;
   attempts: AttemptRecord[];
   updatedAt: string;
 }
@@ -165,8 +178,22 @@ export interface TaskMessage {
 /** Result of a job as kept in the result table. */
 export interface JobResult {
   jobId: string;
+  /** The job's run this row describes (see {@link JobRecord.run}); a `running` row marks a reopened job. */
+  run?: number;
   status: JobStatus;
   output?: Json;
   reason?: string;
   endedAt?: string;
 }
+
+/**
+ * The exact state of a task a decision was made from. A write that carries it applies only while the task is
+ * still in that status after that many attempts (a stale or replayed record then changes nothing).
+ */
+export interface TaskGuard {
+  jobId: string;
+  taskIndex: number;
+  status: TaskStatus;
+  attemptCount: number;
+}
+

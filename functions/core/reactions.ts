@@ -12,6 +12,7 @@ import {
   taskIdOf,
   taskOutput,
   type JobRecord,
+  type TaskGuard,
   type TaskMessage,
   type TaskRecord,
 } from './model';
@@ -22,8 +23,14 @@ import { taskRetryPolicy } from './submission';
 export type Effect =
   /** Send a task message to its provider's queue, not before `notBefore` (ms since epoch). */
   | { kind: 'dispatch'; message: TaskMessage; notBefore?: number }
-  /** Move a running job to a terminal status (conditional on it still running). */
-  | { kind: 'finishJob'; jobId: string; status: 'succeeded' | 'failed'; output?: JsonObject; reason?: string }
+  /**
+   * Move a running job to a terminal status (conditional on it still running and, with `guard`, on the task the
+   * decision was made from still being in the state it was read in: a failure retried or skipped by hand since
+   * then no longer fails the job).
+   */
+  | { kind: 'finishJob'; jobId: string; status: 'succeeded' | 'failed'; output?: JsonObject; reason?: string; guard?: TaskGuard }
+  /** A parent whose children may all have finished (after a resume): finish it if they have. */
+  | { kind: 'settleParent'; parentId: string }
   /** Start every pending child of a parent. */
   | { kind: 'startChildren'; parentId: string; childCount: number }
   /** A root that needs tokens tries to take all of them at once (it starts when it gets them). */
@@ -34,8 +41,8 @@ export type Effect =
   | { kind: 'cascade'; action: 'pause' | 'resume' | 'discard'; parentId: string; childCount: number }
   /** Look at a pipeline's tasks and take its next step (after a resume or for repair). */
   | { kind: 'advancePipeline'; jobId: string }
-  /** A root finished: write its result row, then take it off the active index. */
-  | { kind: 'publishResult'; jobId: string; status: JobStatus; output?: JsonObject; reason?: string }
+  /** A root finished: write its result row for its current run (never over a later run's row). */
+  | { kind: 'publishResult'; jobId: string; status: JobStatus; run: number; output?: JsonObject; reason?: string }
   /** A child finished: record it in its parent's completion bucket. */
   | { kind: 'reportToParent'; parentId: string; childIndex: number; childId: string; failed: boolean };
 
@@ -100,11 +107,21 @@ export function nextPipelineStep(job: JobRecord, tasks: ReadonlyArray<TaskRecord
       since = task.updatedAt;
       continue;
     }
-    if (task.status === 'failed') return { kind: 'fail', reason: `task ${task.name} failed: ${task.reason ?? 'error'}`, task };
+    if (task.status === 'failed') return { kind: 'fail', reason: failureReason(task), task };
     if (task.status === 'discarded') return { kind: 'stopped' };
     return { kind: 'wait', task, context };
   }
   return { kind: 'complete', output: context };
+}
+
+/** Why a job failed because of one of its tasks. */
+export function failureReason(task: Pick<TaskRecord, 'name' | 'reason'>): string {
+  return `task ${task.name} failed: ${task.reason ?? 'error'}`;
+}
+
+/** The guard of a decision taken from a task as read. */
+export function guardOf(task: Pick<TaskRecord, 'jobId' | 'taskIndex' | 'status' | 'attemptCount'>): TaskGuard {
+  return { jobId: task.jobId, taskIndex: task.taskIndex, status: task.status, attemptCount: task.attemptCount };
 }
 
 /** Whether the next attempt of a task starts a run asked for by hand (a manual retry), as opposed to an automatic one. */
@@ -142,7 +159,7 @@ export function reactToTaskChange(job: JobRecord, before: TaskRecord | undefined
     }
     case 'failed': {
       if (job.status !== 'running') return [];
-      return [{ kind: 'finishJob', jobId: job.jobId, status: 'failed', reason: `task ${after.name} failed: ${after.reason ?? 'error'}` }];
+      return [{ kind: 'finishJob', jobId: job.jobId, status: 'failed', reason: failureReason(after), guard: guardOf(after) }];
     }
     default:
       return [];
@@ -161,8 +178,12 @@ export function reactToJobChange(before: JobRecord | undefined, after: JobRecord
   const childCount = after.childCount ?? 0;
   if (after.status === 'running') {
     if (parent) {
+      // A resumed parent whose last children finished while it was paused finishes now.
       return before?.status === 'paused'
-        ? [{ kind: 'cascade', action: 'resume', parentId: after.jobId, childCount }]
+        ? [
+            { kind: 'cascade', action: 'resume', parentId: after.jobId, childCount },
+            { kind: 'settleParent', parentId: after.jobId },
+          ]
         : [{ kind: 'startChildren', parentId: after.jobId, childCount }];
     }
     if (!before && (after.tasks?.length ?? 0) > 0) {
@@ -178,7 +199,7 @@ export function reactToJobChange(before: JobRecord | undefined, after: JobRecord
       effects.push({ kind: 'reportToParent', parentId: after.parentId, childIndex: after.childIndex, childId: after.jobId, failed: after.status !== 'succeeded' });
       return effects;
     }
-    const effect: Effect = { kind: 'publishResult', jobId: after.jobId, status: after.status };
+    const effect: Effect = { kind: 'publishResult', jobId: after.jobId, status: after.status, run: after.run ?? 0 };
     if (after.output !== undefined) effect.output = after.output;
     if (after.reason !== undefined) effect.reason = after.reason;
     effects.push(effect, ...release);

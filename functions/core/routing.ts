@@ -38,6 +38,12 @@ export function parseChildJobId(jobId: string): { parentId: string; childIndex: 
   return m ? { parentId: m[1]!, childIndex: Number(m[2]) } : undefined;
 }
 
+/** Root id of any job id (a child's id starts with its root's, which has no dot). */
+export function rootIdOf(jobId: string): string {
+  const dot = jobId.indexOf('.');
+  return dot < 0 ? jobId : jobId.slice(0, dot);
+}
+
 /** Whether a job id names a root (roots have no parent, so no `.<n>` suffix). */
 export function isRootJobId(jobId: string): boolean {
   return parseChildJobId(jobId) === undefined;

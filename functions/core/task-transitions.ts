@@ -12,6 +12,7 @@ import {
   type TaskRecord,
 } from './model';
 import { retryDelayMs, type RetryPolicy } from './retry-policy';
+import { boundedError, outputProblem } from './attempt-limits';
 import { keptPayload, lastPayload, type TaskPayload } from './task-payload';
 
 /** Why an event did not apply to a task. */
@@ -95,10 +96,15 @@ export function finishAttempt(
   }
   const current = task.attempts[attempt - 1];
   if (!current) return { rejected: true, reason: `attempt ${attempt} has no record` };
+  // What cannot be stored ends the attempt for good, with the limit named, instead of failing the write.
+  const problem = outcome.ok ? outputProblem(task, outcome.output) : undefined;
+  if (problem) outcome = { ok: false, error: problem };
+  else if (!outcome.ok) outcome = { ...outcome, error: boundedError(outcome.error) };
   const ended: AttemptRecord = { ...current, endedAt: iso(now) };
   const next: TaskRecord = { ...task, updatedAt: iso(now) };
   delete next.leaseUntil;
   delete next.reason;
+  delete next.held;
   if (outcome.ok) {
     ended.status = 'succeeded';
     ended.output = outcome.output;
@@ -109,7 +115,8 @@ export function finishAttempt(
     const retriesUsed = attempt - task.runStart;
     const retryable = outcome.error.retryable !== false;
     if (retryable && retriesUsed < policy.count) {
-      next.status = 'retrying';
+      // In a job paused while this attempt ran, the retry waits for resume (with its due time kept).
+      next.status = task.held ? 'pending' : 'retrying';
       const delay = outcome.retryAfterMs ?? retryDelayMs(policy, retriesUsed + 1, random);
       next.dueAt = now + delay;
       next.reason = `attempt ${attempt} failed: ${outcome.error.message}`;

@@ -149,6 +149,21 @@ export function parentOutput(children: readonly JobRecord[]): JsonObject {
   return out;
 }
 
+/**
+ * Largest parent output kept on the parent's record and its result row (bytes of JSON). Over it, each child is
+ * named with its id and status instead of its output (read the child for it), so the parent can always finish.
+ */
+export const MAX_PARENT_OUTPUT_BYTES = 200 * 1024;
+
+/** A parent's output as stored when it finishes: {@link parentOutput}, or references when that is too large. */
+export function boundedParentOutput(children: readonly JobRecord[]): JsonObject {
+  const full = parentOutput(children);
+  if (Buffer.byteLength(JSON.stringify(full), 'utf8') <= MAX_PARENT_OUTPUT_BYTES) return full;
+  const out: JsonObject = {};
+  for (const child of children) out[child.name] = { jobId: child.jobId, status: child.status, outputOmitted: true };
+  return out;
+}
+
 /** The API view of a job with its tasks or children. */
 export function jobView(job: JobRecord, tasks: ReadonlyArray<TaskRecord | undefined>, children: readonly JobRecord[]): JobView {
   const view: JobView = {
@@ -168,8 +183,9 @@ export function jobView(job: JobRecord, tasks: ReadonlyArray<TaskRecord | undefi
   if (job.desc !== undefined) view.desc = job.desc;
   if (job.bizId !== undefined) view.bizId = job.bizId;
   if (job.reason !== undefined) view.reason = job.reason;
-  if (job.kind === 'parent' && (job.status === 'succeeded' || job.status === 'failed')) view.output = parentOutput(children);
-  else if (job.output !== undefined) view.output = job.output;
+  // A parent stores its aggregated output when it finishes (older parents did not: rebuild theirs).
+  if (job.output !== undefined) view.output = job.output;
+  else if (job.kind === 'parent' && (job.status === 'succeeded' || job.status === 'failed')) view.output = parentOutput(children);
   if (job.tokens !== undefined) view.tokens = job.tokens;
   if (job.preLock !== undefined) view.preLock = job.preLock;
   if (job.parentId !== undefined) view.parentId = job.parentId;

@@ -96,9 +96,11 @@ async function reopenOps(deps: EngineDeps, job: JobRecord): Promise<TxOp[]> {
   let current = job;
   let uncount: number | undefined;
   for (;;) {
-    ops.push({ op: 'updateJob', jobId: current.jobId, from: ['failed'], patch: { status: 'running' }, reopen: true, ...(uncount !== undefined ? { uncountChildIndex: uncount } : {}) });
+    const run = (current.run ?? 0) + 1;
+    ops.push({ op: 'updateJob', jobId: current.jobId, from: ['failed'], patch: { status: 'running' }, reopen: true, run, ...(uncount !== undefined ? { uncountChildIndex: uncount } : {}) });
     if (current.parentId === undefined) {
-      ops.push({ op: 'deleteResult', jobId: current.jobId });
+      // The row now says "running again" for the new run: a late record of the failure cannot bring it back.
+      ops.push({ op: 'resetResult', jobId: current.jobId, run });
       return ops;
     }
     ops.push({ op: 'uncountChild', parentId: current.parentId, childIndex: current.childIndex! });
@@ -212,7 +214,17 @@ export async function pauseJob(deps: EngineDeps, jobId: string): Promise<JobView
     // Hold the next task so that a message already on its way cannot start it.
     if (step.kind === 'dispatch') ops.push({ op: 'putTask', task: freshTask(t, step.taskIndex, 'pending', now) });
     else if (step.kind === 'wait' && (step.task.status === 'retrying' || step.task.status === 'queued')) {
-      ops.push({ op: 'replaceTask', before: step.task, after: { ...withoutTimers(step.task), status: 'pending', updatedAt: now } });
+      // Its due time stays: resume sends it then, not at once.
+      const held: TaskRecord = { ...step.task, status: 'pending', updatedAt: now };
+      delete held.leaseUntil;
+      ops.push({ op: 'replaceTask', before: step.task, after: held });
+    } else if (step.kind === 'wait' && step.task.status === 'running') {
+      // The attempt runs on; whatever it would start when it ends is held: its own retry (`held`), and the
+      // next task (a record that no first-attempt message can claim). Both writes are guarded by the state
+      // read here, so a task that ends meanwhile makes this plan fail and be made again.
+      ops.push({ op: 'replaceTask', before: step.task, after: { ...step.task, held: true } });
+      const next = step.task.taskIndex + 1;
+      if (next < (job.tasks?.length ?? 0) && !t.tasks[next]) ops.push({ op: 'putTask', task: freshTask(t, next, 'pending', now) });
     }
     return ops;
   });
@@ -226,11 +238,34 @@ export async function resumeJob(deps: EngineDeps, jobId: string): Promise<JobVie
     assertPausable(job);
     if (job.status !== 'paused') throw invalid(`job ${jobId} is ${job.status}: only a paused job can be resumed`, { status: job.status });
     const ops: TxOp[] = [{ op: 'updateJob', jobId, from: ['paused'], patch: { status: 'running' } }];
-    const held = t.tasks.find((task) => task?.status === 'pending');
-    if (held) ops.push({ op: 'replaceTask', before: held, after: { ...held, status: 'queued', updatedAt: iso(deps) } });
-    return ops;
+    if (job.kind !== 'pipeline') return ops;
+    return [...ops, ...releaseHolds(t, iso(deps))];
   });
   return jobView(tree.job, tree.tasks, tree.children);
+}
+
+/**
+ * Writes that undo what a pause held, from where the pipeline stands: a running attempt no longer holds its
+ * retry (and the next task's placeholder goes, so the attempt's end dispatches it as usual); a held task is sent
+ * again, as a retry at its due time, or as a run with the context the pipeline has now.
+ */
+function releaseHolds(t: JobTree, now: string): TxOp[] {
+  const step = nextPipelineStep(t.job, t.tasks);
+  if (step.kind !== 'wait') return [];
+  const task = step.task;
+  if (task.status === 'running' && task.held) {
+    const unheld: TaskRecord = { ...task };
+    delete unheld.held;
+    const ops: TxOp[] = [{ op: 'replaceTask', before: task, after: unheld }];
+    const next = t.tasks[task.taskIndex + 1];
+    if (next?.status === 'pending' && next.attemptCount === 0) ops.push({ op: 'deleteHeldTask', task: next });
+    return ops;
+  }
+  if (task.status !== 'pending') return [];
+  const released: TaskRecord = { ...task, status: task.dueAt !== undefined ? 'retrying' : 'queued', updatedAt: now };
+  delete released.held;
+  if (task.attemptCount === 0) released.context = step.context;
+  return [{ op: 'replaceTask', before: task, after: released }];
 }
 
 /** Options of {@link discardJob}. */
@@ -246,14 +281,32 @@ export async function discardJob(deps: EngineDeps, jobId: string, opts: DiscardO
     const job = t.job;
     if (!DISCARDABLE.includes(job.status)) throw invalid(`job ${jobId} is ${job.status}: it cannot be discarded`, { status: job.status });
     const now = iso(deps);
-    const ops: TxOp[] = [{ op: 'updateJob', jobId, from: [job.status], patch: { status: 'discarded', reason: opts.reason ?? 'discarded by hand', endedAt: now } }];
+    const isRoot = job.parentId === undefined;
+    const run = (job.run ?? 0) + 1;
+    const ops: TxOp[] = [
+      {
+        op: 'updateJob',
+        jobId,
+        from: [job.status],
+        patch: { status: 'discarded', reason: opts.reason ?? 'discarded by hand', endedAt: now },
+        // A root's row answers for the new run; a root holding tokens stays on the sweeper's index until it gives them back.
+        ...(isRoot ? { run, ...(job.tokens?.length ? { keepActive: true } : {}) } : {}),
+      },
+    ];
+    if (isRoot) ops.push({ op: 'resetResult', jobId, run });
     if (job.kind !== 'pipeline') return ops;
     const step = nextPipelineStep(job, t.tasks);
     if (step.kind === 'dispatch') ops.push({ op: 'putTask', task: freshTask(t, step.taskIndex, 'discarded', now) });
     else if (step.kind === 'wait') {
+      // A running attempt runs on (its provider cannot be stopped): it stays `running` with its lease, and
+      // still counts as its job's, tokens included, until it reports late or its lease runs out.
       const task = step.task;
-      const attempts = task.attempts.map((a, i) => (i === task.attemptCount - 1 && a.status === 'running' ? { ...a, status: 'abandoned' as const, endedAt: now } : a));
-      ops.push({ op: 'replaceTask', before: task, after: { ...withoutTimers(task), status: 'discarded', attempts, updatedAt: now } });
+      const discarded: TaskRecord = { ...task, status: 'discarded', updatedAt: now };
+      delete discarded.dueAt;
+      delete discarded.reason;
+      delete discarded.held;
+      if (task.status !== 'running') delete discarded.leaseUntil;
+      ops.push({ op: 'replaceTask', before: task, after: discarded });
     }
     return ops;
   });

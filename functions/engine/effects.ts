@@ -4,9 +4,9 @@
  * @module
  */
 import type { TaskMessage } from '../core/model';
-import { buildTaskMessage, nextAttemptIsManual, nextPipelineStep, type Effect } from '../core/reactions';
+import { buildTaskMessage, guardOf, nextAttemptIsManual, nextPipelineStep, type Effect } from '../core/reactions';
 import { bucketCount, bucketOf, bucketSize } from '../core/submission';
-import { parentOutput } from '../core/views';
+import { boundedParentOutput } from '../core/views';
 import { isTerminalJob } from '../core/statuses';
 import type { EngineDeps } from '../ports';
 import { mapLimit } from '../util/map-limit';
@@ -29,13 +29,20 @@ export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<voi
       return dispatch(deps, effect.message, effect.notBefore);
     case 'finishJob': {
       const patch = { status: effect.status, endedAt: new Date(deps.clock.now()).toISOString() } as const;
-      await deps.store.transitionJob(effect.jobId, ['running'], {
-        ...patch,
-        ...(effect.output !== undefined ? { output: effect.output } : {}),
-        ...(effect.reason !== undefined ? { reason: effect.reason } : {}),
-      });
+      await deps.store.transitionJob(
+        effect.jobId,
+        ['running'],
+        {
+          ...patch,
+          ...(effect.output !== undefined ? { output: effect.output } : {}),
+          ...(effect.reason !== undefined ? { reason: effect.reason } : {}),
+        },
+        effect.guard,
+      );
       return;
     }
+    case 'settleParent':
+      return settleParent(deps, effect.parentId);
     case 'startChildren': {
       const ids = Array.from({ length: effect.childCount }, (_, i) => `${effect.parentId}.${i + 1}`);
       const startedAt = new Date(deps.clock.now()).toISOString();
@@ -47,14 +54,12 @@ export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<voi
     case 'advancePipeline':
       return advancePipeline(deps, effect.jobId);
     case 'publishResult': {
-      let output = effect.output;
-      if (output === undefined && (effect.status === 'succeeded' || effect.status === 'failed')) {
-        const tree = await deps.store.getJobTree(effect.jobId);
-        if (tree?.job.kind === 'parent') output = parentOutput(tree.children);
-      }
+      // A parent's output was aggregated when it finished: the row needs no read of its children.
+      const output = effect.output;
       await deps.results.put({
         jobId: effect.jobId,
         status: effect.status,
+        run: effect.run,
         ...(output !== undefined ? { output } : {}),
         ...(effect.reason !== undefined ? { reason: effect.reason } : {}),
         endedAt: new Date(deps.clock.now()).toISOString(),
@@ -94,7 +99,7 @@ export async function advancePipeline(deps: EngineDeps, jobId: string): Promise<
     await dispatch(deps, message, task.status === 'retrying' ? task.dueAt : undefined);
   }
   else if (step.kind === 'complete') await applyEffect(deps, { kind: 'finishJob', jobId, status: 'succeeded', output: step.output });
-  else if (step.kind === 'fail') await applyEffect(deps, { kind: 'finishJob', jobId, status: 'failed', reason: step.reason });
+  else if (step.kind === 'fail') await applyEffect(deps, { kind: 'finishJob', jobId, status: 'failed', reason: step.reason, guard: guardOf(step.task) });
 }
 
 /**
@@ -111,12 +116,31 @@ export async function reportToParent(deps: EngineDeps, parentId: string, childIn
   const counted = await deps.store.countChild(parentId, childIndex, failed, bucketSize(bucket, parent.childCount));
   if (!counted.bucketComplete) return;
   const totals = await deps.store.countBucket(parentId, bucket, counted.bucketFailed);
+  // A paused parent finishes when it is resumed (settleParent), not while it is paused.
   if (totals.doneBuckets < bucketCount(parent.childCount) || totals.status !== 'running') return;
-  const anyFailed = totals.failedBuckets > 0;
+  await finishParent(deps, parentId, totals.failedBuckets > 0);
+}
+
+/** Finishes a running parent whose every bucket is complete (after a resume, or as a repair). */
+export async function settleParent(deps: EngineDeps, parentId: string): Promise<void> {
+  const parent = await deps.store.getJob(parentId);
+  if (!parent || parent.status !== 'running' || parent.childCount === undefined) return;
+  if ((parent.bucketsDone ?? 0) < bucketCount(parent.childCount)) return;
+  await finishParent(deps, parentId, (parent.bucketsFailed ?? 0) > 0);
+}
+
+/**
+ * Finishes a parent with its output aggregated once, from its children's records (each child's own output,
+ * a nested parent's included), bounded by {@link MAX_PARENT_OUTPUT_BYTES}.
+ */
+async function finishParent(deps: EngineDeps, parentId: string, anyFailed: boolean): Promise<void> {
+  const tree = await deps.store.getJobTree(parentId);
+  if (!tree || tree.job.status !== 'running') return;
   await applyEffect(deps, {
     kind: 'finishJob',
     jobId: parentId,
     status: anyFailed ? 'failed' : 'succeeded',
+    output: boundedParentOutput(tree.children),
     ...(anyFailed ? { reason: 'one or more child jobs did not succeed' } : {}),
   });
 }

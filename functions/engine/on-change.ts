@@ -8,6 +8,8 @@ import { jobEvent, taskEvent } from '../core/lifecycle-events';
 import { reactToJobChange, reactToTaskChange } from '../core/reactions';
 import type { EngineDeps } from '../ports';
 import { applyEffects } from './effects';
+import { releaseTokens } from './tokens';
+import { rootIdOf } from '../core/routing';
 
 /** A decoded change of one item. */
 export type ItemChange =
@@ -26,6 +28,14 @@ export async function onChange(deps: EngineDeps, change: ItemChange): Promise<vo
   }
   if (change.type === 'task') {
     if (!change.after) return;
+    const last = change.after.attempts[change.after.attemptCount - 1];
+    const lastBefore = change.before?.attempts[change.after.attemptCount - 1];
+    if (change.after.status === 'discarded' && lastBefore?.status === 'running' && last?.status !== 'running') {
+      // The last attempt of a discarded job ended (late): its root may now give its tokens back.
+      const root = await deps.store.getJob(rootIdOf(change.after.jobId));
+      if (root?.tokens?.length && (root.status === 'discarded' || root.status === 'succeeded')) await releaseTokens(deps, root);
+      return;
+    }
     const statusChanged = change.before?.status !== change.after.status || change.before?.attemptCount !== change.after.attemptCount;
     // A claim (→ running) has no consequence; skip the read of the job.
     if (!statusChanged || change.after.status === 'running') return;

@@ -8,7 +8,7 @@
  * does not hold up the rest.
  * @module
  */
-import { buildTaskMessage, nextAttemptIsManual, nextPipelineStep } from '../core/reactions';
+import { buildTaskMessage, guardOf, nextAttemptIsManual, nextPipelineStep } from '../core/reactions';
 import { taskRetryPolicy } from '../core/submission';
 import { expireLease, isRejection } from '../core/task-transitions';
 import { isTerminalJob } from '../core/statuses';
@@ -16,8 +16,8 @@ import type { JobRecord } from '../core/model';
 import type { EngineDeps } from '../ports';
 import { forEachLimit } from '../util/map-limit';
 import { dispatch } from './dispatch';
-import { applyEffect, reportToParent } from './effects';
-import { acquireTokens } from './tokens';
+import { applyEffect, reportToParent, settleParent } from './effects';
+import { acquireTokens, releaseTokens } from './tokens';
 
 /** Options of a sweep. */
 export interface SweepOptions {
@@ -82,7 +82,10 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
   const now = deps.clock.now();
   if (isTerminalJob(job.status)) {
     if (job.parentId === undefined) {
-      await applyEffect(deps, { kind: 'publishResult', jobId, status: job.status, ...(job.output ? { output: job.output } : {}), ...(job.reason ? { reason: job.reason } : {}) });
+      await applyEffect(deps, { kind: 'publishResult', jobId, status: job.status, run: job.run ?? 0, ...(job.output ? { output: job.output } : {}), ...(job.reason ? { reason: job.reason } : {}) });
+      // A discarded root stays on the index while an attempt it started runs on; give its tokens back once none does.
+      if (job.status === 'discarded' && job.tokens?.length) await releaseTokens(deps, job);
+      else await deps.store.deactivateRoot(jobId);
       report.repaired++;
     }
     return;
@@ -96,6 +99,8 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
   if (job.kind === 'parent') {
     // One child at a time (the roots already run side by side), each on its own: a failing child never stops its siblings.
     for (const child of tree.children) await isolated(child.jobId, opts, report, () => reconcileChild(deps, job, child, tree.countedChildren, opts, report));
+    // Every child counted but the parent still running (its finish was lost, or came while it was paused).
+    if (tree.countedChildren.size >= (job.childCount ?? 0)) await settleParent(deps, jobId);
     return;
   }
   const step = nextPipelineStep(job, tree.tasks);
@@ -111,7 +116,7 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
       report.repaired++;
       return;
     case 'fail':
-      await applyEffect(deps, { kind: 'finishJob', jobId, status: 'failed', reason: step.reason });
+      await applyEffect(deps, { kind: 'finishJob', jobId, status: 'failed', reason: step.reason, guard: guardOf(step.task) });
       report.repaired++;
       return;
     case 'stopped':

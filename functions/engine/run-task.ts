@@ -32,8 +32,10 @@ export type ProviderFunction<I extends JsonObject = JsonObject> = (
   event: ProviderEvent<I>,
 ) => Promise<JsonObject | PendingResult | void> | JsonObject | PendingResult | void;
 
+import { MAX_OUTPUT_BYTES } from '../core/attempt-limits';
+
 /** Largest task output kept (bytes of JSON); larger outputs fail the attempt with OUTPUT_TOO_LARGE. */
-export const MAX_OUTPUT_BYTES = 128 * 1024;
+export { MAX_OUTPUT_BYTES };
 
 /** How a run of {@link runTask} ended. */
 export type RunTaskResult = 'succeeded' | 'failed' | 'duplicate' | 'late' | 'pending';
@@ -124,7 +126,7 @@ export async function completeAttempt(deps: EngineDeps, claimed: TaskRecord, mes
   const ended = finishAttempt(claimed, message.attempt, outcome, message.retry, deps.clock.now(), deps.clock.random());
   if (isRejection(ended) || !(await deps.store.endAttempt(claimed, ended))) {
     // The attempt was taken away (its job was discarded): keep what it produced, change nothing else.
-    await deps.store.recordLateResult(message.jobId, message.taskIndex, message.attempt, outcome.ok ? { output: outcome.output } : { error: outcome.error });
+    await deps.store.recordLateResult(message.jobId, message.taskIndex, message.attempt, outcome.ok ? { output: outcome.output } : { error: outcome.error }, new Date(deps.clock.now()).toISOString());
     return 'late';
   }
   return outcome.ok ? 'succeeded' : 'failed';

@@ -76,7 +76,7 @@ class Stream extends Step {
   }
   async act(w: World) {
     // Pick among shards that have something to deliver, so no step is wasted.
-    const ready = w.shards.map((_, i) => i).filter((i) => w.shards[i]![w.positions[i]!]);
+    const ready = w.shards.map((_, i) => i).filter((i) => w.shards[i]![w.positions[i]!] && !w.busyShards.has(i));
     const shard = ready[this.shard % Math.max(1, ready.length)];
     if (shard === undefined) return;
     const record = w.shards[shard]![w.positions[shard]!]!;
@@ -190,8 +190,8 @@ function plausibleActions(w: World, jobId: string, taskId: string): Manual[] {
 
 class Race extends Step {
   constructor(
-    readonly person: Act,
-    readonly other: Stream | Deliver,
+    readonly person: Act | Stream | Sweep,
+    readonly other: Stream | Deliver | Sweep,
     readonly choices: number[],
   ) {
     super();
@@ -268,7 +268,11 @@ export function steps(opts: StepOptions = {}) {
   const submit = fc
     .tuple(fc.nat(7), fc.option(fc.constantFrom('b1', 'b2'), { nil: undefined }), fc.boolean(), opts.bigOutputs ? fc.boolean() : fc.constant(false))
     .map(([t, b, tw, big]) => new Submit(t, b, tw, big));
-  const race = fc.tuple(act, fc.oneof(stream, deliver), fc.array(fc.nat(3), { minLength: 1, maxLength: 8 })).map(([a, o, c]) => new Race(a, o, c));
+  const sweepNow = fc.constant(undefined).map(() => new Sweep(undefined));
+  // Two invocations at once: a person or a stream record or a sweep, against a record, a delivery or a sweep.
+  const race = fc
+    .tuple(fc.oneof(act, act, stream, sweepNow), fc.oneof(stream, deliver, sweepNow), fc.array(fc.nat(3), { minLength: 1, maxLength: 8 }))
+    .map(([a, o, c]) => new Race(a, o, c));
   // Repeats weigh the choice: mostly deliveries and people, now and then the sweeper, the clock or a replay.
   const commands = [
     submit,

@@ -45,7 +45,7 @@ function expectNone(violations: Violation[], w: World): void {
 }
 
 describe('issue 9 regressions (memory store, simulated AWS)', () => {
-  it.fails('1. a retry right after a failure is not undone by the late record of that failure (I1)', async () => {
+  it('1. a retry right after a failure is not undone by the late record of that failure (I1)', async () => {
     const { w, c } = setup();
     const id = (await w.submit(template(0)))!;
     await streamAll(w);
@@ -54,7 +54,7 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expectNone(await judge(w, c), w);
   });
 
-  it.fails('1b. a skip right after a failure is not undone either (I1)', async () => {
+  it('1b. a skip right after a failure is not undone either (I1)', async () => {
     const { w, c } = setup();
     const id = (await w.submit(template(0)))!;
     await streamAll(w);
@@ -63,7 +63,7 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expectNone(await judge(w, c), w);
   });
 
-  it.fails('2. result never answers the outcome from before a 200 retry (I4)', async () => {
+  it('2. result never answers the outcome from before a 200 retry (I4)', async () => {
     const { w, c } = setup();
     const id = (await w.submit(template(0)))!;
     await streamAll(w);
@@ -95,7 +95,7 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expectNone(await judge(w, c), w);
   });
 
-  it.fails('4. a parent whose last child finishes while it is paused finishes after resume (I3)', async () => {
+  it('4. a parent whose last child finishes while it is paused finishes after resume (I3)', async () => {
     const { w, c } = setup();
     const spec: JobSpec = { name: 'p', owner: 'o', children: [{ name: 'a', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }] }] };
     const id = (await w.submit(spec))!;
@@ -109,7 +109,7 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expectNone(await judge(w, c), w);
   });
 
-  it.fails('5. discarding a token holder does not free the token while its provider runs (I6)', async () => {
+  it('5. discarding a token holder does not free the token while its provider runs (I6)', async () => {
     const { w, c } = setup();
     const first = (await w.submit(template(3)))!;
     await streamAll(w);
@@ -122,7 +122,7 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expectNone(await judge(w, c, { quiesce: false }), w);
   });
 
-  it.fails('6. a pause racing a finishing task holds the next task (I8)', async () => {
+  it('6. a pause racing a finishing task holds the next task (I8)', async () => {
     const { w, c } = setup();
     const id = (await w.submit(template(0)))!;
     await streamAll(w);
@@ -137,7 +137,7 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expectNone(await judge(w, c, { quiesce: false }), w);
   });
 
-  it.fails('8a. outputs that accumulate in the context fit (I10)', async () => {
+  it('8a. outputs that accumulate in the context fit (I10)', async () => {
     const { w, c } = setup();
     const tasks = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, provider: 'demo' }));
     await w.submit({ name: 'big', owner: 'o', tasks });
@@ -160,7 +160,7 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expectNone(await judge(w, c), w);
   });
 
-  it.fails('8c. a parent whose children return 100 KB each writes its result (I10, I4)', async () => {
+  it('8c. a parent whose children return 100 KB each writes its result (I10, I4)', async () => {
     const { w, c } = setup();
     const children = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, owner: 'o', tasks: [{ name, provider: 'demo' }] }));
     await w.submit({ name: 'wide', owner: 'o', children });
@@ -171,7 +171,7 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expectNone(await judge(w, c), w);
   });
 
-  it.fails('9. a parent output includes a nested parent output (I5)', async () => {
+  it('9. a parent output includes a nested parent output (I5)', async () => {
     const { w, c } = setup();
     await w.submit(template(2));
     expectNone(await judge(w, c), w);

@@ -118,6 +118,8 @@ export class World {
   /** The job and task the last event touched: people tend to act on what just happened. */
   focus: { jobId: string; taskId: string } | undefined;
   private readonly shardOfItem = new Map<string, number>();
+  /** Shards an invocation is processing now. */
+  readonly busyShards = new Set<number>();
   private seq = 0;
   private writesLeft: number | undefined;
   private readonly actor = new AsyncLocalStorage<number>();
@@ -237,7 +239,17 @@ export class World {
    */
   async deliverRecord(shard: number, opts: { keep?: boolean; crashAfter?: number } = {}): Promise<boolean> {
     const record = this.shards[shard]![this.positions[shard]!];
-    if (!record) return false;
+    // One invocation per shard at a time, as a stream event source mapping does.
+    if (!record || this.busyShards.has(shard)) return false;
+    this.busyShards.add(shard);
+    try {
+      return await this.deliverHead(shard, record, opts);
+    } finally {
+      this.busyShards.delete(shard);
+    }
+  }
+
+  private async deliverHead(shard: number, record: StreamRecord, opts: { keep?: boolean; crashAfter?: number }): Promise<boolean> {
     const c = record.change;
     if (c.after) this.focus = c.type === 'task' ? { jobId: c.after.jobId, taskId: c.after.taskId } : { jobId: c.after.jobId, taskId: this.focus?.taskId ?? 't1' };
     const { error } = await this.invoke('stream', () => onChange(this.deps, record.change), opts.crashAfter);

@@ -10,7 +10,7 @@ import { JobxError } from '../../core/errors';
 import type { JsonObject } from '../../core/json';
 import type { AttemptError, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
-import type { JobPatch, JobStore, JobTree, Offer, TokenState, TxOp } from '../../ports';
+import type { JobPatch, JobStore, JobTree, Offer, TaskGuard, TokenState, TxOp } from '../../ports';
 import {
   BUCKET_NOT_COUNTED,
   CHILD_NOT_COUNTED,
@@ -41,10 +41,14 @@ type Item = Record<string, unknown>;
 const JOB_ITEM_ONLY = new Set(['pk', 'sk', 't', 'activeShard', 'doneBuckets', 'failedBuckets']);
 const TASK_ITEM_ONLY = new Set(['pk', 'sk', 't']);
 
-/** Strips storage-only attributes from a job item. */
+/** Strips storage-only attributes from a job item (a parent's bucket sets become counts). */
 export function jobFromItem(item: Item): JobRecord {
   const out: Item = {};
   for (const [k, v] of Object.entries(item)) if (!JOB_ITEM_ONLY.has(k)) out[k] = v;
+  const done = item.doneBuckets as Set<number> | undefined;
+  const failed = item.failedBuckets as Set<number> | undefined;
+  if (done?.size) out.bucketsDone = done.size;
+  if (failed?.size) out.bucketsFailed = failed.size;
   return out as unknown as JobRecord;
 }
 
@@ -127,17 +131,17 @@ export class DynamoJobStore implements JobStore {
       await conditional(() => this.client.send(new PutCommand({ TableName: this.table, Item: jobItem(record), ConditionExpression: CREATE_IF_ABSENT })));
     });
     await this.noteListMonth(root.createdAt.slice(0, 7));
-    const rootPut = { TableName: this.table, Item: jobItem(root), ConditionExpression: CREATE_IF_ABSENT, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
     // A root waiting for tokens joins each token's queue in the same write that creates it.
     const waiters = root.tokens?.length && root.status === 'pending' ? root.tokens : [];
     for (let attempt = 1; ; attempt++) {
       try {
-        if (waiters.length === 0) await this.client.send(new PutCommand(rootPut));
+        // Literal inputs (not a shared object): the IAM contract test reads each command's table from its input.
+        if (waiters.length === 0) await this.client.send(new PutCommand({ TableName: this.table, Item: jobItem(root), ConditionExpression: CREATE_IF_ABSENT, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
         else {
           await this.client.send(
             new TransactWriteCommand({
               TransactItems: [
-                { Put: rootPut },
+                { Put: { TableName: this.table, Item: jobItem(root), ConditionExpression: CREATE_IF_ABSENT, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
                 ...waiters.map((token) => ({ Put: { TableName: this.table, Item: { ...waiterKey(token, root.createdAt, root.jobId), jobId: root.jobId, createdAt: root.createdAt } } })),
               ],
             }),
@@ -265,10 +269,11 @@ export class DynamoJobStore implements JobStore {
   async endAttempt(before: TaskRecord, after: TaskRecord, opts?: { onlyIfLeaseExpiredAt?: number; tokenNonce?: string }): Promise<boolean> {
     const n = before.attemptCount;
     // Every name through a placeholder: several attribute names are DynamoDB reserved words.
-    const names: Record<string, string> = { '#status': 'status', '#attemptCount': 'attemptCount', '#attempts': 'attempts', '#updatedAt': 'updatedAt', '#leaseUntil': 'leaseUntil', '#dueAt': 'dueAt', '#reason': 'reason' };
+    const names: Record<string, string> = { '#status': 'status', '#attemptCount': 'attemptCount', '#attempts': 'attempts', '#updatedAt': 'updatedAt', '#leaseUntil': 'leaseUntil', '#dueAt': 'dueAt', '#reason': 'reason', '#held': 'held' };
     const values: Record<string, unknown> = { ':running': 'running', ':attempt': n, ':status': after.status, ':rec': after.attempts[n - 1], ':now': after.updatedAt };
     const sets = ['#status = :status', `#attempts[${n - 1}] = :rec`, '#updatedAt = :now'];
-    const removes = ['#leaseUntil'];
+    // A pause's hold applies to the attempt that ends here, not to later runs.
+    const removes = ['#leaseUntil', '#held'];
     if (after.dueAt !== undefined) {
       sets.push('#dueAt = :due');
       values[':due'] = after.dueAt;
@@ -302,10 +307,35 @@ export class DynamoJobStore implements JobStore {
     return done !== undefined;
   }
 
-  async transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch): Promise<boolean> {
+  async transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch, guard?: TaskGuard): Promise<boolean> {
     const expr = jobPatchExpression(jobId, from, patch);
-    const done = await conditional(() => this.client.send(new UpdateCommand({ TableName: this.table, Key: jobKey(jobId), ...expr })));
-    return done !== undefined;
+    if (!guard) {
+      const done = await conditional(() => this.client.send(new UpdateCommand({ TableName: this.table, Key: jobKey(jobId), ...expr })));
+      return done !== undefined;
+    }
+    // The job moves only while the task it was decided from is still as it was read (one transaction).
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: { TableName: this.table, Key: jobKey(jobId), ...expr } },
+            {
+              ConditionCheck: {
+                TableName: this.table,
+                Key: taskKey(guard.jobId, guard.taskIndex),
+                ConditionExpression: TASK_UNCHANGED,
+                ExpressionAttributeNames: { '#status': 'status', '#attemptCount': 'attemptCount' },
+                ExpressionAttributeValues: { ':seen': guard.status, ':n': guard.attemptCount },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionCanceledException) return false;
+      throw err;
+    }
   }
 
   async countChild(parentId: string, childIndex: number, failed: boolean, size: number) {
@@ -369,17 +399,19 @@ export class DynamoJobStore implements JobStore {
     );
   }
 
-  async recordLateResult(jobId: string, taskIndex: number, attempt: number, result: { output?: JsonObject; error?: AttemptError }): Promise<void> {
+  async recordLateResult(jobId: string, taskIndex: number, attempt: number, result: { output?: JsonObject; error?: AttemptError }, endedAt: string): Promise<void> {
     const field = result.output !== undefined ? 'output' : 'error';
+    const at = `#attempts[${attempt - 1}]`;
     await conditional(() =>
       this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: taskKey(jobId, taskIndex),
-          ConditionExpression: `${LATE_RESULT_OF_DISCARDED} AND attribute_not_exists(#attempts[${attempt - 1}].#output) AND attribute_not_exists(#attempts[${attempt - 1}].#error)`,
-          UpdateExpression: `SET #attempts[${attempt - 1}].#${field} = :value`,
-          ExpressionAttributeNames: { '#status': 'status', '#attemptCount': 'attemptCount', '#attempts': 'attempts', '#output': 'output', '#error': 'error' },
-          ExpressionAttributeValues: { ':discarded': 'discarded', ':attempt': attempt, ':value': result.output ?? result.error },
+          ConditionExpression: `${LATE_RESULT_OF_DISCARDED} AND attribute_not_exists(${at}.#output) AND attribute_not_exists(${at}.#error)`,
+          // The attempt ran on after its job was discarded; it ends here, and with it the hold on the job's tokens.
+          UpdateExpression: `SET ${at}.#${field} = :value, ${at}.#status = :abandoned, ${at}.#endedAt = if_not_exists(${at}.#endedAt, :endedAt) REMOVE #leaseUntil`,
+          ExpressionAttributeNames: { '#status': 'status', '#attemptCount': 'attemptCount', '#attempts': 'attempts', '#output': 'output', '#error': 'error', '#endedAt': 'endedAt', '#leaseUntil': 'leaseUntil' },
+          ExpressionAttributeValues: { ':discarded': 'discarded', ':attempt': attempt, ':value': result.output ?? result.error, ':abandoned': 'abandoned', ':endedAt': endedAt },
         }),
       ),
     );
@@ -450,8 +482,19 @@ export class DynamoJobStore implements JobStore {
           },
         };
       }
-      case 'deleteResult':
-        return { Delete: { TableName: this.resultsTable, Key: { jobId: op.jobId } } };
+      case 'resetResult':
+        // A marker row, not a deletion: a late record of the run before can then never recreate its answer.
+        return { Put: { TableName: this.resultsTable, Item: { jobId: op.jobId, status: 'running', run: op.run } } };
+      case 'deleteHeldTask':
+        return {
+          Delete: {
+            TableName: this.table,
+            Key: taskKey(op.task.jobId, op.task.taskIndex),
+            ConditionExpression: TASK_UNCHANGED,
+            ExpressionAttributeNames: { '#status': 'status', '#attemptCount': 'attemptCount' },
+            ExpressionAttributeValues: { ':seen': op.task.status, ':n': op.task.attemptCount },
+          },
+        };
     }
   }
 
@@ -524,6 +567,10 @@ export class DynamoJobStore implements JobStore {
       );
       await this.client.send(new DeleteCommand({ TableName: this.table, Key: waiterKey(token, job.createdAt, job.jobId) }));
     });
+  }
+
+  async removeWaiter(token: string, waiter: { jobId: string; createdAt: string }): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: waiterKey(token, waiter.createdAt, waiter.jobId) }));
   }
 
   async setWaitingReason(jobId: string, reason: string): Promise<void> {
@@ -715,6 +762,8 @@ interface JobPatchOptions {
   requirePausable?: boolean;
   preSkipped?: boolean;
   uncountChildIndex?: number;
+  run?: number;
+  keepActive?: boolean;
 }
 
 /**
@@ -746,7 +795,12 @@ function jobPatchExpression(jobId: string, from: readonly JobStatus[], patch: Jo
     sets.push('preSkipped = :true');
     values[':true'] = true;
   }
-  if (opts.reopen && isRoot(jobId)) {
+  if (opts.run !== undefined) {
+    names['#run'] = 'run';
+    sets.push('#run = :run');
+    values[':run'] = opts.run;
+  }
+  if ((opts.reopen || opts.keepActive) && isRoot(jobId)) {
     sets.push('activeShard = :shard');
     values[':shard'] = activeShardOf(jobId);
   } else if (!opts.reopen && TERMINAL.has(patch.status) && isRoot(jobId)) {

@@ -12,7 +12,7 @@ import type { JsonObject } from '../../core/json';
 import type { AttemptError, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import { bucketOf } from '../../core/submission';
 import type { JobStatus } from '../../core/statuses';
-import type { Clock, JobPatch, JobStore, JobTree, Offer, TokenState, TxOp } from '../../ports';
+import type { Clock, JobPatch, JobStore, JobTree, Offer, TaskGuard, TokenState, TxOp } from '../../ports';
 import type { MemoryResultStore } from './result-store';
 
 /** DynamoDB's largest item. */
@@ -71,7 +71,9 @@ function itemBytes(item: unknown): number {
 }
 
 function publicJob(job: StoredJob): JobRecord {
-  const { doneBuckets: _d, failedBuckets: _f, active: _a, ...rest } = clone(job);
+  const { doneBuckets: done, failedBuckets: failed, active: _a, ...rest } = clone(job);
+  if (done?.size) rest.bucketsDone = done.size;
+  if (failed?.size) rest.bucketsFailed = failed.size;
   return rest;
 }
 
@@ -200,6 +202,7 @@ export class MemoryJobStore implements JobStore {
     const next: TaskRecord = { ...clone(stored), status: after.status, updatedAt: after.updatedAt };
     next.attempts = next.attempts.map((a, i) => (i === n - 1 ? clone(after.attempts[n - 1]!) : a));
     delete next.leaseUntil;
+    delete next.held;
     if (after.dueAt !== undefined) next.dueAt = after.dueAt;
     else delete next.dueAt;
     if (after.reason !== undefined) next.reason = after.reason;
@@ -217,14 +220,15 @@ export class MemoryJobStore implements JobStore {
   }
 
   /** The job after a patch (the same fields DynamoDB's update expression sets and removes). */
-  private patched(jobId: string, stored: StoredJob, patch: JobPatch, opts: { reopen?: boolean; preSkipped?: boolean; uncountChildIndex?: number } = {}): StoredJob {
+  private patched(jobId: string, stored: StoredJob, patch: JobPatch, opts: { reopen?: boolean; preSkipped?: boolean; uncountChildIndex?: number; run?: number; keepActive?: boolean } = {}): StoredJob {
     const next: StoredJob = { ...clone(stored), status: patch.status, updatedAt: this.nowIso() };
     for (const field of ['output', 'reason', 'startedAt', 'endedAt'] as const) {
       if (patch[field] !== undefined) (next as unknown as Record<string, unknown>)[field] = clone(patch[field]);
       else if (opts.reopen && field !== 'startedAt') delete next[field];
     }
     if (opts.preSkipped) next.preSkipped = true;
-    if (opts.reopen && isRoot(jobId)) next.active = true;
+    if (opts.run !== undefined) next.run = opts.run;
+    if ((opts.reopen || opts.keepActive) && isRoot(jobId)) next.active = true;
     else if (!opts.reopen && TERMINAL.has(patch.status) && isRoot(jobId)) delete next.active;
     if (opts.uncountChildIndex !== undefined) {
       const b = bucketOf(opts.uncountChildIndex);
@@ -234,10 +238,14 @@ export class MemoryJobStore implements JobStore {
     return next;
   }
 
-  async transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch): Promise<boolean> {
+  async transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch, guard?: TaskGuard): Promise<boolean> {
     this.write('transitionJob');
     const stored = this.jobs.get(jobId);
     if (!stored || !from.includes(stored.status)) return false;
+    if (guard) {
+      const task = this.tasks.get(taskKeyOf(guard.jobId, guard.taskIndex));
+      if (!task || task.status !== guard.status || task.attemptCount !== guard.attemptCount) return false;
+    }
     this.setJob(jobId, this.patched(jobId, stored, patch));
     return true;
   }
@@ -279,7 +287,7 @@ export class MemoryJobStore implements JobStore {
     }
   }
 
-  async recordLateResult(jobId: string, taskIndex: number, attempt: number, result: { output?: JsonObject; error?: AttemptError }): Promise<void> {
+  async recordLateResult(jobId: string, taskIndex: number, attempt: number, result: { output?: JsonObject; error?: AttemptError }, endedAt: string): Promise<void> {
     this.write('recordLateResult');
     const stored = this.tasks.get(taskKeyOf(jobId, taskIndex));
     const at = stored?.attempts[attempt - 1];
@@ -288,6 +296,9 @@ export class MemoryJobStore implements JobStore {
     const rec = next.attempts[attempt - 1]!;
     if (result.output !== undefined) rec.output = clone(result.output);
     else rec.error = clone(result.error!);
+    rec.status = 'abandoned';
+    rec.endedAt ??= endedAt;
+    delete next.leaseUntil;
     this.setTask(next);
   }
 
@@ -312,8 +323,12 @@ export class MemoryJobStore implements JobStore {
         const stored = this.jobs.get(op.parentId);
         return stored !== undefined && op.in.includes(stored.status);
       }
+      case 'deleteHeldTask': {
+        const stored = this.tasks.get(taskKeyOf(op.task.jobId, op.task.taskIndex));
+        return stored !== undefined && stored.status === op.task.status && stored.attemptCount === op.task.attemptCount;
+      }
       case 'uncountChild':
-      case 'deleteResult':
+      case 'resetResult':
         return true;
     }
   }
@@ -321,6 +336,7 @@ export class MemoryJobStore implements JobStore {
   private itemOf(op: TxOp): string {
     switch (op.op) {
       case 'putTask':
+      case 'deleteHeldTask':
         return taskKeyOf(op.task.jobId, op.task.taskIndex);
       case 'replaceTask':
         return taskKeyOf(op.after.jobId, op.after.taskIndex);
@@ -331,7 +347,7 @@ export class MemoryJobStore implements JobStore {
         return `job:${op.parentId}`;
       case 'uncountChild':
         return `${op.parentId}#B${bucketOf(op.childIndex)}`;
-      case 'deleteResult':
+      case 'resetResult':
         return `result:${op.jobId}`;
     }
   }
@@ -367,9 +383,16 @@ export class MemoryJobStore implements JobStore {
           this.setJob(op.parentId, next);
           break;
         }
-        case 'deleteResult':
-          this.opts.results.rows.delete(op.jobId);
+        case 'resetResult':
+          this.opts.results.rows.set(op.jobId, { jobId: op.jobId, status: 'running', run: op.run });
           break;
+        case 'deleteHeldTask': {
+          const key = taskKeyOf(op.task.jobId, op.task.taskIndex);
+          const before = this.tasks.get(key)!;
+          this.tasks.delete(key);
+          this.opts.onChange?.({ key: `task:${key}`, type: 'task', before: clone(before) });
+          break;
+        }
         case 'checkJob':
           break;
       }
@@ -413,6 +436,11 @@ export class MemoryJobStore implements JobStore {
       this.write('leaveQueue');
       this.waiters.get(token)?.delete(`${job.createdAt}#${job.jobId}`);
     }
+  }
+
+  async removeWaiter(token: string, waiter: { jobId: string; createdAt: string }): Promise<void> {
+    this.write('removeWaiter');
+    this.waiters.get(token)?.delete(`${waiter.createdAt}#${waiter.jobId}`);
   }
 
   async setWaitingReason(jobId: string, reason: string): Promise<void> {

@@ -9,15 +9,22 @@ export class MemoryResultStore implements ResultStore {
 
   constructor(private readonly opts: { beforeWrite?: (what: string) => void } = {}) {}
 
-  async put(result: JobResult): Promise<void> {
+  async put(result: JobResult): Promise<boolean> {
     this.opts.beforeWrite?.('putResult');
+    // RESULT_NOT_NEWER of the DynamoDB store.
+    const row = this.rows.get(result.jobId);
+    const run = result.run ?? 0;
+    if (row && !((row.run ?? 0) < run || ((row.run ?? 0) === run && row.status === 'running'))) return false;
     const bytes = Buffer.byteLength(JSON.stringify(result), 'utf8');
     if (bytes > MAX_ITEM_BYTES) throw new ItemTooLargeError(`result ${result.jobId}`, bytes);
-    this.rows.set(result.jobId, structuredClone(result));
+    this.rows.set(result.jobId, { ...structuredClone(result), run });
+    return true;
   }
 
   async get(jobId: string): Promise<JobResult | undefined> {
     const row = this.rows.get(jobId);
-    return row ? structuredClone(row) : undefined;
+    if (!row || row.status === 'running') return undefined;
+    const { run: _run, ...result } = structuredClone(row);
+    return result;
   }
 }

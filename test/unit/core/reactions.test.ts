@@ -335,13 +335,14 @@ describe('reactToTaskChange', () => {
       { reason: 'boom', expected: 'task a failed: boom' },
       { reason: undefined, expected: 'task a failed: error' },
     ],
-    (c) => `a failed task finishes the job failed with reason "${c.expected}"`,
+    (c) => `a failed task finishes the job failed with reason "${c.expected}", guarded by the failure it saw (invariant 1)`,
     ({ reason, expected }) => {
       // Prepare
       const after = taskRecord({ status: 'failed', attemptCount: 4, reason });
 
-      // Act / Assess
-      expect(reactToTaskChange(job, taskRecord({ attemptCount: 4 }), after)).toEqual([{ kind: 'finishJob', jobId: 'J1', status: 'failed', reason: expected }]);
+      // Act / Assess: the job fails only while the task is still failed after 4 attempts (not retried by hand since).
+      const guard = { jobId: after.jobId, taskIndex: after.taskIndex, status: 'failed', attemptCount: 4 };
+      expect(reactToTaskChange(job, taskRecord({ attemptCount: 4 }), after)).toEqual([{ kind: 'finishJob', jobId: 'J1', status: 'failed', reason: expected, guard }]);
     },
   );
 
@@ -442,9 +443,12 @@ describe('reactToJobChange', () => {
     },
   );
 
-  it('a paused parent resuming resumes its children; pausing pauses them; discarding discards them', () => {
+  it('a paused parent resuming resumes its children and settles (its last children may have finished while it was paused); pausing pauses them; discarding discards them', () => {
     const running = parentJob({ childCount: 3 });
-    expect(reactToJobChange(parentJob({ status: 'paused', childCount: 3 }), running)).toEqual([{ kind: 'cascade', action: 'resume', parentId: running.jobId, childCount: 3 }]);
+    expect(reactToJobChange(parentJob({ status: 'paused', childCount: 3 }), running)).toEqual([
+      { kind: 'cascade', action: 'resume', parentId: running.jobId, childCount: 3 },
+      { kind: 'settleParent', parentId: running.jobId },
+    ]);
     expect(reactToJobChange(running, parentJob({ status: 'paused', childCount: 3 }))).toEqual([{ kind: 'cascade', action: 'pause', parentId: running.jobId, childCount: 3 }]);
     expect(reactToJobChange(running, parentJob({ status: 'discarded', childCount: 3 }))[0]).toEqual({ kind: 'cascade', action: 'discard', parentId: running.jobId, childCount: 3 });
   });
@@ -491,9 +495,9 @@ describe('reactToJobChange', () => {
 
   eachCase<{ status: JobStatus; extra: Partial<JobRecord>; expected: Effect }>(
     [
-      { status: 'succeeded', extra: { output: { r: 1 } }, expected: { kind: 'publishResult', jobId: 'J1', status: 'succeeded', output: { r: 1 } } },
-      { status: 'failed', extra: { reason: 'task a failed: boom' }, expected: { kind: 'publishResult', jobId: 'J1', status: 'failed', reason: 'task a failed: boom' } },
-      { status: 'discarded', extra: {}, expected: { kind: 'publishResult', jobId: 'J1', status: 'discarded' } },
+      { status: 'succeeded', extra: { output: { r: 1 } }, expected: { kind: 'publishResult', jobId: 'J1', status: 'succeeded', run: 0, output: { r: 1 } } },
+      { status: 'failed', extra: { reason: 'task a failed: boom' }, expected: { kind: 'publishResult', jobId: 'J1', status: 'failed', run: 0, reason: 'task a failed: boom' } },
+      { status: 'discarded', extra: {}, expected: { kind: 'publishResult', jobId: 'J1', status: 'discarded', run: 0 } },
     ],
     (c) => `a root that ends ${c.status} publishes its result (output and reason only when set)`,
     ({ status, extra, expected }) => {
@@ -505,12 +509,14 @@ describe('reactToJobChange', () => {
     },
   );
 
-  it('a parent root that ends publishes its result without output (the effect reads the children)', () => {
+  it('a parent root that ends publishes the output aggregated when it finished, for its current run', () => {
     // Prepare
     const root = parentJob();
 
     // Act / Assess
-    expect(reactToJobChange(root, { ...root, status: 'succeeded' })).toEqual([{ kind: 'publishResult', jobId: 'P1', status: 'succeeded' }]);
+    expect(reactToJobChange(root, { ...root, status: 'succeeded', output: { a: { x: 1 } }, run: 2 })).toEqual([
+      { kind: 'publishResult', jobId: 'P1', status: 'succeeded', run: 2, output: { a: { x: 1 } } },
+    ]);
   });
 
   eachCase<JobStatus>(['pending', 'running', 'paused', 'succeeded', 'failed', 'discarded'], (s) => `a ${s} job that stays ${s} has no effects`, (status) => {
