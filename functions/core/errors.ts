@@ -15,6 +15,7 @@ export type JobxErrorCode =
   | 'ROUTE_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'CONFLICT'
+  | 'BIZ_ID_CONFLICT'
   | 'INTERNAL';
 
 const HTTP_STATUS: Record<JobxErrorCode, number> = {
@@ -27,6 +28,7 @@ const HTTP_STATUS: Record<JobxErrorCode, number> = {
   METHOD_NOT_ALLOWED: 405,
   INVALID_STATE: 409,
   CONFLICT: 409,
+  BIZ_ID_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   INTERNAL: 500,
 };

@@ -73,6 +73,8 @@ export interface JobRecord {
   output?: JsonObject;
   /** A task was skipped before the pipeline reached it: advancing must walk the pipeline. */
   preSkipped?: boolean;
+  /** Roots submitted with a bizId: a digest of the spec, so a resubmission with another spec is told apart. */
+  specHash?: string;
   /**
    * How many times a person reopened or discarded this job after it finished (0 when absent). A result row
    * carries the run it describes, so a late record of an earlier run can never overwrite a newer answer.

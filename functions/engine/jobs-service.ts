@@ -38,6 +38,13 @@ function depthOf(spec: JobSpec): number {
   return 1 + Math.max(0, ...(spec.children ?? []).map(depthOf));
 }
 
+/** A digest of a spec with its keys in a canonical order (the same spec always gives the same digest). */
+export function specDigest(spec: JobSpec): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  return createHash('sha256').update(JSON.stringify(canonical(spec))).digest('hex').slice(0, 32);
+}
+
 /** Limits a submission must respect. */
 export interface SubmitLimits {
   maxDepth: number;
@@ -50,6 +57,8 @@ export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitL
   if (depthOf(spec) - 1 > limits.maxDepth) throw new JobxError('VALIDATION_FAILED', `children nest deeper than ${limits.maxDepth} levels`);
   assertProviders(deps, spec, '');
   const records = planSubmission(spec, rootIdFor(spec), new Date(deps.clock.now()).toISOString());
+  const specHash = spec.bizId === undefined ? undefined : specDigest(spec);
+  if (specHash !== undefined) records[records.length - 1]!.specHash = specHash;
   for (const record of records) {
     const bytes = Buffer.byteLength(JSON.stringify(record), 'utf8');
     if (bytes > limits.maxJobPayloadBytes) {
@@ -61,6 +70,10 @@ export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitL
     }
   }
   const { created, root } = await deps.store.createJobs(records);
+  // The same bizId with another spec is a conflict, not the same job (roots from before specHash existed match any).
+  if (!created && specHash !== undefined && root.specHash !== undefined && root.specHash !== specHash) {
+    throw new JobxError('BIZ_ID_CONFLICT', `bizId ${spec.bizId} already names job ${root.jobId}, submitted with another spec`, { jobId: root.jobId });
+  }
   return { created, jobId: root.jobId };
 }
 

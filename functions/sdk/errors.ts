@@ -25,6 +25,8 @@ export type JobxErrorCode =
   | 'MALFORMED_JSON'
   | 'NOT_FOUND'
   | 'INVALID_STATE'
+  | 'CONFLICT'
+  | 'BIZ_ID_CONFLICT'
   | 'NOT_PAUSABLE'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNKNOWN_PROVIDER'
