@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../functions/core/model';
 import { ALL_INVARIANTS, InvariantChecker, type InvariantId, type Violation } from './invariants';
+import { acquireTokens } from '../../functions/engine/tokens';
 import { template, World } from './world';
 
 async function streamAll(w: World): Promise<void> {
@@ -120,6 +121,26 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     await streamAll(w);
     await w.deliverMessage(0, 'hang');
     expectNone(await judge(w, c, { quiesce: false }), w);
+  });
+
+  it('5b. two waiters trying to start at once never take the token from the one that won it, in any interleaving (I6)', async () => {
+    // Every interleaving of two acquisitions at the store-call level (6 binary choices): the head of the queue
+    // (J2) and the job behind it (J3) try at once right after the holder (J1) gave the token back.
+    for (let bits = 0; bits < 64; bits++) {
+      const choices = Array.from({ length: 6 }, (_, i) => (bits >> i) & 1);
+      const { w } = setup();
+      // Two roots queued for token A, nobody holding it, no wake-up delivered yet.
+      const j2 = await w.submit(template(3));
+      await w.advance(1);
+      const j3 = await w.submit(template(3));
+      await w.race([() => acquireTokens(w.deps, j2!), () => acquireTokens(w.deps, j3!)], choices);
+      expect({ bits, holder: w.engine.store.holders.get('A')?.jobId, j2: w.engine.store.jobs.get(j2!)?.status, j3: w.engine.store.jobs.get(j3!)?.status }).toEqual({
+        bits,
+        holder: j2,
+        j2: 'running',
+        j3: 'pending',
+      });
+    }
   });
 
   it('6. a pause racing a finishing task holds the next task (I8)', async () => {
