@@ -30,7 +30,11 @@ export interface JobPatch {
 
 /** Storage of jobs, tasks and parent bookkeeping. Every method that guards an invariant is one conditional write. */
 export interface JobStore {
-  /** Writes a planned submission: descendants first (each only if absent), the root last (only if absent). */
+  /**
+   * Writes a planned submission, unless its root exists (then nothing is written and `created` is false):
+   * descendants first (each only if absent), then the root (only if absent) with its token waiters, in one
+   * transaction, so a waiter never exists without its root.
+   */
   createJobs(records: readonly JobRecord[]): Promise<{ created: boolean; root: JobRecord }>;
   /** Reads one job record (strongly consistent). */
   getJob(jobId: string): Promise<JobRecord | undefined>;
