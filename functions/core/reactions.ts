@@ -42,7 +42,7 @@ export type Effect =
   /** Look at a pipeline's tasks and take its next step (after a resume or for repair). */
   | { kind: 'advancePipeline'; jobId: string }
   /** A root finished: write its result row for its current run (never over a later run's row). */
-  | { kind: 'publishResult'; jobId: string; status: JobStatus; run: number; output?: JsonObject; reason?: string }
+  | { kind: 'publishResult'; jobId: string; status: JobStatus; run: number; output?: JsonObject; reason?: string; parent?: boolean }
   /** A child finished: record it in its parent's completion bucket. */
   | { kind: 'reportToParent'; parentId: string; childIndex: number; childId: string; failed: boolean };
 
@@ -199,7 +199,7 @@ export function reactToJobChange(before: JobRecord | undefined, after: JobRecord
       effects.push({ kind: 'reportToParent', parentId: after.parentId, childIndex: after.childIndex, childId: after.jobId, failed: after.status !== 'succeeded' });
       return effects;
     }
-    const effect: Effect = { kind: 'publishResult', jobId: after.jobId, status: after.status, run: after.run ?? 0 };
+    const effect: Effect = { kind: 'publishResult', jobId: after.jobId, status: after.status, run: after.run ?? 0, ...(parent ? { parent: true } : {}) };
     if (after.output !== undefined) effect.output = after.output;
     if (after.reason !== undefined) effect.reason = after.reason;
     effects.push(effect, ...release);

@@ -150,18 +150,32 @@ export function parentOutput(children: readonly JobRecord[]): JsonObject {
 }
 
 /**
- * Largest parent output kept on the parent's record and its result row (bytes of JSON). Over it, each child is
- * named with its id and status instead of its output (read the child for it), so the parent can always finish.
+ * Largest parent output kept on the parent's own record (bytes of JSON): the record stays small (every later
+ * write of it is billed by its size), and a grandparent's output includes it. Larger: a marker (see below).
  */
+export const MAX_PARENT_OUTPUT_ON_RECORD_BYTES = 16 * 1024;
+/** Largest parent output kept in a root's result row (bytes of JSON). Larger: a marker; read the children. */
 export const MAX_PARENT_OUTPUT_BYTES = 200 * 1024;
 
-/** A parent's output as stored when it finishes: {@link parentOutput}, or references when that is too large. */
-export function boundedParentOutput(children: readonly JobRecord[]): JsonObject {
+/** What stands for a parent output over its budget: how many children and how large it would have been. */
+export interface OmittedOutput extends JsonObject {
+  outputOmitted: true;
+  children: number;
+  bytes: number;
+}
+
+/** A parent's output within `budget` bytes: {@link parentOutput}, or an {@link OmittedOutput} marker. */
+export function boundedParentOutput(children: readonly JobRecord[], budget: number): JsonObject {
   const full = parentOutput(children);
-  if (Buffer.byteLength(JSON.stringify(full), 'utf8') <= MAX_PARENT_OUTPUT_BYTES) return full;
-  const out: JsonObject = {};
-  for (const child of children) out[child.name] = { jobId: child.jobId, status: child.status, outputOmitted: true };
-  return out;
+  const bytes = Buffer.byteLength(JSON.stringify(full), 'utf8');
+  if (bytes <= budget) return full;
+  const marker: OmittedOutput = { outputOmitted: true, children: children.length, bytes };
+  return marker;
+}
+
+/** Whether an output is the marker of an output over its budget. */
+export function isOmittedOutput(output: unknown): output is OmittedOutput {
+  return typeof output === 'object' && output !== null && (output as Record<string, unknown>).outputOmitted === true;
 }
 
 /** The API view of a job with its tasks or children. */
@@ -183,9 +197,9 @@ export function jobView(job: JobRecord, tasks: ReadonlyArray<TaskRecord | undefi
   if (job.desc !== undefined) view.desc = job.desc;
   if (job.bizId !== undefined) view.bizId = job.bizId;
   if (job.reason !== undefined) view.reason = job.reason;
-  // A parent stores its aggregated output when it finishes (older parents did not: rebuild theirs).
-  if (job.output !== undefined) view.output = job.output;
-  else if (job.kind === 'parent' && (job.status === 'succeeded' || job.status === 'failed')) view.output = parentOutput(children);
+  // A parent stores its aggregated output when it finishes, if small; the view has every child to rebuild it.
+  if (job.kind === 'parent' && (job.status === 'succeeded' || job.status === 'failed') && (job.output === undefined || isOmittedOutput(job.output))) view.output = parentOutput(children);
+  else if (job.output !== undefined) view.output = job.output;
   if (job.tokens !== undefined) view.tokens = job.tokens;
   if (job.preLock !== undefined) view.preLock = job.preLock;
   if (job.parentId !== undefined) view.parentId = job.parentId;

@@ -6,7 +6,7 @@
 import type { TaskMessage } from '../core/model';
 import { buildTaskMessage, guardOf, nextAttemptIsManual, nextPipelineStep, type Effect } from '../core/reactions';
 import { bucketCount, bucketOf, bucketSize } from '../core/submission';
-import { boundedParentOutput } from '../core/views';
+import { boundedParentOutput, isOmittedOutput, MAX_PARENT_OUTPUT_BYTES, MAX_PARENT_OUTPUT_ON_RECORD_BYTES } from '../core/views';
 import { isTerminalJob } from '../core/statuses';
 import type { EngineDeps } from '../ports';
 import { mapLimit } from '../util/map-limit';
@@ -54,8 +54,12 @@ export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<voi
     case 'advancePipeline':
       return advancePipeline(deps, effect.jobId);
     case 'publishResult': {
-      // A parent's output was aggregated when it finished: the row needs no read of its children.
-      const output = effect.output;
+      // A parent's output was aggregated when it finished; one too large for its record is rebuilt once, here.
+      let output = effect.output;
+      if (effect.parent && (effect.status === 'succeeded' || effect.status === 'failed') && (output === undefined || isOmittedOutput(output))) {
+        const tree = await deps.store.getJobTree(effect.jobId);
+        if (tree) output = boundedParentOutput(tree.children, MAX_PARENT_OUTPUT_BYTES);
+      }
       await deps.results.put({
         jobId: effect.jobId,
         status: effect.status,
@@ -140,7 +144,7 @@ async function finishParent(deps: EngineDeps, parentId: string, anyFailed: boole
     kind: 'finishJob',
     jobId: parentId,
     status: anyFailed ? 'failed' : 'succeeded',
-    output: boundedParentOutput(tree.children),
+    output: boundedParentOutput(tree.children, MAX_PARENT_OUTPUT_ON_RECORD_BYTES),
     ...(anyFailed ? { reason: 'one or more child jobs did not succeed' } : {}),
   });
 }

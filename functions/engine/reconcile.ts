@@ -82,7 +82,7 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
   const now = deps.clock.now();
   if (isTerminalJob(job.status)) {
     if (job.parentId === undefined) {
-      await applyEffect(deps, { kind: 'publishResult', jobId, status: job.status, run: job.run ?? 0, ...(job.output ? { output: job.output } : {}), ...(job.reason ? { reason: job.reason } : {}) });
+      await applyEffect(deps, { kind: 'publishResult', jobId, status: job.status, run: job.run ?? 0, ...(job.kind === 'parent' ? { parent: true } : {}), ...(job.output ? { output: job.output } : {}), ...(job.reason ? { reason: job.reason } : {}) });
       // A discarded root stays on the index while an attempt it started runs on; give its tokens back once none does.
       if (job.status === 'discarded' && job.tokens?.length) await releaseTokens(deps, job);
       else await deps.store.deactivateRoot(jobId);

@@ -6,7 +6,7 @@
 import { isTaskDone, isTerminalJob, type JobStatus, type TaskStatus } from '../../functions/core/statuses';
 import type { JobRecord } from '../../functions/core/model';
 import { nextPipelineStep } from '../../functions/core/reactions';
-import { MAX_PARENT_OUTPUT_BYTES } from '../../functions/core/views';
+import { MAX_PARENT_OUTPUT_BYTES, MAX_PARENT_OUTPUT_ON_RECORD_BYTES } from '../../functions/core/views';
 import type { Observation, World } from './world';
 
 /** Invariant ids, as numbered in engine-invariants.md. */
@@ -170,12 +170,7 @@ export class InvariantChecker {
         const row = stored?.status === 'running' ? undefined : stored;
         if (isTerminalJob(job.status) && !row) add('I4', `root ${jobId} is ${job.status} but has no result row`);
         if (row && job.status === 'succeeded' && job.kind === 'parent') {
-          const full = expectedOutput(world, jobId) as Record<string, unknown>;
-          // Over the documented budget a parent names each child (id and status) instead of copying its output.
-          const want =
-            Buffer.byteLength(JSON.stringify(full), 'utf8') <= MAX_PARENT_OUTPUT_BYTES
-              ? JSON.stringify(full)
-              : JSON.stringify(Object.fromEntries(children(world, job).map((c) => [c.name, { jobId: c.jobId, status: c.status, outputOmitted: true }])));
+          const want = JSON.stringify(expectedOutput(world, jobId, MAX_PARENT_OUTPUT_BYTES));
           if (JSON.stringify(row.output) !== want) add('I5', `parent ${jobId} answers output ${JSON.stringify(row.output).slice(0, 300)}, its children say ${want.slice(0, 300)}`);
         }
       }
@@ -238,13 +233,19 @@ function agreement(world: World, job: JobRecord): string | undefined {
   return undefined;
 }
 
-function expectedOutput(world: World, jobId: string): unknown {
+/**
+ * A finished job's output as documented: a pipeline's final context; a parent's map of child name → child output
+ * (nested parents included), or, over `budget` bytes, a marker naming how many children and bytes it held.
+ */
+function expectedOutput(world: World, jobId: string, budget: number): unknown {
   const job = world.engine.store.jobs.get(jobId);
   if (!job) return null;
   if (job.kind === 'pipeline') return job.output ?? null;
+  const kids = children(world, job);
   const out: Record<string, unknown> = {};
-  for (const child of children(world, job)) out[child.name] = expectedOutput(world, child.jobId);
-  return out;
+  for (const child of kids) out[child.name] = expectedOutput(world, child.jobId, MAX_PARENT_OUTPUT_ON_RECORD_BYTES);
+  const bytes = Buffer.byteLength(JSON.stringify(out), 'utf8');
+  return bytes <= budget ? out : { outputOmitted: true, children: kids.length, bytes };
 }
 
 /** Why a job is neither terminal nor waiting visibly, or undefined when it is fine. */

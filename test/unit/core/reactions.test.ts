@@ -515,7 +515,7 @@ describe('reactToJobChange', () => {
 
     // Act / Assess
     expect(reactToJobChange(root, { ...root, status: 'succeeded', output: { a: { x: 1 } }, run: 2 })).toEqual([
-      { kind: 'publishResult', jobId: 'P1', status: 'succeeded', run: 2, output: { a: { x: 1 } } },
+      { kind: 'publishResult', jobId: 'P1', status: 'succeeded', run: 2, parent: true, output: { a: { x: 1 } } },
     ]);
   });
 
