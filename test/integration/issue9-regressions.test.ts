@@ -234,15 +234,11 @@ describe('issue 9 regressions on the local stack', () => {
       }
     });
 
-    // ENGINE BUG (found by this file; issue 9 item 8, invariant 10): keptPayload (functions/core/task-payload.ts)
-    // compares payloads with JSON.stringify, so key order matters; DynamoDB returns a map's keys in one order from
-    // GetItem and in another in stream images (DynamoDB Local: {fail,n,blob} vs {fail,blob,n}). claimAttempt
-    // (core/task-transitions.ts) then finds the message's input (built from the stream image) "different" from what
-    // the attempt before kept, and stores the whole input again on later attempts, manual or automatic. Here the
-    // second edit is refused: "task t1 would be 281121 bytes" = 4 copies of the 70 KB input where 3 are due (~210 KB,
-    // under the 262144 limit). Near 400 KB the claim write itself fails ("Item size to update has exceeded the
-    // maximum allowed size", provider queue consumer). Drop `.fails` once the comparison ignores key order.
-    it.fails('item 8b: a plain retry after an edited one keeps no second copy of the input, so a small edit still fits (invariant 10)', async () => {
+    // Found by this file (issue 9 item 8, invariant 10): payloads were compared with JSON.stringify, so key order
+    // mattered, and DynamoDB returns a map's keys in one order from GetItem and in another in stream images; later
+    // attempts then stored the whole input again (4 copies of a 70 KB input where 3 are due). core/task-payload.ts
+    // now compares with sorted keys.
+    it('item 8b: a plain retry after an edited one keeps no second copy of the input, so a small edit still fits (invariant 10)', async () => {
       const run = async (i: number) => {
         const jobId = (await client.submit({ name: `i8b-copy-${i}`, owner: 'issue9', retry: { count: 0 }, tasks: [{ name: 'a', provider: 'demo', input: { blob: 'x'.repeat(70_000), fail: true } }] })).body.jobId as string;
         const answers: string[] = [];

@@ -32,3 +32,11 @@ describe('task payloads', () => {
     expect(keptPayload(payload, undefined)).toEqual(payload);
   });
 });
+
+describe('payload comparison ignores key order (DynamoDB keeps none)', () => {
+  it('an attempt whose input only comes back with its keys reordered keeps no copy (invariant 10)', () => {
+    const previous = { input: { blob: 'x', fail: false, n: 1 }, env: { a: '1', b: '2' } };
+    expect(keptPayload({ input: { fail: false, n: 1, blob: 'x' }, env: { b: '2', a: '1' } }, previous)).toEqual({});
+    expect(keptPayload({ input: { fail: true, n: 1, blob: 'x' }, env: { b: '2', a: '1' } }, previous)).toEqual({ input: { fail: true, n: 1, blob: 'x' } });
+  });
+});
