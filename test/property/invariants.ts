@@ -23,6 +23,13 @@ export interface Violation {
 
 const FINAL_TASK = new Set<TaskStatus>(['succeeded', 'skipped', 'discarded']);
 
+/** JSON with sorted keys: the store, like DynamoDB, keeps no key order; an attempt is compared by content. */
+function canonicalJson(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
+  return JSON.stringify(sort(value));
+}
+
 /** Checks invariants step by step; keeps what it needs from the previous step. */
 export class InvariantChecker {
   private readonly jobStatus = new Map<string, JobStatus>();
@@ -75,12 +82,12 @@ export class InvariantChecker {
       task.attempts.forEach((a) => {
         const id = `${key}#${a.attempt}`;
         if (a.status === 'running') return;
-        const now = JSON.stringify(a);
+        const now = canonicalJson(a);
         const then = this.endedAttempts.get(id);
         if (then !== undefined && then !== now) {
           const old = JSON.parse(then) as typeof a;
           // The one change allowed: an abandoned attempt keeps the result its provider reported late.
-          const strip = (x: typeof a) => JSON.stringify({ ...x, output: undefined, error: undefined, late: undefined });
+          const strip = (x: typeof a) => canonicalJson({ ...x, output: undefined, error: undefined, late: undefined });
           const lateResultAdded = old.status === 'abandoned' && a.status === 'abandoned' && strip(old) === strip(a);
           if (!lateResultAdded) add('I2', `attempt ${a.attempt} of ${task.jobId}/${task.taskId} was rewritten: ${then} → ${now}`);
         }
@@ -170,8 +177,8 @@ export class InvariantChecker {
         const row = stored?.status === 'running' ? undefined : stored;
         if (isTerminalJob(job.status) && !row) add('I4', `root ${jobId} is ${job.status} but has no result row`);
         if (row && job.status === 'succeeded' && job.kind === 'parent') {
-          const want = JSON.stringify(expectedOutput(world, jobId, MAX_PARENT_OUTPUT_BYTES));
-          if (JSON.stringify(row.output) !== want) add('I5', `parent ${jobId} answers output ${JSON.stringify(row.output).slice(0, 300)}, its children say ${want.slice(0, 300)}`);
+          const want = canonicalJson(expectedOutput(world, jobId, MAX_PARENT_OUTPUT_BYTES));
+          if (canonicalJson(row.output) !== want) add('I5', `parent ${jobId} answers output ${JSON.stringify(row.output).slice(0, 300)}, its children say ${want.slice(0, 300)}`);
         }
       }
     }

@@ -60,6 +60,21 @@ interface Bucket {
 const TERMINAL = new Set<JobStatus>(['succeeded', 'failed', 'discarded']);
 const isRoot = (jobId: string) => !jobId.includes('.');
 const clone = <T>(v: T): T => structuredClone(v);
+
+/**
+ * DynamoDB keeps no key order in maps, and GetItem and stream images return the same map's keys in different
+ * orders: reads here reverse every map's keys and stream images sort them, so code that compares JSON by its
+ * text (instead of by its content) fails in millisecond tests too, not only against a real table.
+ */
+function reordered<T>(value: T, order: 'reverse' | 'sort'): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => reordered(v, order)) as T;
+  if (value === null || typeof value !== 'object' || value instanceof Set) return value;
+  const keys = Object.keys(value);
+  const ordered = order === 'sort' ? [...keys].sort() : [...keys].reverse();
+  return Object.fromEntries(ordered.map((k) => [k, reordered((value as Record<string, unknown>)[k], order)])) as T;
+}
+const read = <T>(v: T): T => reordered(clone(v), 'reverse');
+const image = <T>(v: T): T => reordered(clone(v), 'sort');
 const taskKeyOf = (jobId: string, taskIndex: number) => `${jobId}#T${taskIndex}`;
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -74,7 +89,7 @@ function publicJob(job: StoredJob): JobRecord {
   const { doneBuckets: done, failedBuckets: failed, active: _a, ...rest } = clone(job);
   if (done?.size) rest.bucketsDone = done.size;
   if (failed?.size) rest.bucketsFailed = failed.size;
-  return rest;
+  return read(rest);
 }
 
 /** {@link JobStore} on maps. */
@@ -106,7 +121,7 @@ export class MemoryJobStore implements JobStore {
       this.jobs.set(jobId, next);
     } else this.jobs.delete(jobId);
     if (before && next && sameJson(before, next)) return;
-    this.opts.onChange?.({ key: `job:${jobId}`, type: 'job', ...(before ? { before: publicJob(before) } : {}), ...(next ? { after: publicJob(next) } : {}) });
+    this.opts.onChange?.({ key: `job:${jobId}`, type: 'job', ...(before ? { before: image(publicJob(before)) } : {}), ...(next ? { after: image(publicJob(next)) } : {}) });
   }
 
   private setTask(task: TaskRecord): void {
@@ -116,7 +131,7 @@ export class MemoryJobStore implements JobStore {
     const before = this.tasks.get(key);
     this.tasks.set(key, task);
     if (before && sameJson(before, task)) return;
-    this.opts.onChange?.({ key: `task:${key}`, type: 'task', ...(before ? { before: clone(before) } : {}), after: clone(task) });
+    this.opts.onChange?.({ key: `task:${key}`, type: 'task', ...(before ? { before: image(before) } : {}), after: image(task) });
   }
 
   /** As the DynamoDB store: an existing root answers at once; else descendants, then root + waiters in one write. */
@@ -156,7 +171,7 @@ export class MemoryJobStore implements JobStore {
     const tasks: Array<TaskRecord | undefined> = new Array(job.tasks?.length ?? 0).fill(undefined);
     for (let i = 0; i < tasks.length; i++) {
       const task = this.tasks.get(taskKeyOf(jobId, i));
-      if (task) tasks[i] = clone(task);
+      if (task) tasks[i] = read(task);
     }
     const children: JobRecord[] = [];
     const countedChildren = new Set<number>();
@@ -170,7 +185,7 @@ export class MemoryJobStore implements JobStore {
 
   async getTask(jobId: string, taskIndex: number): Promise<TaskRecord | undefined> {
     const task = this.tasks.get(taskKeyOf(jobId, taskIndex));
-    return task ? clone(task) : undefined;
+    return task ? read(task) : undefined;
   }
 
   async claimAttempt(before: TaskRecord | undefined, after: TaskRecord): Promise<boolean> {
@@ -390,7 +405,7 @@ export class MemoryJobStore implements JobStore {
           const key = taskKeyOf(op.task.jobId, op.task.taskIndex);
           const before = this.tasks.get(key)!;
           this.tasks.delete(key);
-          this.opts.onChange?.({ key: `task:${key}`, type: 'task', before: clone(before) });
+          this.opts.onChange?.({ key: `task:${key}`, type: 'task', before: image(before) });
           break;
         }
         case 'checkJob':
