@@ -82,8 +82,15 @@ describe('crash and restart', () => {
     const submitted = await Promise.all(Array.from({ length: 6 }, (_, i) => client1.submit(spec(i))));
     const parent = await client1.submit({ name: 'crash-parent', owner: 'chaos', retry: { gapSeconds: 1 }, children: [spec(100), spec(101)] });
     const ids = [...submitted.map((s) => s.body.jobId), parent.body.jobId];
-    // let some tasks start, then kill everything without warning
-    await new Promise((r) => setTimeout(r, 1200));
+    // let some tasks start (on a loaded machine that can take longer than a fixed pause), then kill everything
+    // without warning: the kill must hit running attempts, or the test would prove nothing
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const views = await Promise.all(ids.slice(0, 6).map((id) => client1.job(id)));
+      if (views.some((v) => v.body.tasks.some((t: { status: string }) => t.status === 'running'))) break;
+      if (Date.now() > deadline) throw new Error('no task started within 30 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const before = await client1.job(ids[0]!);
     expect(before.body.status).toBe('running');
     await first.kill();
