@@ -5,6 +5,7 @@
  * @module
  */
 import type { JsonObject } from './json';
+import { jsonProblems } from './json-limits';
 import { nextContext, type AttemptError, type TaskRecord } from './model';
 
 /** Largest output of one attempt (bytes of JSON). */
@@ -31,6 +32,9 @@ export function boundedError(error: AttemptError): AttemptError {
 
 /** Why an output cannot be kept by a task, or undefined when it fits every budget. */
 export function outputProblem(task: TaskRecord, output: JsonObject): AttemptError | undefined {
+  // What DynamoDB or SQS cannot hold (2^60, a `constructor` key, 30 levels of nesting …) is refused like a size.
+  const [bad] = jsonProblems(output, 1);
+  if (bad) return { message: `output ${bad.path.length ? `at ${bad.path.join('.')} ` : ''}${bad.message}`, code: 'OUTPUT_NOT_STORABLE', retryable: false };
   const size = bytes(output);
   if (size > MAX_OUTPUT_BYTES) return { message: `output is ${size} bytes; the limit is ${MAX_OUTPUT_BYTES}`, code: 'OUTPUT_TOO_LARGE', retryable: false };
   const context = bytes(nextContext(task.context, output));
