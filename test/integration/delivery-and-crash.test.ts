@@ -74,7 +74,7 @@ describe('crash and restart', () => {
       owner: 'chaos',
       retry: { gapSeconds: 1 },
       tasks: [
-        { name: 'a', provider: 'delay', input: { seconds: 0.5, i } },
+        { name: 'a', provider: 'delay', input: { seconds: 3, i } },
         { name: 'b', provider: 'delay', input: { seconds: 1 } },
         { name: 'c', provider: 'demo', input: { done: true } },
       ],
@@ -84,16 +84,18 @@ describe('crash and restart', () => {
     const ids = [...submitted.map((s) => s.body.jobId), parent.body.jobId];
     // let some tasks start (on a loaded machine that can take longer than a fixed pause), then kill everything
     // without warning: the kill must hit running attempts, or the test would prove nothing
+    // (task a runs 3 s, so a kill right after a task is seen running lands inside that attempt, even when a
+    // loaded machine answers slowly; nothing else is asked between seeing it and the kill)
     const deadline = Date.now() + 30_000;
+    let views: Array<Awaited<ReturnType<typeof client1.job>>> = [];
     for (;;) {
-      const views = await Promise.all(ids.slice(0, 6).map((id) => client1.job(id)));
+      views = await Promise.all(ids.slice(0, 6).map((id) => client1.job(id)));
       if (views.some((v) => v.body.tasks.some((t: { status: string }) => t.status === 'running'))) break;
       if (Date.now() > deadline) throw new Error('no task started within 30 s');
       await new Promise((r) => setTimeout(r, 50));
     }
-    const before = await client1.job(ids[0]!);
-    expect(before.body.status).toBe('running');
     await first.kill();
+    expect(views[0]!.body.status).toBe('running');
 
     const second = await startStackProcess({ dataDir, port: first.port });
     stacks.push(second);
