@@ -757,14 +757,7 @@ function unmarshallLoose(item: Record<string, AttributeValue>): Item {
 }
 
 /** Extra effects of a job transition written by a manual action. */
-interface JobPatchOptions {
-  reopen?: boolean;
-  requirePausable?: boolean;
-  preSkipped?: boolean;
-  uncountChildIndex?: number;
-  run?: number;
-  keepActive?: boolean;
-}
+type JobPatchOptions = Pick<Extract<TxOp, { op: 'updateJob' }>, 'reopen' | 'requirePausable' | 'preSkipped' | 'uncountChildIndex' | 'run' | 'keepActive'>;
 
 /**
  * The conditional update of a job transition: status from one of `from` to `patch.status`, the patch's fields,

@@ -235,7 +235,7 @@ export class MemoryJobStore implements JobStore {
   }
 
   /** The job after a patch (the same fields DynamoDB's update expression sets and removes). */
-  private patched(jobId: string, stored: StoredJob, patch: JobPatch, opts: { reopen?: boolean; preSkipped?: boolean; uncountChildIndex?: number; run?: number; keepActive?: boolean } = {}): StoredJob {
+  private patched(jobId: string, stored: StoredJob, patch: JobPatch, opts: Pick<Extract<TxOp, { op: 'updateJob' }>, 'reopen' | 'preSkipped' | 'uncountChildIndex' | 'run' | 'keepActive'> = {}): StoredJob {
     const next: StoredJob = { ...clone(stored), status: patch.status, updatedAt: this.nowIso() };
     for (const field of ['output', 'reason', 'startedAt', 'endedAt'] as const) {
       if (patch[field] !== undefined) (next as unknown as Record<string, unknown>)[field] = clone(patch[field]);
