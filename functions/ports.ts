@@ -9,15 +9,27 @@ export type { TaskGuard } from './core/model';
 export type { JobPatch, JobTree, TxOp } from './core/writes';
 import type { JobPatch, JobTree, TxOp } from './core/writes';
 import type { JobStatus } from './core/statuses';
+import type { StagedPart } from './core/staging';
 
 /** Storage of jobs, tasks and parent bookkeeping. Every method that guards an invariant is one conditional write. */
 export interface JobStore {
   /**
    * Writes a planned submission, unless its root exists (then nothing is written and `created` is false):
-   * descendants first (each only if absent), then the root (only if absent) with its token waiters, in one
-   * transaction, so a waiter never exists without its root.
+   * descendants first (each only if absent), or, staged, the parts that hold them; then the root (only if
+   * absent) with its token waiters, in one transaction, so a waiter never exists without its root.
    */
-  createJobs(records: readonly JobRecord[]): Promise<{ created: boolean; root: JobRecord }>;
+  createJobs(records: readonly JobRecord[], staged?: { nonce: string; parts: readonly StagedPart[] }): Promise<{ created: boolean; root: JobRecord }>;
+  /**
+   * Staged submissions (`core/staging.ts`), with `createJobs(records, staged)` writing the parts before the root:
+   * the records of one part (undefined when it is gone).
+   */
+  stagedPart(rootId: string, nonce: string, index: number): Promise<JobRecord[] | undefined>;
+  /** Writes job records, each only if absent (a record that exists, possibly started since, is left as it is). */
+  createDescendants(records: readonly JobRecord[]): Promise<void>;
+  /** Marks a part of a staging root expanded, once, only while the root stages from `nonce`. */
+  markStagedPart(rootId: string, nonce: string, index: number): Promise<void>;
+  /** Ends a root's staging with `patch`, only while it is pending, staging from `nonce`, with all `parts` marked. */
+  finishStaging(rootId: string, nonce: string, parts: number, patch: JobPatch): Promise<boolean>;
   /** Reads one job record (strongly consistent). */
   getJob(jobId: string): Promise<JobRecord | undefined>;
   /** Reads a job and everything stored under it. */

@@ -28,7 +28,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { CreateTableCommandInput, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { Construct } from 'constructs';
-import { ACTIVE_INDEX, LIST_INDEX } from '../functions/adapters/dynamodb/keys';
+import { ACTIVE_INDEX, JOBS_TTL_ATTRIBUTE, LIST_INDEX } from '../functions/adapters/dynamodb/keys';
 import { jobsTableDefinition, resultsTableDefinition } from '../functions/adapters/dynamodb/tables';
 import { ENV } from '../functions/runtime/env-names';
 import { METRIC } from '../functions/runtime/middy';
@@ -295,7 +295,7 @@ export class JobFlow extends Construct {
     const deletionProtection = props.deletionProtection ?? true;
 
     // Tables: keys, index and stream come from the same definitions the local stack creates.
-    this.table = this.tableFrom('JobsTable', jobsTableDefinition('jobs'), deletionProtection);
+    this.table = this.tableFrom('JobsTable', jobsTableDefinition('jobs'), deletionProtection, JOBS_TTL_ATTRIBUTE);
     this.resultsTable = this.tableFrom('ResultsTable', resultsTableDefinition('results'), deletionProtection, RESULT_TTL_ATTRIBUTE);
 
     this.eventBus = new events.EventBus(this, 'EventBus', { description: `jobx ${this.stageName}: job and task lifecycle events` });

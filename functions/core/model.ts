@@ -3,6 +3,7 @@
  * Plain data only; the storage layout lives in the DynamoDB adapter.
  * @module
  */
+import type { Staging } from './staging';
 import type { Env, Json, JsonObject } from './json';
 import type { RetryPolicy, RetryPolicyInput } from './retry-policy';
 import type { AttemptStatus, JobStatus, TaskStatus } from './statuses';
@@ -80,6 +81,11 @@ export interface JobRecord {
    * carries the run it describes, so a late record of an earlier run can never overwrite a newer answer.
    */
   run?: number;
+  /**
+   * A root whose descendants are still being created from the parts of a staged submission (see
+   * `core/staging.ts`); it stays `pending` until every part is expanded.
+   */
+  staging?: Staging;
   /** Parents, as read: completion buckets counted so far, and those with a failed child (derived, never written). */
   bucketsDone?: number;
   bucketsFailed?: number;

@@ -17,6 +17,7 @@ import {
   type TaskRecord,
 } from './model';
 import { isTaskDone, isTerminalJob, type JobStatus } from './statuses';
+import { partsToExpand } from './staging';
 import { taskRetryPolicy } from './submission';
 
 /** A consequence to carry out. */
@@ -43,6 +44,10 @@ export type Effect =
   | { kind: 'advancePipeline'; jobId: string }
   /** A root finished: write its result row for its current run (never over a later run's row). */
   | { kind: 'publishResult'; jobId: string; status: JobStatus; run: number; output?: JsonObject; reason?: string; parent?: boolean }
+  /** A staged root: create its descendants from the parts not expanded yet (each record only if absent). */
+  | { kind: 'stageChildren'; jobId: string }
+  /** A staged root whose every part is expanded: it starts, or waits for its tokens. */
+  | { kind: 'finishStaging'; jobId: string }
   /** A child finished: record it in its parent's completion bucket. */
   | { kind: 'reportToParent'; parentId: string; childIndex: number; childId: string; failed: boolean };
 
@@ -168,9 +173,17 @@ export function reactToTaskChange(job: JobRecord, before: TaskRecord | undefined
 
 /** Consequences of a job record changing from `before` to `after` (before undefined: the job was created). */
 export function reactToJobChange(before: JobRecord | undefined, after: JobRecord): Effect[] {
+  const holdsTokens = after.parentId === undefined && (after.tokens?.length ?? 0) > 0;
+  if (after.staging && after.status === 'pending') {
+    // Descendants are being created: nothing else happens to this root until the last part is marked (a
+    // discard meanwhile is handled below, as for any job).
+    if (partsToExpand(after).length === 0) return [{ kind: 'finishStaging', jobId: after.jobId }];
+    return before ? [] : [{ kind: 'stageChildren', jobId: after.jobId }];
+  }
+  // Staging ended with the root still pending: it now queues for its tokens like any tokened root.
+  if (before?.staging && holdsTokens && after.status === 'pending') return [{ kind: 'acquireTokens', jobId: after.jobId }];
   if (before?.status === after.status) return [];
   const parent = after.kind === 'parent';
-  const holdsTokens = after.parentId === undefined && (after.tokens?.length ?? 0) > 0;
   if (holdsTokens && after.status === 'pending' && !before) return [{ kind: 'acquireTokens', jobId: after.jobId }];
   // A failed job keeps its tokens: it may be retried by hand and must not be overtaken meanwhile.
   const release: Effect[] =

@@ -11,6 +11,7 @@ import { isTerminalJob } from '../core/statuses';
 import type { EngineDeps } from '../ports';
 import { mapLimit } from '../util/map-limit';
 import { cascadeToChild } from './control';
+import { finishStaging, stageChildren } from './staging';
 import { acquireTokens, releaseTokens } from './tokens';
 
 // Where a message goes is decided by core/routing.ts and carried out in ./dispatch; the name stays for importers.
@@ -72,6 +73,11 @@ export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<voi
     }
     case 'reportToParent':
       return reportToParent(deps, effect.parentId, effect.childIndex, effect.failed);
+    case 'stageChildren':
+      return stageChildren(deps, effect.jobId);
+    case 'finishStaging':
+      await finishStaging(deps, effect.jobId);
+      return;
     case 'acquireTokens':
       await acquireTokens(deps, effect.jobId);
       return;

@@ -9,7 +9,8 @@ import { JobxError } from '../core/errors';
 import type { JobResult, JobSpec } from '../core/model';
 import { taskIndexOf } from '../core/model';
 import { isTerminalJob } from '../core/statuses';
-import { parseChildJobId, planSubmission } from '../core/submission';
+import { STAGE_ABOVE_DESCENDANTS, stageSubmission, type StageOptions } from '../core/staging';
+import { childJobId, parseChildJobId, planSubmission } from '../core/submission';
 import { jobView, parentOutput, taskDetail, type JobView, type TaskDetailView } from '../core/views';
 import type { EngineDeps } from '../ports';
 
@@ -50,6 +51,10 @@ export interface SubmitLimits {
   maxDepth: number;
   /** Largest stored job record (bytes of JSON). */
   maxJobPayloadBytes: number;
+  /** Submissions with more descendants than this are staged (`core/staging.ts`). @default STAGE_ABOVE_DESCENDANTS */
+  stageAbove?: number;
+  /** Size of a staged part. @default STAGE_PART_RECORDS records, STAGE_PART_BYTES bytes */
+  stagePart?: StageOptions;
 }
 
 /** Submits a job. `created` is false when the bizId already named a job (nothing new is written). */
@@ -69,7 +74,11 @@ export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitL
       });
     }
   }
-  const { created, root } = await deps.store.createJobs(records);
+  // A large tree is accepted at once, its descendants created by the stream (within the API's time limit).
+  const staged = records.length - 1 > (limits.stageAbove ?? STAGE_ABOVE_DESCENDANTS) ? stageSubmission(records, ulid(), limits.stagePart) : undefined;
+  const { created, root } = staged
+    ? await deps.store.createJobs([staged.root], { nonce: staged.root.staging!.nonce, parts: staged.parts })
+    : await deps.store.createJobs(records);
   // The same bizId with another spec is a conflict, not the same job (roots from before specHash existed match any).
   if (!created && specHash !== undefined && root.specHash !== undefined && root.specHash !== specHash) {
     throw new JobxError('BIZ_ID_CONFLICT', `bizId ${spec.bizId} already names job ${root.jobId}, submitted with another spec`, { jobId: root.jobId });
@@ -82,6 +91,22 @@ export async function getJobView(deps: EngineDeps, jobId: string): Promise<JobVi
   const tree = await deps.store.getJobTree(jobId);
   if (!tree) throw new JobxError('NOT_FOUND', `job ${jobId} not found`, { jobId });
   return jobView(tree.job, tree.tasks, tree.children);
+}
+
+/**
+ * The view a submit answers with. A staged root's children are created by the stream after the answer: the ones
+ * not created yet are listed from the spec, `pending`, so the answer names every child as for any submission.
+ */
+export async function submittedJobView(deps: EngineDeps, jobId: string, spec: JobSpec): Promise<JobView> {
+  const view = await getJobView(deps, jobId);
+  const specChildren = spec.children ?? [];
+  if (view.children.length >= specChildren.length || view.parentId !== undefined) return view;
+  const existing = new Map(view.children.map((c) => [c.jobId, c]));
+  view.children = specChildren.map((child, i) => {
+    const id = childJobId(jobId, i + 1);
+    return existing.get(id) ?? { jobId: id, name: child.name, status: 'pending' };
+  });
+  return view;
 }
 
 /** The full view of one task; 404 when the job or task is unknown. */

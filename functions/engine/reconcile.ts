@@ -17,6 +17,7 @@ import type { EngineDeps } from '../ports';
 import { forEachLimit } from '../util/map-limit';
 import { dispatch } from './dispatch';
 import { applyEffect, reportToParent, settleParent } from './effects';
+import { finishStaging, stageChildren } from './staging';
 import { acquireTokens, releaseTokens } from './tokens';
 
 /** Options of a sweep. */
@@ -87,6 +88,14 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
       if (job.status === 'discarded' && job.tokens?.length) await releaseTokens(deps, job);
       else await deps.store.deactivateRoot(jobId);
       report.repaired++;
+    }
+    return;
+  }
+  if (job.status === 'pending' && job.staging) {
+    // A staged root whose expansion stalled (a lost or failed stream record): expand what is left, then end it.
+    if (olderThan(job.updatedAt, now, opts.requeueAfterMs)) {
+      await stageChildren(deps, jobId);
+      if (await finishStaging(deps, jobId)) report.repaired++;
     }
     return;
   }

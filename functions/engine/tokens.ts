@@ -13,7 +13,8 @@ import type { EngineDeps, TokenState } from '../ports';
 /** Tries to start a pending root by taking its tokens. Returns true when it started. */
 export async function acquireTokens(deps: EngineDeps, jobId: string): Promise<boolean> {
   const job = await deps.store.getJob(jobId);
-  if (!job || job.status !== 'pending' || job.parentId !== undefined || !job.tokens?.length) return false;
+  // A root still creating its descendants queues for its tokens only once they all exist.
+  if (!job || job.status !== 'pending' || job.parentId !== undefined || !job.tokens?.length || job.staging) return false;
   const stale: Record<string, string> = {};
   for (const token of job.tokens) {
     let state = await deps.store.tokenState(token, 1);

@@ -14,6 +14,7 @@ import { ACTIVE_INDEX } from '../../functions/adapters/dynamodb/keys';
 import { jobsTableDefinition, resultsTableDefinition } from '../../functions/adapters/dynamodb/tables';
 import { ENV } from '../../functions/runtime/env-names';
 import { buildApp } from '../../bin/app';
+import { JOBS_TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb/keys';
 import { JobFlow, RESULT_TTL_ATTRIBUTE, TASK_METRICS, type JobFlowProps } from '../../lib/job-flow';
 import { EXAMPLE_PROVIDERS, type JobxStack } from '../../lib/jobx-stack';
 import { ROOT, logicalIdOf, testApp } from './support/synth';
@@ -73,6 +74,11 @@ describe('tables', () => {
       KeySchema: [{ AttributeName: 'activeShard', KeyType: 'HASH' }, { AttributeName: 'pk', KeyType: 'RANGE' }],
       Projection: { ProjectionType: 'KEYS_ONLY' },
     });
+  });
+
+  it('jobs table: TTL on expiresAt (only the parts of staged submissions carry it; TTL deletes cost no writes)', () => {
+    const jobs = resourcesOf('AWS::DynamoDB::Table')[logicalIdOf(flow.table)]!;
+    expect(jobs.Properties).toMatchObject({ TimeToLiveSpecification: { AttributeName: JOBS_TTL_ATTRIBUTE, Enabled: true } });
   });
 
   it('result table: keyed by jobId, TTL on expiresAt, PITR, deletion protection, retained', () => {

@@ -51,18 +51,20 @@ class Submit extends Step {
     readonly bizId: string | undefined,
     readonly twice: boolean,
     readonly big: boolean,
+    /** A parent's descendants are created by the stream, one per part (core/staging.ts). */
+    readonly staged: boolean,
   ) {
     super();
   }
   async act(w: World) {
     const spec = { ...template(this.tpl, this.big), ...(this.bizId ? { bizId: this.bizId } : {}) };
     const ids: Array<string | undefined> = [];
-    if (this.twice) await w.race([async () => ids.push(await w.submit(spec)), async () => ids.push(await w.submit(spec))], [0, 1, 1, 0, 1]);
-    else ids.push(await w.submit(spec));
+    if (this.twice) await w.race([async () => ids.push(await w.submit(spec, this.staged)), async () => ids.push(await w.submit(spec, this.staged))], [0, 1, 1, 0, 1]);
+    else ids.push(await w.submit(spec, this.staged));
     w.log(`${this}: ${ids.join(', ')}`);
   }
   toString() {
-    return `submit ${template(this.tpl).name}${this.bizId ? ` bizId=${this.bizId}` : ''}${this.twice ? ' twice at once' : ''}${this.big ? ' (90 KB input)' : ''}`;
+    return `submit ${template(this.tpl).name}${this.bizId ? ` bizId=${this.bizId}` : ''}${this.twice ? ' twice at once' : ''}${this.big ? ' (90 KB input)' : ''}${this.staged && template(this.tpl).children ? ' staged' : ''}`;
   }
 }
 
@@ -266,8 +268,8 @@ export function steps(opts: StepOptions = {}) {
     .tuple(fc.constantFrom<Manual>('skip', 'retry', 'pause', 'resume', 'discard'), fc.nat(15), fc.nat(2), fc.boolean())
     .map(([a, j, t, e]) => new Act(a, j, t, e));
   const submit = fc
-    .tuple(fc.nat(7), fc.option(fc.constantFrom('b1', 'b2'), { nil: undefined }), fc.boolean(), opts.bigOutputs ? fc.boolean() : fc.constant(false))
-    .map(([t, b, tw, big]) => new Submit(t, b, tw, big));
+    .tuple(fc.nat(7), fc.option(fc.constantFrom('b1', 'b2'), { nil: undefined }), fc.boolean(), opts.bigOutputs ? fc.boolean() : fc.constant(false), fc.boolean())
+    .map(([t, b, tw, big, st]) => new Submit(t, b, tw, big, st));
   const sweepNow = fc.constant(undefined).map(() => new Sweep(undefined));
   // Two invocations at once: a person or a stream record or a sweep, against a record, a delivery or a sweep.
   const race = fc

@@ -223,8 +223,10 @@ export class World {
 
   // --- what happens -------------------------------------------------------------------------------------------
 
-  async submit(spec: JobSpec): Promise<string | undefined> {
-    const { value } = await this.invoke('submit', () => submitJob(this.deps, spec, { maxDepth: 8, maxJobPayloadBytes: 256 * 1024 }));
+  /** Submits through the API's use case; `staged`: descendants created by the stream, one record per part. */
+  async submit(spec: JobSpec, staged = false): Promise<string | undefined> {
+    const limits = { maxDepth: 8, maxJobPayloadBytes: 256 * 1024, ...(staged ? { stageAbove: 0, stagePart: { partRecords: 1 } } : {}) };
+    const { value } = await this.invoke('submit', () => submitJob(this.deps, spec, limits));
     if (value && spec.bizId !== undefined) {
       const ids = this.bizIds.get(spec.bizId) ?? new Set<string>();
       ids.add(value.jobId);

@@ -34,11 +34,13 @@ import {
   tokenMatches,
 } from './conditions';
 import { mapLimit } from '../../util/map-limit';
+import type { StagedPart } from '../../core/staging';
+import { DynamoStagedParts } from './staged-parts';
 import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, inboxPartitionOf, jobKey, offerKey, offerMarkerKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
 
 type Item = Record<string, unknown>;
 
-const JOB_ITEM_ONLY = new Set(['pk', 'sk', 't', 'activeShard', 'doneBuckets', 'failedBuckets']);
+const JOB_ITEM_ONLY = new Set(['pk', 'sk', 't', 'activeShard', 'doneBuckets', 'failedBuckets', 'stagedParts']);
 const TASK_ITEM_ONLY = new Set(['pk', 'sk', 't']);
 
 /** Strips storage-only attributes from a job item (a parent's bucket sets become counts). */
@@ -49,6 +51,8 @@ export function jobFromItem(item: Item): JobRecord {
   const failed = item.failedBuckets as Set<number> | undefined;
   if (done?.size) out.bucketsDone = done.size;
   if (failed?.size) out.bucketsFailed = failed.size;
+  const staged = item.stagedParts as Set<number> | undefined;
+  if (out.staging && staged?.size) out.staging = { ...(out.staging as object), done: [...staged].sort((a, b) => a - b) };
   return out as unknown as JobRecord;
 }
 
@@ -103,12 +107,14 @@ export class DynamoJobStore implements JobStore {
   private readonly concurrency: number;
   private readonly resultsTable: string;
   private readonly knownMonths = new Set<string>();
+  private readonly parts: DynamoStagedParts;
 
   constructor(opts: DynamoJobStoreOptions) {
     this.client = opts.client;
     this.table = opts.tableName;
     this.resultsTable = opts.resultsTableName;
     this.concurrency = opts.writeConcurrency ?? 16;
+    this.parts = new DynamoStagedParts(opts.client, opts.tableName, this.concurrency);
   }
 
   /**
@@ -122,14 +128,13 @@ export class DynamoJobStore implements JobStore {
    * children), and the loser's descendants beyond the winner's own stay behind, never started. Identical
    * resubmissions, concurrent or not, write identical descendants, which is harmless.
    */
-  async createJobs(records: readonly JobRecord[]): Promise<{ created: boolean; root: JobRecord }> {
+  async createJobs(records: readonly JobRecord[], staged?: { nonce: string; parts: readonly StagedPart[] }): Promise<{ created: boolean; root: JobRecord }> {
     const root = records[records.length - 1];
     if (!root) throw new Error('createJobs needs at least the root record');
     const existing = await this.getJob(root.jobId);
     if (existing) return { created: false, root: existing };
-    await mapLimit(records.slice(0, -1), this.concurrency, async (record) => {
-      await conditional(() => this.client.send(new PutCommand({ TableName: this.table, Item: jobItem(record), ConditionExpression: CREATE_IF_ABSENT })));
-    });
+    if (staged) await this.parts.put(root.jobId, staged.nonce, staged.parts, Date.now());
+    await this.createDescendants(records.slice(0, -1));
     await this.noteListMonth(root.createdAt.slice(0, 7));
     // A root waiting for tokens joins each token's queue in the same write that creates it.
     const waiters = root.tokens?.length && root.status === 'pending' ? root.tokens : [];
@@ -159,6 +164,24 @@ export class DynamoJobStore implements JobStore {
         if (!conflict) throw err;
       }
     }
+  }
+
+  async createDescendants(records: readonly JobRecord[]): Promise<void> {
+    await mapLimit(records, this.concurrency, async (record) => {
+      await conditional(() => this.client.send(new PutCommand({ TableName: this.table, Item: jobItem(record), ConditionExpression: CREATE_IF_ABSENT })));
+    });
+  }
+
+  async stagedPart(rootId: string, nonce: string, index: number): Promise<JobRecord[] | undefined> {
+    return this.parts.get(rootId, nonce, index);
+  }
+
+  async markStagedPart(rootId: string, nonce: string, index: number): Promise<void> {
+    return this.parts.mark(rootId, nonce, index);
+  }
+
+  async finishStaging(rootId: string, nonce: string, parts: number, patch: JobPatch): Promise<boolean> {
+    return this.parts.finish(rootId, nonce, parts, patch);
   }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
@@ -536,7 +559,8 @@ export class DynamoJobStore implements JobStore {
       Update: {
         TableName: this.table,
         Key: jobKey(job.jobId),
-        ConditionExpression: JOB_PENDING,
+        // A root still creating its descendants takes no token (its staging ends first, then it queues).
+        ConditionExpression: `${JOB_PENDING} AND attribute_not_exists(staging)`,
         UpdateExpression: 'SET #status = :running, startedAt = :now, updatedAt = :now REMOVE #reason',
         ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason' },
         ExpressionAttributeValues: { ':pending': 'pending', ':running': 'running', ':now': now },

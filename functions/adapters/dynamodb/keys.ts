@@ -5,6 +5,7 @@
  * - child job: `J#<parentId>` / `C#<00001>` (child ids are `<parentId>.<n>`)
  * - task:      `J#<jobId>` / `T#<0000>` (written when it first runs)
  * - bucket:    `J#<parentId>` / `B#<0000>` (which children of a hundred have finished)
+ * - part:      `J#<rootId>` / `S#<nonce>#<0000>` (descendant records of a staged submission, compressed; TTL)
  * @module
  */
 import { parseChildJobId } from '../../core/submission';
@@ -48,6 +49,14 @@ export function taskKey(jobId: string, taskIndex: number): ItemKey {
 export function bucketKey(parentId: string, bucket: number): ItemKey {
   return { pk: partitionOf(parentId), sk: `B#${pad(bucket, 4)}` };
 }
+
+/** Key of one part of a staged submission (no `t`: the stream ignores parts). */
+export function stagedPartKey(rootId: string, nonce: string, index: number): ItemKey {
+  return { pk: partitionOf(rootId), sk: `S#${nonce}#${pad(index, 4)}` };
+}
+
+/** TTL attribute of the jobs table (only staged parts carry it). */
+export const JOBS_TTL_ATTRIBUTE = 'expiresAt';
 
 /** Shard of a root in the active index. */
 export function activeShardOf(jobId: string): string {

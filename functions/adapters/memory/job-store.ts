@@ -11,6 +11,7 @@
 import type { JsonObject } from '../../core/json';
 import type { AttemptError, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import { bucketOf } from '../../core/submission';
+import type { StagedPart } from '../../core/staging';
 import type { JobStatus } from '../../core/statuses';
 import type { Clock, JobPatch, JobStore, JobTree, Offer, TaskGuard, TokenState, TxOp } from '../../ports';
 import type { MemoryResultStore } from './result-store';
@@ -49,6 +50,7 @@ interface StoredJob extends JobRecord {
   doneBuckets?: Set<number>;
   failedBuckets?: Set<number>;
   active?: boolean;
+  stagedParts?: Set<number>;
 }
 
 interface Bucket {
@@ -86,9 +88,10 @@ function itemBytes(item: unknown): number {
 }
 
 function publicJob(job: StoredJob): JobRecord {
-  const { doneBuckets: done, failedBuckets: failed, active: _a, ...rest } = clone(job);
+  const { doneBuckets: done, failedBuckets: failed, active: _a, stagedParts: staged, ...rest } = clone(job);
   if (done?.size) rest.bucketsDone = done.size;
   if (failed?.size) rest.bucketsFailed = failed.size;
+  if (rest.staging && staged?.size) rest.staging = { ...rest.staging, done: [...staged].sort((a, b) => a - b) };
   return read(rest);
 }
 
@@ -102,6 +105,8 @@ export class MemoryJobStore implements JobStore {
   readonly waiters = new Map<string, Map<string, { jobId: string; createdAt: string }>>();
   /** target → offer key → offer. */
   readonly offers = new Map<string, Map<string, Offer>>();
+  /** Parts of staged submissions: `rootId#nonce#index` → records. */
+  readonly parts = new Map<string, JobRecord[]>();
 
   constructor(private readonly opts: MemoryJobStoreOptions) {}
 
@@ -135,15 +140,16 @@ export class MemoryJobStore implements JobStore {
   }
 
   /** As the DynamoDB store: an existing root answers at once; else descendants, then root + waiters in one write. */
-  async createJobs(records: readonly JobRecord[]): Promise<{ created: boolean; root: JobRecord }> {
+  async createJobs(records: readonly JobRecord[], staged?: { nonce: string; parts: readonly StagedPart[] }): Promise<{ created: boolean; root: JobRecord }> {
     const root = records[records.length - 1];
     if (!root) throw new Error('createJobs needs at least the root record');
     const found = this.jobs.get(root.jobId);
     if (found) return { created: false, root: publicJob(found) };
-    for (const record of records.slice(0, -1)) {
-      this.write('createJob');
-      if (!this.jobs.has(record.jobId)) this.setJob(record.jobId, clone(record));
+    for (const part of staged?.parts ?? []) {
+      this.write('putStagedPart');
+      this.parts.set(`${root.jobId}#${staged!.nonce}#${part.index}`, clone(part.records));
     }
+    await this.createDescendants(records.slice(0, -1));
     // One transaction: the root only if absent, and with it the waiter of each of its tokens.
     this.write('createRoot');
     const existing = this.jobs.get(root.jobId);
@@ -157,6 +163,39 @@ export class MemoryJobStore implements JobStore {
       }
     }
     return { created: true, root: clone(root) };
+  }
+
+  async createDescendants(records: readonly JobRecord[]): Promise<void> {
+    for (const record of records) {
+      this.write('createJob');
+      if (!this.jobs.has(record.jobId)) this.setJob(record.jobId, clone(record));
+    }
+  }
+
+  async stagedPart(rootId: string, nonce: string, index: number): Promise<JobRecord[] | undefined> {
+    const part = this.parts.get(`${rootId}#${nonce}#${index}`);
+    return part ? clone(part) : undefined;
+  }
+
+  async markStagedPart(rootId: string, nonce: string, index: number): Promise<void> {
+    this.write('markStagedPart');
+    const job = this.jobs.get(rootId);
+    if (!job || job.staging?.nonce !== nonce || job.stagedParts?.has(index)) return;
+    this.setJob(rootId, { ...clone(job), stagedParts: new Set([...(job.stagedParts ?? []), index]), updatedAt: this.nowIso() });
+  }
+
+  async finishStaging(rootId: string, nonce: string, parts: number, patch: JobPatch): Promise<boolean> {
+    this.write('finishStaging');
+    const job = this.jobs.get(rootId);
+    if (!job || job.status !== 'pending' || job.staging?.nonce !== nonce || (job.stagedParts?.size ?? 0) !== parts) return false;
+    const next: StoredJob = { ...clone(job), status: patch.status, updatedAt: this.nowIso() };
+    delete next.staging;
+    delete next.stagedParts;
+    if (patch.reason !== undefined) next.reason = patch.reason;
+    else delete next.reason;
+    if (patch.startedAt !== undefined) next.startedAt = patch.startedAt;
+    this.setJob(rootId, next);
+    return true;
   }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
@@ -432,7 +471,8 @@ export class MemoryJobStore implements JobStore {
       if (!this.waiters.get(token)?.has(`${job.createdAt}#${job.jobId}`)) return false;
     }
     const stored = this.jobs.get(job.jobId);
-    if (!stored || stored.status !== 'pending') return false;
+    // As on DynamoDB: a root still creating its descendants takes no token.
+    if (!stored || stored.status !== 'pending' || stored.staging) return false;
     const now = this.nowIso();
     for (const token of tokens) {
       this.holders.set(token, { jobId: job.jobId, since: now });

@@ -1,6 +1,6 @@
 /** Routes of `/jobs`. @module */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { getJobView, getTaskView, submitJob, waitForResult } from '../../engine/jobs-service';
+import { getJobView, getTaskView, submitJob, submittedJobView, waitForResult } from '../../engine/jobs-service';
 import { engineDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
 import { jobIdParam, jsonBody, queryParam, taskIdParam } from '../request';
@@ -16,7 +16,7 @@ export const submit: Handler = async (event) => {
   const deps = engineDeps();
   const { created, jobId } = await submitJob(deps, spec, { maxDepth: MAX_DEPTH, maxJobPayloadBytes: MAX_JOB_PAYLOAD_BYTES });
   if (wait) await waitForResult(deps, jobId, wait);
-  return json(created ? 201 : 200, await getJobView(deps, jobId));
+  return json(created ? 201 : 200, await submittedJobView(deps, jobId, spec));
 };
 
 /** GET /jobs/{jobId}. */

@@ -45,6 +45,7 @@ export interface HandlerContract {
 const TABLE_EXPRESSIONS: Record<string, Record<string, 'jobsTable' | 'resultsTable'>> = {
   DynamoJobStore: { 'this.table': 'jobsTable', 'this.resultsTable': 'resultsTable' },
   DynamoResultStore: { 'this.opts.tableName': 'resultsTable' },
+  DynamoStagedParts: { 'this.table': 'jobsTable' },
 };
 
 const DOCUMENT_ACTIONS: Record<string, string> = {

@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { partitionOf, tokenKey } from '../../../functions/adapters/dynamodb/keys';
 import type { JobSpec } from '../../../functions/core/model';
+import { stageSubmission } from '../../../functions/core/staging';
 import { planSubmission } from '../../../functions/core/submission';
 import { rootIdFor } from '../../../functions/engine/jobs-service';
 import { useDynamoStore } from '../../helpers/dynamodb-store';
@@ -64,5 +65,62 @@ describe('DynamoJobStore.createJobs: one bizId, one job, nothing else', () => {
     expect(out.created).toBe(true);
     expect((await fx.partition(partitionOf(out.root.jobId))).map((i) => i.sk)).toEqual(['C#00001', 'C#00002', 'J']);
     expect((await fx.store.tokenState('C', 10)).waiters).toEqual([{ jobId: out.root.jobId, createdAt: '2026-01-01T00:00:00.000Z' }]);
+  });
+});
+
+describe('DynamoJobStore: staged submissions (issue 9, item 14)', () => {
+  const wide: JobSpec = {
+    name: 'wide',
+    owner: 'o',
+    tokens: ['S'],
+    children: Array.from({ length: 5 }, (_, i) => ({ name: `c${i + 1}`, owner: 'o', input: { blob: 'x'.repeat(2_000) }, tasks: [{ name: 't', provider: 'demo' }] })),
+  };
+
+  it('writes the parts (compressed, with a TTL) and the pending root only; a part reads back as written', async () => {
+    const records = plan(wide, '2026-01-01T00:00:00.000Z');
+    const { root, parts } = stageSubmission(records, 'N1', { partRecords: 2 });
+    const out = await fx.store.createJobs([root], { nonce: 'N1', parts });
+    expect(out.created).toBe(true);
+    const items = await fx.partition(partitionOf(root.jobId));
+    expect(items.map((i) => i.sk)).toEqual(['J', 'S#N1#0000', 'S#N1#0001', 'S#N1#0002']);
+    const part = items[1]!;
+    expect(part.t).toBeUndefined();
+    expect(part.expiresAt).toBeGreaterThan(Date.now() / 1000 + 6 * 24 * 3600);
+    // 2 × 2 KB of blob compress to far less.
+    expect((part.data as Uint8Array).byteLength).toBeLessThan(1_000);
+    expect(await fx.store.stagedPart(root.jobId, 'N1', 1)).toEqual(parts[1]!.records);
+    expect(await fx.store.stagedPart(root.jobId, 'N2', 1)).toBeUndefined();
+    expect(await fx.store.getJob(root.jobId)).toMatchObject({ status: 'pending', staging: { nonce: 'N1', parts: 3 } });
+  });
+
+  it('marks each part once under its own nonce; the root takes no token and ends staging only with every part marked', async () => {
+    const { root, parts } = stageSubmission(plan(wide, '2026-01-01T00:00:00.000Z'), 'N1', { partRecords: 2 });
+    await fx.store.createJobs([root], { nonce: 'N1', parts });
+    await fx.store.markStagedPart(root.jobId, 'N0', 0);
+    expect((await fx.store.getJob(root.jobId))!.staging!.done).toBeUndefined();
+    await fx.store.markStagedPart(root.jobId, 'N1', 0);
+    await fx.store.markStagedPart(root.jobId, 'N1', 0);
+    expect((await fx.store.getJob(root.jobId))!.staging).toEqual({ nonce: 'N1', parts: 3, done: [0] });
+    expect(await fx.store.acquireTokens((await fx.store.getJob(root.jobId))!, {})).toBe(false);
+    expect(await fx.store.finishStaging(root.jobId, 'N1', 3, { status: 'pending', reason: 'waiting for its tokens' })).toBe(false);
+    await fx.store.markStagedPart(root.jobId, 'N1', 2);
+    await fx.store.markStagedPart(root.jobId, 'N1', 1);
+    expect(await fx.store.finishStaging(root.jobId, 'N0', 3, { status: 'pending', reason: 'waiting for its tokens' })).toBe(false);
+    expect(await fx.store.finishStaging(root.jobId, 'N1', 3, { status: 'pending', reason: 'waiting for its tokens' })).toBe(true);
+    const after = (await fx.store.getJob(root.jobId))!;
+    expect(after).toMatchObject({ status: 'pending', reason: 'waiting for its tokens' });
+    expect(after.staging).toBeUndefined();
+    expect(await fx.store.finishStaging(root.jobId, 'N1', 3, { status: 'running' })).toBe(false);
+    // Staging over: now the root takes its token.
+    expect(await fx.store.acquireTokens(after, {})).toBe(true);
+  });
+
+  it('descendants are created only if absent: one started since is left as it is', async () => {
+    const records = plan(wide, '2026-01-01T00:00:00.000Z');
+    await fx.store.createDescendants(records.slice(0, 2));
+    expect(await fx.store.transitionJob(records[0]!.jobId, ['pending'], { status: 'running' })).toBe(true);
+    await fx.store.createDescendants(records.slice(0, 3));
+    expect((await fx.store.getJob(records[0]!.jobId))!.status).toBe('running');
+    expect((await fx.store.getJob(records[2]!.jobId))!.status).toBe('pending');
   });
 });
