@@ -34,6 +34,12 @@ export interface JobStore {
   getJob(jobId: string): Promise<JobRecord | undefined>;
   /** Reads a job and everything stored under it. */
   getJobTree(jobId: string): Promise<JobTree | undefined>;
+  /**
+   * What the sweeper reads of a parent: its completion buckets, and only the children of the buckets not yet
+   * complete (a bucket of a hundred finished children costs one small item, not a hundred), eventually
+   * consistent (every repair is a conditional write, so a stale read only defers it).
+   */
+  unfinishedChildren(parentId: string, childCount: number): Promise<{ children: JobRecord[]; counted: Set<number> }>;
   /** Reads one task record (strongly consistent). */
   getTask(jobId: string, taskIndex: number): Promise<TaskRecord | undefined>;
   /** Writes a claimed attempt. False when the task was not in the state `before` (a duplicate or stale claim). */

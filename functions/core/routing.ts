@@ -64,6 +64,22 @@ export function bucketCount(childCount: number): number {
   return Math.ceil(childCount / CHILD_BUCKET_SIZE);
 }
 
+/**
+ * The buckets of `0 … count-1` not in `complete`, as inclusive ranges of consecutive buckets (one read each).
+ * @example
+ * incompleteRanges(new Set([1, 2]), 5); // [[0, 0], [3, 4]]
+ */
+export function incompleteRanges(complete: ReadonlySet<number>, count: number): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (let b = 0; b < count; b++) {
+    if (complete.has(b)) continue;
+    const last = ranges[ranges.length - 1];
+    if (last && last[1] === b - 1) last[1] = b;
+    else ranges.push([b, b]);
+  }
+  return ranges;
+}
+
 /** Number of children that report into `bucket`. */
 export function bucketSize(bucket: number, childCount: number): number {
   return Math.min(CHILD_BUCKET_SIZE, childCount - bucket * CHILD_BUCKET_SIZE);

@@ -34,12 +34,25 @@ export interface SweepOptions {
   abandonRunning?: boolean;
   /** Roots repaired at the same time. @default 8 */
   concurrency?: number;
+  /** Children of one parent repaired at the same time. @default 4 */
+  childConcurrency?: number;
+  /**
+   * Running children of one parent whose tasks a sweep reads (the rest wait for a later sweep's window).
+   * @default 500
+   */
+  childChecksPerParent?: number;
+  /** Stop starting roots after this time (ms since epoch): the sweep ends within its function's timeout. */
+  deadline?: number;
   /** Called once for every job whose repair threw (the sweep goes on with the others). */
   onError?: (jobId: string, error: unknown) => void;
 }
 
 /** Roots repaired at the same time unless told otherwise. */
 export const DEFAULT_SWEEP_CONCURRENCY = 8;
+/** Children of one parent repaired at the same time unless told otherwise. */
+export const DEFAULT_CHILD_CONCURRENCY = 4;
+/** Running children of one parent looked into per sweep unless told otherwise. */
+export const DEFAULT_CHILD_CHECKS_PER_PARENT = 500;
 
 /** What one sweep did. */
 export interface SweepReport {
@@ -49,16 +62,24 @@ export interface SweepReport {
   repaired: number;
   /** Jobs (roots or children) whose repair threw; each was left for the next sweep. */
   failed: number;
+  /** Running children not looked into this sweep (beyond `childChecksPerParent`), left for a later window. */
+  deferred: number;
+  /** Roots not started because the deadline came (left for the next sweep). */
+  skippedRoots: number;
 }
 
 function olderThan(iso: string | undefined, now: number, ms: number): boolean {
   return iso === undefined || Date.parse(iso) <= now - ms;
 }
 
-/** Sweeps every active root once, each on its own, a few at a time. */
+/** Sweeps every active root once (until the deadline), each on its own, a few at a time. */
 export async function sweep(deps: EngineDeps, opts: SweepOptions): Promise<SweepReport> {
-  const report: SweepReport = { roots: 0, leasesExpired: 0, redispatched: 0, repaired: 0, failed: 0 };
+  const report: SweepReport = { roots: 0, leasesExpired: 0, redispatched: 0, repaired: 0, failed: 0, deferred: 0, skippedRoots: 0 };
   await forEachLimit(deps.store.activeRoots(), opts.concurrency ?? DEFAULT_SWEEP_CONCURRENCY, async (rootId) => {
+    if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+      report.skippedRoots++;
+      return;
+    }
     report.roots++;
     await isolated(rootId, opts, report, () => reconcileJob(deps, rootId, opts, report));
   });
@@ -75,11 +96,10 @@ async function isolated(jobId: string, opts: SweepOptions, report: SweepReport, 
   }
 }
 
-/** Repairs one job and, for a parent, its running children. */
-export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepOptions, report: SweepReport): Promise<void> {
-  const tree = await deps.store.getJobTree(jobId);
-  if (!tree) return;
-  const { job } = tree;
+/** Repairs one job and, for a parent, its unfinished children. `known`: the job's record, when already read. */
+export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepOptions, report: SweepReport, known?: JobRecord): Promise<void> {
+  const job = known ?? (await deps.store.getJob(jobId));
+  if (!job) return;
   const now = deps.clock.now();
   if (isTerminalJob(job.status)) {
     if (job.parentId === undefined) {
@@ -105,14 +125,10 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
     return;
   }
   if (job.status !== 'running') return;
-  if (job.kind === 'parent') {
-    // One child at a time (the roots already run side by side), each on its own: a failing child never stops its siblings.
-    for (const child of tree.children) await isolated(child.jobId, opts, report, () => reconcileChild(deps, job, child, tree.countedChildren, opts, report));
-    // Every child counted but the parent still running (its finish was lost, or came while it was paused).
-    if (tree.countedChildren.size >= (job.childCount ?? 0)) await settleParent(deps, jobId);
-    return;
-  }
-  const step = nextPipelineStep(job, tree.tasks);
+  if (job.kind === 'parent') return reconcileParent(deps, job, opts, report);
+  const tree = await deps.store.getJobTree(jobId);
+  if (!tree || tree.job.status !== 'running') return;
+  const step = nextPipelineStep(tree.job, tree.tasks);
   switch (step.kind) {
     case 'dispatch':
       if (olderThan(step.since, now, opts.requeueAfterMs)) {
@@ -150,6 +166,33 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
   }
 }
 
+/**
+ * A running parent: only the children of its unfinished buckets are read, and of those the running ones are
+ * looked into (their tasks read) at most {@link SweepOptions.childChecksPerParent} per sweep, in a window that
+ * moves every minute, so a sweep's cost follows the work in flight and stays bounded for any width.
+ */
+async function reconcileParent(deps: EngineDeps, parent: JobRecord, opts: SweepOptions, report: SweepReport): Promise<void> {
+  const childCount = parent.childCount ?? 0;
+  const { children, counted } = await deps.store.unfinishedChildren(parent.jobId, childCount);
+  const running = children.filter((c) => c.status === 'running');
+  const budget = opts.childChecksPerParent ?? DEFAULT_CHILD_CHECKS_PER_PARENT;
+  const looked = running.length <= budget ? running : windowOf(running, budget, Math.floor(deps.clock.now() / 60_000));
+  report.deferred += running.length - looked.length;
+  const selected = [...children.filter((c) => c.status !== 'running'), ...looked];
+  // Each child on its own: a failing child never stops its siblings.
+  await forEachLimit(selected, opts.childConcurrency ?? DEFAULT_CHILD_CONCURRENCY, (child) =>
+    isolated(child.jobId, opts, report, () => reconcileChild(deps, parent, child, counted, opts, report)),
+  );
+  // Every child counted but the parent still running (its finish was lost, or came while it was paused).
+  if (counted.size >= childCount) await settleParent(deps, parent.jobId);
+}
+
+/** `size` items of `items` starting at window `n` (wrapping), so successive windows cover every item in turn. */
+function windowOf<T>(items: readonly T[], size: number, n: number): T[] {
+  const start = (n * size) % items.length;
+  return Array.from({ length: size }, (_, i) => items[(start + i) % items.length]!);
+}
+
 async function reconcileChild(deps: EngineDeps, parent: JobRecord, child: JobRecord, counted: Set<number>, opts: SweepOptions, report: SweepReport): Promise<void> {
   const now = deps.clock.now();
   if (child.status === 'pending' && olderThan(parent.startedAt ?? parent.updatedAt, now, opts.requeueAfterMs)) {
@@ -163,5 +206,5 @@ async function reconcileChild(deps: EngineDeps, parent: JobRecord, child: JobRec
     }
     return;
   }
-  if (child.status === 'running') await reconcileJob(deps, child.jobId, opts, report);
+  if (child.status === 'running') await reconcileJob(deps, child.jobId, opts, report, child);
 }

@@ -15,18 +15,23 @@ export interface SweeperEvent {
   abandonRunning?: boolean;
 }
 
+/** Share of the function's time in which roots are started; the rest is for the ones already started to finish. */
+const SWEEP_START_SHARE = 0.75;
+
 /** Lambda handler. A job whose repair fails is logged and counted (metric `SweepRepairFailed`); the sweep goes on. */
 export const handler = withRuntime(
-  async (event: SweeperEvent | undefined): Promise<SweepReport> => {
+  async (event: SweeperEvent | undefined, context): Promise<SweepReport> => {
     const grace = event?.requeueAfterSeconds !== undefined ? event.requeueAfterSeconds * 1000 : requeueAfterMs();
     const report = await sweep(engineDeps(), {
       requeueAfterMs: grace,
+      // Roots not started by then wait for the next sweep: the sweep ends well within its timeout.
+      deadline: Date.now() + context.getRemainingTimeInMillis() * SWEEP_START_SHARE,
       abandonRunning: event?.abandonRunning === true,
       onError: (jobId, error) => logger.error('sweep could not repair a job; the next sweep tries again', { jobId, error: error as Error }),
     });
     // Always emitted (0 included), so an alarm on it sees a steady series rather than missing data.
     metrics.addMetric(METRIC.sweepFailed, MetricUnit.Count, report.failed);
-    if (report.leasesExpired + report.redispatched + report.repaired + report.failed > 0) logger.info('sweep done', { ...report });
+    if (report.leasesExpired + report.redispatched + report.repaired + report.failed + report.deferred + report.skippedRoots > 0) logger.info('sweep done', { ...report });
     return report;
   },
   { metrics: true },

@@ -33,7 +33,7 @@ async function largestItem(): Promise<{ bytes: number; sk: string; count: number
     for (const item of out.Items ?? []) {
       const bytes = itemBytes(item);
       // A staged submission's parts are written once, read once per expansion and expire (TTL).
-      if (item.sk?.S?.startsWith('S#')) {
+      if (item.pk?.S?.startsWith('S#')) {
         largest.parts = Math.max(largest.parts, bytes);
         continue;
       }

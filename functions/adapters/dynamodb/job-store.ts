@@ -34,6 +34,7 @@ import {
   tokenMatches,
 } from './conditions';
 import { mapLimit } from '../../util/map-limit';
+import { CHILD_BUCKET_SIZE, bucketCount, bucketSize, childJobId, incompleteRanges } from '../../core/routing';
 import type { StagedPart } from '../../core/staging';
 import { DynamoStagedParts } from './staged-parts';
 import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, inboxPartitionOf, jobKey, offerKey, offerMarkerKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
@@ -212,6 +213,44 @@ export class DynamoJobStore implements JobStore {
       else if (sk.startsWith('B#')) for (const n of (item.done as Set<number> | undefined) ?? []) countedChildren.add(Number(n));
     }
     return { job, tasks, children, countedChildren };
+  }
+
+  async unfinishedChildren(parentId: string, childCount: number): Promise<{ children: JobRecord[]; counted: Set<number> }> {
+    const pk = partitionOf(parentId);
+    const counted = new Set<number>();
+    const complete = new Set<number>();
+    for (const item of await this.queryRange(pk, 'B#', 'B$')) {
+      const done = (item.done as Set<number> | undefined) ?? new Set<number>();
+      for (const n of done) counted.add(Number(n));
+      const bucket = Number(String(item.sk).slice(2));
+      if (done.size >= bucketSize(bucket, childCount)) complete.add(bucket);
+    }
+    const children: JobRecord[] = [];
+    for (const [from, to] of incompleteRanges(complete, bucketCount(childCount))) {
+      const first = from * CHILD_BUCKET_SIZE + 1;
+      const last = Math.min(childCount, (to + 1) * CHILD_BUCKET_SIZE);
+      for (const item of await this.queryRange(pk, jobKey(childJobId(parentId, first)).sk, jobKey(childJobId(parentId, last)).sk)) children.push(jobFromItem(item));
+    }
+    return { children, counted };
+  }
+
+  /** Every item of a partition with a sort key in [from, to], eventually consistent (the sweeper's reads). */
+  private async queryRange(pk: string, from: string, to: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   private async queryPartition(pk: string): Promise<Item[]> {

@@ -5,7 +5,8 @@
  * - child job: `J#<parentId>` / `C#<00001>` (child ids are `<parentId>.<n>`)
  * - task:      `J#<jobId>` / `T#<0000>` (written when it first runs)
  * - bucket:    `J#<parentId>` / `B#<0000>` (which children of a hundred have finished)
- * - part:      `J#<rootId>` / `S#<nonce>#<0000>` (descendant records of a staged submission, compressed; TTL)
+ * - part:      `S#<rootId>` / `<nonce>#<0000>` (descendant records of a staged submission, compressed; TTL), in
+ *   a partition of its own so that reading a job's tree never reads its parts
  * @module
  */
 import { parseChildJobId } from '../../core/submission';
@@ -52,7 +53,7 @@ export function bucketKey(parentId: string, bucket: number): ItemKey {
 
 /** Key of one part of a staged submission (no `t`: the stream ignores parts). */
 export function stagedPartKey(rootId: string, nonce: string, index: number): ItemKey {
-  return { pk: partitionOf(rootId), sk: `S#${nonce}#${pad(index, 4)}` };
+  return { pk: `S#${rootId}`, sk: `${nonce}#${pad(index, 4)}` };
 }
 
 /** TTL attribute of the jobs table (only staged parts carry it). */

@@ -11,6 +11,7 @@
 import type { JsonObject } from '../../core/json';
 import type { AttemptError, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import { bucketOf } from '../../core/submission';
+import { CHILD_BUCKET_SIZE, bucketCount, bucketSize, childJobId, incompleteRanges } from '../../core/routing';
 import type { StagedPart } from '../../core/staging';
 import type { JobStatus } from '../../core/statuses';
 import type { Clock, JobPatch, JobStore, JobTree, Offer, TaskGuard, TokenState, TxOp } from '../../ports';
@@ -105,6 +106,8 @@ export class MemoryJobStore implements JobStore {
   readonly waiters = new Map<string, Map<string, { jobId: string; createdAt: string }>>();
   /** target → offer key → offer. */
   readonly offers = new Map<string, Map<string, Offer>>();
+  /** Reads the sweeper's cost is judged by: calls of `unfinishedChildren` and the child items they returned. */
+  readonly reads = { unfinishedChildren: 0, childItems: 0 };
   /** Parts of staged submissions: `rootId#nonce#index` → records. */
   readonly parts = new Map<string, JobRecord[]>();
 
@@ -220,6 +223,26 @@ export class MemoryJobStore implements JobStore {
     }
     for (const [key, bucket] of this.buckets) if (key.startsWith(`${jobId}#B`)) for (const n of bucket.done) countedChildren.add(n);
     return { job, tasks, children, countedChildren };
+  }
+
+  async unfinishedChildren(parentId: string, childCount: number): Promise<{ children: JobRecord[]; counted: Set<number> }> {
+    this.reads.unfinishedChildren++;
+    const counted = new Set<number>();
+    const complete = new Set<number>();
+    for (let b = 0; b < bucketCount(childCount); b++) {
+      const bucket = this.buckets.get(`${parentId}#B${b}`);
+      for (const n of bucket?.done ?? []) counted.add(n);
+      if ((bucket?.done.size ?? 0) >= bucketSize(b, childCount)) complete.add(b);
+    }
+    const children: JobRecord[] = [];
+    for (const [from, to] of incompleteRanges(complete, bucketCount(childCount))) {
+      for (let i = from * CHILD_BUCKET_SIZE + 1; i <= Math.min(childCount, (to + 1) * CHILD_BUCKET_SIZE); i++) {
+        const child = this.jobs.get(childJobId(parentId, i));
+        if (child) children.push(publicJob(child));
+      }
+    }
+    this.reads.childItems += children.length;
+    return { children, counted };
   }
 
   async getTask(jobId: string, taskIndex: number): Promise<TaskRecord | undefined> {

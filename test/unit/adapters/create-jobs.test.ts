@@ -81,9 +81,11 @@ describe('DynamoJobStore: staged submissions (issue 9, item 14)', () => {
     const { root, parts } = stageSubmission(records, 'N1', { partRecords: 2 });
     const out = await fx.store.createJobs([root], { nonce: 'N1', parts });
     expect(out.created).toBe(true);
-    const items = await fx.partition(partitionOf(root.jobId));
-    expect(items.map((i) => i.sk)).toEqual(['J', 'S#N1#0000', 'S#N1#0001', 'S#N1#0002']);
-    const part = items[1]!;
+    // Parts live in a partition of their own: reading the job's tree never reads them.
+    expect((await fx.partition(partitionOf(root.jobId))).map((i) => i.sk)).toEqual(['J']);
+    const items = await fx.partition(`S#${root.jobId}`);
+    expect(items.map((i) => i.sk)).toEqual(['N1#0000', 'N1#0001', 'N1#0002']);
+    const part = items[0]!;
     expect(part.t).toBeUndefined();
     expect(part.expiresAt).toBeGreaterThan(Date.now() / 1000 + 6 * 24 * 3600);
     // 2 × 2 KB of blob compress to far less.
@@ -122,5 +124,21 @@ describe('DynamoJobStore: staged submissions (issue 9, item 14)', () => {
     await fx.store.createDescendants(records.slice(0, 3));
     expect((await fx.store.getJob(records[0]!.jobId))!.status).toBe('running');
     expect((await fx.store.getJob(records[2]!.jobId))!.status).toBe('pending');
+  });
+});
+
+describe('DynamoJobStore.unfinishedChildren: the sweeper reads buckets, then only unfinished buckets (issue 9, item 11)', () => {
+  it('returns the children of incomplete buckets only, in ranges, and every counted child', async () => {
+    const spec: JobSpec = { name: 'p', owner: 'o', children: Array.from({ length: 250 }, (_, i) => ({ name: `c${i + 1}`, owner: 'o', tasks: [{ name: 't', provider: 'demo' }] })) };
+    const records = planSubmission(spec, 'P', '2026-01-01T00:00:00.000Z');
+    await fx.store.createJobs(records);
+    // Buckets 0 and 2 complete (children 1–100 and 201–250), bucket 1 has one child missing (150).
+    for (let i = 1; i <= 250; i++) if (i !== 150) await fx.store.countChild('P', i, false, i <= 200 ? 100 : 50);
+    const { children, counted } = await fx.store.unfinishedChildren('P', 250);
+    expect(children.map((c) => c.childIndex)).toEqual(Array.from({ length: 100 }, (_, i) => i + 101));
+    expect(counted.size).toBe(249);
+    expect(counted.has(150)).toBe(false);
+    await fx.store.countChild('P', 150, false, 100);
+    expect((await fx.store.unfinishedChildren('P', 250)).children).toEqual([]);
   });
 });

@@ -32,6 +32,16 @@ function fakeDeps(trees: Record<string, JobTree | (() => never)>, opts: { readDe
       async *activeRoots() {
         for (const id of Object.keys(trees)) if (!id.includes('.')) yield id;
       },
+      async getJob(jobId: string) {
+        const tree = trees[jobId];
+        return typeof tree === 'function' ? tree() : tree?.job;
+      },
+      async unfinishedChildren(parentId: string) {
+        const tree = trees[parentId];
+        if (typeof tree === 'function') tree();
+        const t = tree as JobTree;
+        return { children: t.children.filter((c) => !t.countedChildren.has(c.childIndex!)), counted: t.countedChildren };
+      },
       async getJobTree(jobId: string) {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
