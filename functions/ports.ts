@@ -53,16 +53,28 @@ export interface JobStore {
   extendLease(task: Pick<TaskRecord, 'jobId' | 'taskIndex'>, attempt: number, tokenNonce: string, leaseUntil: number): Promise<boolean>;
   /**
    * Moves a job from one of `from` to `patch.status`. False when it was in none of them, or when `guard` names
-   * a task that is no longer in the state the decision was made from (then nothing is written).
+   * a task that is no longer in the state the decision was made from, or when `bucketsDone` is given and the
+   * job no longer has exactly that many completion buckets counted (a child reopened since): nothing is written.
    */
-  transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch, guard?: TaskGuard): Promise<boolean>;
+  transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch, guard?: TaskGuard, opts?: { bucketsDone?: number }): Promise<boolean>;
   /**
-   * Counts a finished child in its parent's bucket (idempotent per child).
-   * @returns whether the bucket is now complete and whether any child in it failed
+   * How many times children of a parent's bucket were reopened so far (0 for a new bucket): the version a count
+   * is decided at. Strongly consistent.
    */
-  countChild(parentId: string, childIndex: number, failed: boolean, bucketSize: number): Promise<{ bucketComplete: boolean; bucketFailed: boolean }>;
-  /** Counts a complete bucket on its parent (idempotent per bucket). Returns how many buckets are complete and failed. */
-  countBucket(parentId: string, bucket: number, failed: boolean): Promise<{ doneBuckets: number; failedBuckets: number; status: JobStatus }>;
+  bucketReopens(parentId: string, bucket: number): Promise<number>;
+  /**
+   * Counts a finished child in its parent's bucket (idempotent per child), only if the bucket's children were not
+   * reopened since `seenReopens` (read before the child was read).
+   * @returns whether the bucket is now complete, whether any child in it failed and the bucket's version; or
+   *   undefined when a reopen came in between (decide again)
+   */
+  countChild(parentId: string, childIndex: number, failed: boolean, bucketSize: number, seenReopens: number): Promise<{ bucketComplete: boolean; bucketFailed: boolean; reopens: number } | undefined>;
+  /**
+   * Counts a complete bucket on its parent (idempotent per bucket), only if none of its children was reopened
+   * since it completed at version `seenReopens`.
+   * @returns how many buckets are complete and failed, and the parent's status; undefined when a reopen came in between
+   */
+  countBucket(parentId: string, bucket: number, failed: boolean, seenReopens: number): Promise<{ doneBuckets: number; failedBuckets: number; status: JobStatus } | undefined>;
   /** Takes a finished root off the active index the sweeper walks. */
   deactivateRoot(jobId: string): Promise<void>;
   /**

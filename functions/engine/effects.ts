@@ -5,7 +5,7 @@
  */
 import type { TaskMessage } from '../core/model';
 import { buildTaskMessage, guardOf, nextAttemptIsManual, nextPipelineStep, type Effect } from '../core/reactions';
-import { bucketCount, bucketOf, bucketSize } from '../core/submission';
+import { bucketCount, bucketOf, bucketSize, childJobId } from '../core/submission';
 import { boundedParentOutput, isOmittedOutput, MAX_PARENT_OUTPUT_BYTES, MAX_PARENT_OUTPUT_ON_RECORD_BYTES } from '../core/views';
 import { isTerminalJob } from '../core/statuses';
 import type { EngineDeps } from '../ports';
@@ -114,21 +114,32 @@ export async function advancePipeline(deps: EngineDeps, jobId: string): Promise<
 
 /**
  * Counts a finished child on its parent: first in its bucket, then the bucket on the parent; the parent
- * finishes when its last bucket completes. Each step is idempotent and repeats the next one on replay.
+ * finishes when its last bucket completes. Each step is idempotent and repeats the next one on replay, and each
+ * is guarded by the state it was decided from: the bucket's version (moved by every reopen of one of its
+ * children) is read before the child, so a child reopened by hand after it was read is never counted, and its
+ * bucket is never counted on the parent, nor the parent finished, over a reopened child.
  */
-export async function reportToParent(deps: EngineDeps, parentId: string, childIndex: number, failed: boolean): Promise<void> {
+export async function reportToParent(deps: EngineDeps, parentId: string, childIndex: number, _failed?: boolean): Promise<void> {
   const parent = await deps.store.getJob(parentId);
   if (!parent || parent.childCount === undefined) return;
-  // A replayed record of a child that was reopened by hand since (skip/retry) must not count it again.
-  const child = await deps.store.getJob(`${parentId}.${childIndex}`);
-  if (!child || !isTerminalJob(child.status)) return;
   const bucket = bucketOf(childIndex);
-  const counted = await deps.store.countChild(parentId, childIndex, failed, bucketSize(bucket, parent.childCount));
-  if (!counted.bucketComplete) return;
-  const totals = await deps.store.countBucket(parentId, bucket, counted.bucketFailed);
-  // A paused parent finishes when it is resumed (settleParent), not while it is paused.
-  if (totals.doneBuckets < bucketCount(parent.childCount) || totals.status !== 'running') return;
-  await finishParent(deps, parentId, totals.failedBuckets > 0);
+  for (let tries = 0; tries < 3; tries++) {
+    const seen = await deps.store.bucketReopens(parentId, bucket);
+    // A replayed record of a child that was reopened by hand since (skip/retry) must not count it again.
+    const child = await deps.store.getJob(childJobId(parentId, childIndex));
+    if (!child || !isTerminalJob(child.status)) return;
+    const counted = await deps.store.countChild(parentId, childIndex, child.status !== 'succeeded', bucketSize(bucket, parent.childCount), seen);
+    // Reopened between the reads and the count: read again (it is running now, or finished once more).
+    if (!counted) continue;
+    if (!counted.bucketComplete) return;
+    const totals = await deps.store.countBucket(parentId, bucket, counted.bucketFailed, counted.reopens);
+    // A child of the bucket was reopened since it completed: its own end completes the bucket again.
+    if (!totals) return;
+    // A paused parent finishes when it is resumed (settleParent), not while it is paused.
+    if (totals.doneBuckets < bucketCount(parent.childCount) || totals.status !== 'running') return;
+    await finishParent(deps, parentId, totals.failedBuckets > 0);
+    return;
+  }
 }
 
 /** Finishes a running parent whose every bucket is complete (after a resume, or as a repair). */
@@ -145,12 +156,18 @@ export async function settleParent(deps: EngineDeps, parentId: string): Promise<
  */
 async function finishParent(deps: EngineDeps, parentId: string, anyFailed: boolean): Promise<void> {
   const tree = await deps.store.getJobTree(parentId);
-  if (!tree || tree.job.status !== 'running') return;
-  await applyEffect(deps, {
-    kind: 'finishJob',
-    jobId: parentId,
-    status: anyFailed ? 'failed' : 'succeeded',
-    output: boundedParentOutput(tree.children, MAX_PARENT_OUTPUT_ON_RECORD_BYTES),
-    ...(anyFailed ? { reason: 'one or more child jobs did not succeed' } : {}),
-  });
+  if (!tree || tree.job.status !== 'running' || tree.job.childCount === undefined) return;
+  // Guarded by every bucket still being counted: a child reopened since (its bucket uncounted) keeps it running.
+  await deps.store.transitionJob(
+    parentId,
+    ['running'],
+    {
+      status: anyFailed ? 'failed' : 'succeeded',
+      endedAt: new Date(deps.clock.now()).toISOString(),
+      output: boundedParentOutput(tree.children, MAX_PARENT_OUTPUT_ON_RECORD_BYTES),
+      ...(anyFailed ? { reason: 'one or more child jobs did not succeed' } : {}),
+    },
+    undefined,
+    { bucketsDone: bucketCount(tree.job.childCount) },
+  );
 }

@@ -209,6 +209,24 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expectNone(await judge(w, c, { quiesce: false }), w);
   });
 
+  it('10c. a child counted on its parent while a person retries it: the parent never finishes over a running child, in any interleaving (I1)', async () => {
+    // The count is decided from a read of the child; a retry that reopens the child between that read and the
+    // count must make the count fail (a version on the bucket that every uncount moves), not land.
+    for (let bits = 0; bits < 256; bits++) {
+      const choices = Array.from({ length: 8 }, (_, i) => (bits >> i) & 1);
+      const { w, c } = setup();
+      const spec: JobSpec = { name: 'p', owner: 'o', retry: { count: 0 }, children: [{ name: 'a', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }] }] };
+      const id = (await w.submit(spec))!;
+      await streamAll(w);
+      await w.deliverMessage(0, 'fatal');
+      // The child fails (its task record is handled); its own record, which counts it on the parent, is next.
+      await w.streamItem(`task:${id}.1#T0`);
+      await w.race([() => w.streamItem(`job:${id}.1`), () => w.manual('retry', `${id}.1`, 't1', false)], choices);
+      const violations = c.afterStep(w);
+      expect({ bits, violations: violations.map((v) => `[${v.invariant}] ${v.message}`) }).toEqual({ bits, violations: [] });
+    }
+  });
+
   it('stories that hold: three README examples run to the end with every invariant checked', async () => {
     const { w, c } = setup();
     await w.submit(template(0));

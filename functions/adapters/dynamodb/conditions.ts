@@ -21,6 +21,8 @@ export function jobInStatus(placeholders: readonly string[]): string {
 }
 /** A child is counted in its bucket once. */
 export const CHILD_NOT_COUNTED = 'NOT contains(#done, :child)';
+/** No child of a bucket was reopened since its version was read (`reopens` moves with every reopen). */
+export const BUCKET_NOT_REOPENED = '(attribute_not_exists(reopens) OR reopens = :seen)';
 /** A bucket is counted on its parent once. */
 export const BUCKET_NOT_COUNTED = 'NOT contains(doneBuckets, :bucket)';
 /** Only a finished root leaves the active index. */

@@ -13,6 +13,7 @@ import type { JobStatus } from '../../core/statuses';
 import type { JobPatch, JobStore, JobTree, Offer, TaskGuard, TokenState, TxOp } from '../../ports';
 import {
   BUCKET_NOT_COUNTED,
+  BUCKET_NOT_REOPENED,
   CHILD_NOT_COUNTED,
   CLAIM_FIRST_ATTEMPT,
   CLAIM_NEXT_ATTEMPT,
@@ -369,8 +370,12 @@ export class DynamoJobStore implements JobStore {
     return done !== undefined;
   }
 
-  async transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch, guard?: TaskGuard): Promise<boolean> {
+  async transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch, guard?: TaskGuard, opts: { bucketsDone?: number } = {}): Promise<boolean> {
     const expr = jobPatchExpression(jobId, from, patch);
+    if (opts.bucketsDone !== undefined) {
+      expr.ConditionExpression = `${expr.ConditionExpression} AND size(doneBuckets) = :bucketsDone`;
+      expr.ExpressionAttributeValues[':bucketsDone'] = opts.bucketsDone;
+    }
     if (!guard) {
       const done = await conditional(() => this.client.send(new UpdateCommand({ TableName: this.table, Key: jobKey(jobId), ...expr })));
       return done !== undefined;
@@ -400,49 +405,80 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
-  async countChild(parentId: string, childIndex: number, failed: boolean, size: number) {
+  async bucketReopens(parentId: string, bucket: number): Promise<number> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: bucketKey(parentId, bucket), ConsistentRead: true, ProjectionExpression: 'reopens' }));
+    return Number(out.Item?.reopens ?? 0);
+  }
+
+  async countChild(parentId: string, childIndex: number, failed: boolean, size: number, seenReopens: number) {
     const bucket = Math.floor((childIndex - 1) / 100);
-    const values: Record<string, unknown> = { ':child': childIndex, ':one': new Set([childIndex]), ':size': size };
+    const values: Record<string, unknown> = { ':child': childIndex, ':one': new Set([childIndex]), ':size': size, ':seen': seenReopens };
     const update = failed ? 'ADD #done :one, #failed :one SET #size = :size' : 'ADD #done :one SET #size = :size';
-    const item = await this.addOnce({
+    const { item, written } = await this.addOnceOrOld({
       Key: bucketKey(parentId, bucket),
-      ConditionExpression: CHILD_NOT_COUNTED,
+      ConditionExpression: `${CHILD_NOT_COUNTED} AND ${BUCKET_NOT_REOPENED}`,
       UpdateExpression: update,
       ExpressionAttributeNames: { '#size': 'size', '#done': 'done', ...(failed ? { '#failed': 'failed' } : {}) },
       ExpressionAttributeValues: values,
     });
-    const done = (item?.done as Set<number> | undefined)?.size ?? 0;
+    const done = (item?.done as Set<number> | undefined) ?? new Set<number>();
+    // Not written and not counted already: a reopen moved the bucket since `seenReopens` (decide again).
+    if (!written && !done.has(childIndex)) return undefined;
     const failedCount = (item?.failed as Set<number> | undefined)?.size ?? 0;
-    return { bucketComplete: done >= size, bucketFailed: failedCount > 0 };
+    return { bucketComplete: done.size >= size, bucketFailed: failedCount > 0, reopens: Number(item?.reopens ?? 0) };
   }
 
-  async countBucket(parentId: string, bucket: number, failed: boolean) {
-    const values: Record<string, unknown> = { ':bucket': bucket, ':one': new Set([bucket]) };
-    const update = failed ? 'ADD doneBuckets :one, failedBuckets :one' : 'ADD doneBuckets :one';
-    const item = await this.addOnce({
-      Key: jobKey(parentId),
-      ConditionExpression: `attribute_exists(pk) AND ${BUCKET_NOT_COUNTED}`,
-      UpdateExpression: update,
-      ExpressionAttributeValues: values,
-    });
+  async countBucket(parentId: string, bucket: number, failed: boolean, seenReopens: number) {
+    // The parent counts the bucket only while none of its children was reopened since it completed: one
+    // transaction with a check of the bucket's version (once per hundred children, so the doubled cost is small).
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: jobKey(parentId),
+                ConditionExpression: `attribute_exists(pk) AND ${BUCKET_NOT_COUNTED}`,
+                UpdateExpression: failed ? 'ADD doneBuckets :one, failedBuckets :one' : 'ADD doneBuckets :one',
+                ExpressionAttributeValues: { ':bucket': bucket, ':one': new Set([bucket]) },
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName: this.table,
+                Key: bucketKey(parentId, bucket),
+                ConditionExpression: BUCKET_NOT_REOPENED,
+                ExpressionAttributeValues: { ':seen': seenReopens },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      // Counted already (a replay) carries on as the first delivery did; a reopen in between stops here.
+      if (!cancelledByCondition(err, 0)) return undefined;
+    }
+    const parent = await this.client.send(new GetCommand({ TableName: this.table, Key: jobKey(parentId), ConsistentRead: true, ProjectionExpression: 'doneBuckets, failedBuckets, #status', ExpressionAttributeNames: { '#status': 'status' } }));
     return {
-      doneBuckets: (item?.doneBuckets as Set<number> | undefined)?.size ?? 0,
-      failedBuckets: (item?.failedBuckets as Set<number> | undefined)?.size ?? 0,
-      status: (item?.status as JobStatus | undefined) ?? 'running',
+      doneBuckets: (parent.Item?.doneBuckets as Set<number> | undefined)?.size ?? 0,
+      failedBuckets: (parent.Item?.failedBuckets as Set<number> | undefined)?.size ?? 0,
+      status: (parent.Item?.status as JobStatus | undefined) ?? 'running',
     };
   }
 
   /**
-   * An idempotent set-add: the item after the add, or, when the condition says it was already added (a replay),
-   * the item as stored, so the caller carries on exactly as the first delivery would have.
+   * An idempotent set-add: the item after the add, or, when the condition failed, the item as stored (a replay
+   * carries on exactly as the first delivery did), and whether this call wrote.
    */
-  private async addOnce(input: Omit<UpdateCommandInput, 'TableName'>): Promise<Item | undefined> {
+  private async addOnceOrOld(input: Omit<UpdateCommandInput, 'TableName'>): Promise<{ item: Item | undefined; written: boolean }> {
     try {
       const out = await this.client.send(new UpdateCommand({ ...input, TableName: this.table, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
-      return out.Attributes;
+      return { item: out.Attributes, written: true };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return err.Item ? unmarshallLoose(err.Item) : undefined;
+      return { item: err.Item ? unmarshallLoose(err.Item) : undefined, written: false };
     }
   }
 
@@ -522,9 +558,10 @@ export class DynamoJobStore implements JobStore {
           Update: {
             TableName: this.table,
             Key: bucketKey(op.parentId, Math.floor((op.childIndex - 1) / 100)),
-            UpdateExpression: 'DELETE #done :one, #failed :one',
+            // The version moves: a count decided before this reopen can no longer land.
+            UpdateExpression: 'DELETE #done :one, #failed :one ADD reopens :inc',
             ExpressionAttributeNames: { '#done': 'done', '#failed': 'failed' },
-            ExpressionAttributeValues: { ':one': new Set([op.childIndex]) },
+            ExpressionAttributeValues: { ':one': new Set([op.childIndex]), ':inc': 1 },
           },
         };
       case 'uncountBucket': {

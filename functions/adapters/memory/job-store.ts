@@ -58,6 +58,8 @@ interface Bucket {
   done: Set<number>;
   failed: Set<number>;
   size?: number;
+  /** Times one of its children was uncounted by a reopen (the version counts are guarded by). */
+  reopens?: number;
 }
 
 const TERMINAL = new Set<JobStatus>(['succeeded', 'failed', 'discarded']);
@@ -315,10 +317,11 @@ export class MemoryJobStore implements JobStore {
     return next;
   }
 
-  async transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch, guard?: TaskGuard): Promise<boolean> {
+  async transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch, guard?: TaskGuard, opts: { bucketsDone?: number } = {}): Promise<boolean> {
     this.write('transitionJob');
     const stored = this.jobs.get(jobId);
     if (!stored || !from.includes(stored.status)) return false;
+    if (opts.bucketsDone !== undefined && (stored.doneBuckets?.size ?? 0) !== opts.bucketsDone) return false;
     if (guard) {
       const task = this.tasks.get(taskKeyOf(guard.jobId, guard.taskIndex));
       if (!task || task.status !== guard.status || task.attemptCount !== guard.attemptCount) return false;
@@ -327,24 +330,31 @@ export class MemoryJobStore implements JobStore {
     return true;
   }
 
-  async countChild(parentId: string, childIndex: number, failed: boolean, size: number): Promise<{ bucketComplete: boolean; bucketFailed: boolean }> {
+  async bucketReopens(parentId: string, bucket: number): Promise<number> {
+    return this.buckets.get(`${parentId}#B${bucket}`)?.reopens ?? 0;
+  }
+
+  async countChild(parentId: string, childIndex: number, failed: boolean, size: number, seenReopens: number): Promise<{ bucketComplete: boolean; bucketFailed: boolean; reopens: number } | undefined> {
     this.write('countChild');
     const key = `${parentId}#B${bucketOf(childIndex)}`;
     const bucket = this.buckets.get(key) ?? { done: new Set<number>(), failed: new Set<number>() };
     if (!bucket.done.has(childIndex)) {
+      // As on DynamoDB: a reopen since the version was read makes the count fail (a replay carries on).
+      if ((bucket.reopens ?? 0) !== seenReopens) return undefined;
       bucket.done.add(childIndex);
       if (failed) bucket.failed.add(childIndex);
       bucket.size = size;
       this.buckets.set(key, bucket);
     }
-    return { bucketComplete: bucket.done.size >= size, bucketFailed: bucket.failed.size > 0 };
+    return { bucketComplete: bucket.done.size >= size, bucketFailed: bucket.failed.size > 0, reopens: bucket.reopens ?? 0 };
   }
 
-  async countBucket(parentId: string, bucket: number, failed: boolean): Promise<{ doneBuckets: number; failedBuckets: number; status: JobStatus }> {
+  async countBucket(parentId: string, bucket: number, failed: boolean, seenReopens: number): Promise<{ doneBuckets: number; failedBuckets: number; status: JobStatus } | undefined> {
     this.write('countBucket');
     const stored = this.jobs.get(parentId);
     if (!stored) return { doneBuckets: 0, failedBuckets: 0, status: 'running' };
     if (!stored.doneBuckets?.has(bucket)) {
+      if ((this.buckets.get(`${parentId}#B${bucket}`)?.reopens ?? 0) !== seenReopens) return undefined;
       const next = clone(stored);
       next.doneBuckets = new Set([...(next.doneBuckets ?? []), bucket]);
       if (failed) next.failedBuckets = new Set([...(next.failedBuckets ?? []), bucket]);
@@ -448,9 +458,12 @@ export class MemoryJobStore implements JobStore {
           this.setJob(op.jobId, this.patched(op.jobId, this.jobs.get(op.jobId)!, op.patch, op));
           break;
         case 'uncountChild': {
-          const bucket = this.buckets.get(this.itemOf(op));
-          bucket?.done.delete(op.childIndex);
-          bucket?.failed.delete(op.childIndex);
+          const key = this.itemOf(op);
+          const bucket = this.buckets.get(key) ?? { done: new Set<number>(), failed: new Set<number>() };
+          bucket.done.delete(op.childIndex);
+          bucket.failed.delete(op.childIndex);
+          bucket.reopens = (bucket.reopens ?? 0) + 1;
+          this.buckets.set(key, bucket);
           break;
         }
         case 'uncountBucket': {

@@ -133,12 +133,40 @@ describe('DynamoJobStore.unfinishedChildren: the sweeper reads buckets, then onl
     const records = planSubmission(spec, 'P', '2026-01-01T00:00:00.000Z');
     await fx.store.createJobs(records);
     // Buckets 0 and 2 complete (children 1–100 and 201–250), bucket 1 has one child missing (150).
-    for (let i = 1; i <= 250; i++) if (i !== 150) await fx.store.countChild('P', i, false, i <= 200 ? 100 : 50);
+    for (let i = 1; i <= 250; i++) if (i !== 150) await fx.store.countChild('P', i, false, i <= 200 ? 100 : 50, 0);
     const { children, counted } = await fx.store.unfinishedChildren('P', 250);
     expect(children.map((c) => c.childIndex)).toEqual(Array.from({ length: 100 }, (_, i) => i + 101));
     expect(counted.size).toBe(249);
     expect(counted.has(150)).toBe(false);
-    await fx.store.countChild('P', 150, false, 100);
+    await fx.store.countChild('P', 150, false, 100, 0);
     expect((await fx.store.unfinishedChildren('P', 250)).children).toEqual([]);
+  });
+});
+
+describe('DynamoJobStore: a child is counted, its bucket counted and its parent finished only from the state read (issue 9)', () => {
+  it('a reopen between the read of the bucket version and the count makes the count, the bucket count and the finish fail', async () => {
+    const spec: JobSpec = { name: 'p', owner: 'o', children: [{ name: 'a', owner: 'o', tasks: [{ name: 't', provider: 'demo' }] }, { name: 'b', owner: 'o', tasks: [{ name: 't', provider: 'demo' }] }] };
+    await fx.store.createJobs(planSubmission(spec, 'Q', '2026-01-01T00:00:00.000Z'));
+    expect((await fx.store.getJob('Q'))!.status).toBe('running');
+    expect(await fx.store.bucketReopens('Q', 0)).toBe(0);
+    expect(await fx.store.countChild('Q', 1, false, 2, 0)).toEqual({ bucketComplete: false, bucketFailed: false, reopens: 0 });
+    // A person reopens child 1 (its bucket entry goes, the version moves).
+    expect(await fx.store.transact([{ op: 'uncountChild', parentId: 'Q', childIndex: 1 }])).toBe(-1);
+    expect(await fx.store.bucketReopens('Q', 0)).toBe(1);
+    // A count decided at version 0 no longer lands; at version 1 it does; a replay carries on.
+    expect(await fx.store.countChild('Q', 2, true, 2, 0)).toBeUndefined();
+    expect(await fx.store.countChild('Q', 2, true, 2, 1)).toEqual({ bucketComplete: false, bucketFailed: true, reopens: 1 });
+    expect(await fx.store.countChild('Q', 2, true, 2, 0)).toEqual({ bucketComplete: false, bucketFailed: true, reopens: 1 });
+    const complete = await fx.store.countChild('Q', 1, false, 2, 1);
+    expect(complete).toEqual({ bucketComplete: true, bucketFailed: true, reopens: 1 });
+    // The bucket is counted on the parent only at the version it completed at.
+    expect(await fx.store.countBucket('Q', 0, true, 0)).toBeUndefined();
+    expect(await fx.store.countBucket('Q', 0, true, 1)).toEqual({ doneBuckets: 1, failedBuckets: 1, status: 'running' });
+    expect(await fx.store.countBucket('Q', 0, true, 0)).toEqual({ doneBuckets: 1, failedBuckets: 1, status: 'running' });
+    // The finish needs every bucket counted: after an uncount of the bucket it fails.
+    expect(await fx.store.transact([{ op: 'uncountBucket', parentId: 'Q', childIndex: 1, in: ['running'] }])).toBe(-1);
+    expect(await fx.store.transitionJob('Q', ['running'], { status: 'failed' }, undefined, { bucketsDone: 1 })).toBe(false);
+    expect(await fx.store.countBucket('Q', 0, true, 1)).toBeDefined();
+    expect(await fx.store.transitionJob('Q', ['running'], { status: 'failed' }, undefined, { bucketsDone: 1 })).toBe(true);
   });
 });

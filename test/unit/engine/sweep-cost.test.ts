@@ -22,8 +22,8 @@ async function parentWith(n: number, finished: number): Promise<{ w: MemoryEngin
   for (let i = 1; i <= n; i++) await w.store.transitionJob(`P.${i}`, ['pending'], { status: 'running', startedAt: at });
   for (let i = 1; i <= finished; i++) {
     await w.store.transitionJob(`P.${i}`, ['running'], { status: 'succeeded', endedAt: at });
-    const counted = await w.store.countChild('P', i, false, bucketSize(bucketOf(i), n));
-    if (counted.bucketComplete) await w.store.countBucket('P', bucketOf(i), false);
+    const counted = await w.store.countChild('P', i, false, bucketSize(bucketOf(i), n), 0);
+    if (counted?.bucketComplete) await w.store.countBucket('P', bucketOf(i), false, 0);
   }
   return { w, parentId: 'P' };
 }
