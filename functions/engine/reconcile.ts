@@ -8,9 +8,7 @@
  * does not hold up the rest.
  * @module
  */
-import { buildTaskMessage, guardOf, nextAttemptIsManual, nextPipelineStep } from '../core/reactions';
-import { taskRetryPolicy } from '../core/submission';
-import { expireLease, isRejection } from '../core/task-transitions';
+import { decideChildRepair, decidePipelineRepair } from '../core/sweep-decisions';
 import { isTerminalJob } from '../core/statuses';
 import type { JobRecord } from '../core/model';
 import type { EngineDeps } from '../ports';
@@ -128,41 +126,21 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
   if (job.kind === 'parent') return reconcileParent(deps, job, opts, report);
   const tree = await deps.store.getJobTree(jobId);
   if (!tree || tree.job.status !== 'running') return;
-  const step = nextPipelineStep(tree.job, tree.tasks);
-  switch (step.kind) {
-    case 'dispatch':
-      if (olderThan(step.since, now, opts.requeueAfterMs)) {
-        await dispatch(deps, buildTaskMessage(job, step.taskIndex, 1, step.context, false));
-        report.redispatched++;
-      }
+  const repair = decidePipelineRepair(tree.job, tree.tasks, { now, requeueAfterMs: opts.requeueAfterMs, random: () => deps.clock.random(), ...(opts.abandonRunning ? { abandonRunning: true } : {}) });
+  switch (repair.kind) {
+    case 'redispatch':
+      await dispatch(deps, repair.message);
+      report.redispatched++;
       return;
-    case 'complete':
-      await applyEffect(deps, { kind: 'finishJob', jobId, status: 'succeeded', output: step.output });
+    case 'finish':
+      await applyEffect(deps, repair.effect);
       report.repaired++;
       return;
-    case 'fail':
-      await applyEffect(deps, { kind: 'finishJob', jobId, status: 'failed', reason: step.reason, guard: guardOf(step.task) });
-      report.repaired++;
+    case 'expireLease':
+      if (await deps.store.endAttempt(repair.before, repair.after, { onlyIfLeaseExpiredAt: repair.leaseGuard })) report.leasesExpired++;
       return;
-    case 'stopped':
+    case 'none':
       return;
-    case 'wait': {
-      const task = step.task;
-      if (task.status === 'running' && task.leaseUntil !== undefined && (task.leaseUntil < now || opts.abandonRunning)) {
-        const expired = expireLease(task, taskRetryPolicy(job, task.taskIndex), now, deps.clock.random(), opts.abandonRunning);
-        // The condition still pins the lease we saw: a new claim since then keeps its attempt.
-        const guard = Math.max(now, task.leaseUntil + 1);
-        if (!isRejection(expired) && (await deps.store.endAttempt(task, expired, { onlyIfLeaseExpiredAt: guard }))) report.leasesExpired++;
-      } else if (task.status === 'retrying' && (task.dueAt ?? 0) <= now - opts.requeueAfterMs) {
-        await dispatch(deps, buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, false, task));
-        report.redispatched++;
-      } else if (task.status === 'queued' && olderThan(task.updatedAt, now, opts.requeueAfterMs)) {
-        // Queued is a manual retry, or an automatic attempt held by a pause and resumed: the stored run start tells them apart.
-        await dispatch(deps, buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, nextAttemptIsManual(task), task));
-        report.redispatched++;
-      }
-      return;
-    }
   }
 }
 
@@ -195,16 +173,18 @@ function windowOf<T>(items: readonly T[], size: number, n: number): T[] {
 
 async function reconcileChild(deps: EngineDeps, parent: JobRecord, child: JobRecord, counted: Set<number>, opts: SweepOptions, report: SweepReport): Promise<void> {
   const now = deps.clock.now();
-  if (child.status === 'pending' && olderThan(parent.startedAt ?? parent.updatedAt, now, opts.requeueAfterMs)) {
-    if (await deps.store.transitionJob(child.jobId, ['pending'], { status: 'running', startedAt: new Date(now).toISOString() })) report.repaired++;
-    return;
-  }
-  if (isTerminalJob(child.status)) {
-    if (!counted.has(child.childIndex!) && olderThan(child.updatedAt, now, opts.requeueAfterMs)) {
-      await reportToParent(deps, parent.jobId, child.childIndex!, child.status !== 'succeeded');
+  const repair = decideChildRepair(parent, child, counted, { now, requeueAfterMs: opts.requeueAfterMs });
+  switch (repair.kind) {
+    case 'start':
+      if (await deps.store.transitionJob(child.jobId, ['pending'], { status: 'running', startedAt: new Date(now).toISOString() })) report.repaired++;
+      return;
+    case 'report':
+      await reportToParent(deps, parent.jobId, child.childIndex!, repair.failed);
       report.repaired++;
-    }
-    return;
+      return;
+    case 'descend':
+      return reconcileJob(deps, child.jobId, opts, report, child);
+    case 'none':
+      return;
   }
-  if (child.status === 'running') await reconcileJob(deps, child.jobId, opts, report, child);
 }

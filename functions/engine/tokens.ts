@@ -8,43 +8,56 @@
 import { JobxError } from '../core/errors';
 import type { JobRecord } from '../core/model';
 import { isTerminalJob } from '../core/statuses';
+import { canAcquire, decideRelease, decideToken, type TokenLook, type TokenStep } from '../core/token-decisions';
 import type { EngineDeps, TokenState } from '../ports';
 
-/** Tries to start a pending root by taking its tokens. Returns true when it started. */
+/** Rounds of look → decide → commit before a root gives up for now (the next wake-up or sweep tries again). */
+const MAX_ROUNDS = 10;
+
+/** Reads what a root needs to know about one token: the head of its queue and its holder, when they are others. */
+async function lookAt(deps: EngineDeps, jobId: string, token: string): Promise<TokenLook> {
+  const state = await deps.store.tokenState(token, 1);
+  const look: TokenLook = { token };
+  const head = state.waiters[0];
+  if (head && head.jobId !== jobId) look.head = { waiter: head, job: await deps.store.getJob(head.jobId) };
+  if (state.holder && state.holder.jobId !== jobId) {
+    const job = await deps.store.getJob(state.holder.jobId);
+    // Whether a discarded holder still has an attempt running matters only for a discarded holder.
+    const live = job?.status === 'discarded' ? await hasLiveAttempts(deps, job.jobId) : false;
+    look.holder = { jobId: state.holder.jobId, job, live };
+  }
+  return look;
+}
+
+/**
+ * Tries to start a pending root by taking its tokens: for each token, look, decide (`core/token-decisions.ts`)
+ * and act; with every token free, one guarded transaction takes them all and starts the root.
+ * @returns true when it started
+ */
 export async function acquireTokens(deps: EngineDeps, jobId: string): Promise<boolean> {
-  const job = await deps.store.getJob(jobId);
-  // A root still creating its descendants queues for its tokens only once they all exist.
-  if (!job || job.status !== 'pending' || job.parentId !== undefined || !job.tokens?.length || job.staging) return false;
-  const stale: Record<string, string> = {};
-  for (const token of job.tokens) {
-    let state = await deps.store.tokenState(token, 1);
-    let head = state.waiters[0];
-    // A queue never blocks on a job that cannot run: a head whose job finished, or that names no job, leaves it.
-    // Only its waiter item goes (a head that is running has just taken the token: it is read again, not touched).
-    for (let i = 0; head && head.jobId !== jobId && i < 10; i++) {
-      const headJob = await deps.store.getJob(head.jobId);
-      const orphan = !headJob || headJob.createdAt !== head.createdAt || isTerminalJob(headJob.status);
-      if (headJob?.status === 'pending' && !orphan) break;
-      if (orphan) await deps.store.removeWaiter(token, head);
-      state = await deps.store.tokenState(token, 1);
-      head = state.waiters[0];
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const job = await deps.store.getJob(jobId);
+    if (!canAcquire(job)) return false;
+    const stale: Record<string, string> = {};
+    let blocked: TokenStep | undefined;
+    for (const token of job.tokens!) {
+      const step = decideToken(await lookAt(deps, jobId, token));
+      if (step.kind === 'free') {
+        if (step.stale !== undefined) stale[token] = step.stale;
+        continue;
+      }
+      blocked = step;
+      if (step.kind === 'removeOrphan') await deps.store.removeWaiter(token, step.waiter);
+      break;
     }
-    if (head && head.jobId !== jobId) {
-      await deps.store.setWaitingReason(jobId, `waiting for token ${token}: ${head.jobId} is ahead in the queue${state.holder ? ` (held by ${state.holder.jobId})` : ''}`);
+    if (!blocked) return deps.store.acquireTokens(job, stale);
+    if (blocked.kind === 'wait') {
+      await deps.store.setWaitingReason(jobId, blocked.reason);
       return false;
     }
-    if (state.holder && state.holder.jobId !== jobId) {
-      // A holder that finished without releasing (its release was lost) no longer holds anything.
-      const holder = await deps.store.getJob(state.holder.jobId);
-      // A discarded holder still holds while an attempt it started runs (invariant 6).
-      if (holder && (holder.status === 'succeeded' || (holder.status === 'discarded' && !(await hasLiveAttempts(deps, holder.jobId))))) stale[token] = holder.jobId;
-      else {
-        await deps.store.setWaitingReason(jobId, `waiting for token ${token} held by ${state.holder.jobId}`);
-        return false;
-      }
-    }
+    // An orphan left the queue: look again.
   }
-  return deps.store.acquireTokens(job, stale);
+  return false;
 }
 
 /**
@@ -53,7 +66,7 @@ export async function acquireTokens(deps: EngineDeps, jobId: string): Promise<bo
  */
 export async function releaseTokens(deps: EngineDeps, job: Pick<JobRecord, 'jobId' | 'tokens' | 'createdAt'>): Promise<void> {
   const root = await deps.store.getJob(job.jobId);
-  if (root?.status === 'discarded' && (await hasLiveAttempts(deps, job.jobId))) return;
+  if (!decideRelease(root, root?.status === 'discarded' && (await hasLiveAttempts(deps, job.jobId)))) return;
   await deps.store.releaseTokens(job);
   // A discarded root stayed on the sweeper's index for this moment only.
   if (root?.status === 'discarded') await deps.store.deactivateRoot(job.jobId);
