@@ -271,7 +271,9 @@ function stuckReason(world: World, job: JobRecord): string | undefined {
       if (holderJob && (holderJob.status === 'running' || holderJob.status === 'paused' || holderJob.status === 'failed')) return undefined;
       const head = [...(store.waiters.get(token)?.keys() ?? [])].sort()[0];
       const headJob = head ? store.jobs.get(head.slice(head.indexOf('#') + 1)) : undefined;
-      if (headJob && headJob.jobId !== job.jobId && headJob.status === 'pending' && headJob.createdAt < job.createdAt) return undefined;
+      // Another pending root heads the queue (submitted earlier, or in the same millisecond with a smaller id): the
+      // wait is FIFO and visible; whether that root itself is stuck is judged on its own.
+      if (headJob && headJob.jobId !== job.jobId && headJob.status === 'pending') return undefined;
     }
     return `pending for tokens ${job.tokens.join(', ')} that nobody live holds (${job.reason ?? 'no reason'})`;
   }
