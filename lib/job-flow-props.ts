@@ -70,6 +70,15 @@ export interface JobFlowApiProps extends EngineFunctionProps {
    * @default - 100 requests/s, bursts of 200
    */
   readonly throttle?: JobFlowThrottleProps;
+  /**
+   * Concurrent executions reserved for (and capping) the API function. Sync waits hold an execution for up to
+   * the wait: at 100 requests/s with `wait=25`, an unbounded API would take about 2,500, starving the stream
+   * consumer, the sweeper and the providers of the same account. Callers beyond it get 429 and retry. Set
+   * `0` to leave the function unreserved (an account whose concurrency quota is below 200 cannot reserve 100
+   * and keep the 100 unreserved executions Lambda requires).
+   * @default 100
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** The DynamoDB stream consumer (the engine's outbox). */
@@ -110,6 +119,8 @@ export interface JobFlowSweeperProps extends EngineFunctionProps {
    */
   readonly requeueAfter?: Duration;
 }
+// The sweeper never overlaps itself (reserved concurrency 1) and is not retried by Lambda's asynchronous retries
+// (a failed sweep is repeated by the next scheduled one): neither is a prop, both are what makes a sweep safe.
 
 /** Queue and event source mapping settings of one provider. */
 export interface ProviderQueueOptions {

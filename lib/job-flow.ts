@@ -146,7 +146,7 @@ export interface JobFlowProvider {
 const DEFAULTS = {
   stageName: 'dev',
   logRetention: logs.RetentionDays.ONE_MONTH,
-  api: { memorySize: 512, timeout: Duration.seconds(29), rateLimit: 100, burstLimit: 200 },
+  api: { memorySize: 512, timeout: Duration.seconds(29), rateLimit: 100, burstLimit: 200, reservedConcurrency: 100 },
   stream: { memorySize: 256, timeout: Duration.minutes(1), batchSize: 100, retryAttempts: 10, maxRecordAge: Duration.hours(6), parallelizationFactor: 2 },
   sweeper: { memorySize: 256, timeout: Duration.minutes(5), rate: Duration.minutes(1), requeueAfter: Duration.minutes(5) },
   provider: { memorySize: 512, timeout: Duration.minutes(6), batchSize: 10, maxConcurrency: 10, maxReceiveCount: 5 },
@@ -325,6 +325,13 @@ export class JobFlow extends Construct {
     const sweeperSize = this.sizeOf(props.sweeper, DEFAULTS.sweeper);
     this.sweeperFunction = this.engineFunction('SweeperFunction', HANDLER_ENTRIES.sweeper, sweeperSize, 'sweeper (expired leases, lost dispatches)');
     this.sweeperFunction.addEnvironment(ENV.requeueAfterSeconds, String((props.sweeper?.requeueAfter ?? DEFAULTS.sweeper.requeueAfter).toSeconds()));
+    // One sweep at a time (a slow sweep is never joined by the next one), and a failed sweep is not retried by
+    // Lambda's asynchronous retries: the next scheduled run repeats it.
+    (this.sweeperFunction.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;
+    this.sweeperFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+    // Sync waits hold an execution each: the API gets a bounded share of the account's concurrency.
+    const apiReserved = props.api?.reservedConcurrency ?? DEFAULTS.api.reservedConcurrency;
+    if (apiReserved > 0) (this.apiFunction.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = apiReserved;
 
     this.grantEngine(this.apiFunction, 'api');
     this.grantEngine(this.streamFunction, 'stream');
@@ -838,6 +845,8 @@ function validateProps(props: JobFlowProps): void {
   const throttle = props.api?.throttle;
   if (throttle?.rateLimit !== undefined) check(throttle.rateLimit > 0, 'api.throttle.rateLimit must be positive');
   if (throttle?.burstLimit !== undefined) check(integerIn(throttle.burstLimit, 1, 5000), 'api.throttle.burstLimit must be an integer from 1 to 5000');
+  const reserved = props.api?.reservedConcurrency;
+  if (reserved !== undefined) check(integerIn(reserved, 0, 10_000), 'api.reservedConcurrency must be an integer from 0 (unreserved) to 10000');
   const apiTimeout = props.api?.timeout;
   if (apiTimeout) check(apiTimeout.toSeconds() <= 30, 'api.timeout above 30 s is cut by the HTTP API integration timeout');
   const s = props.stream;

@@ -239,6 +239,16 @@ describe('sweeper, scheduler, bus', () => {
     });
   });
 
+  it('the sweeper never overlaps itself (reserved concurrency 1) and Lambda never retries a failed sweep (invariant 11)', () => {
+    const sweeper = t.toJSON().Resources[logicalIdOf(flow.sweeperFunction)] as { Properties: { ReservedConcurrentExecutions?: number } };
+    expect(sweeper.Properties.ReservedConcurrentExecutions).toBe(1);
+    t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: Match.objectLike({ Ref: logicalIdOf(flow.sweeperFunction) }),
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+  });
+
   it('the schedule group exists and its name and the role are what the handlers read', () => {
     const groups = resourcesOf('AWS::Scheduler::ScheduleGroup');
     const group = groups[logicalIdOf(flow.scheduleGroup)]!;
@@ -287,6 +297,16 @@ describe('HTTP API', () => {
     const logs = stage.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': [string, string] }; Format: string };
     expect(resourcesOf('AWS::Logs::LogGroup')[logs.DestinationArn['Fn::GetAtt'][0]]).toBeDefined();
     expect(JSON.parse(logs.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', caller: '$context.identity.caller' });
+  });
+
+  it('the API function has a bounded reserved concurrency (100 by default, a prop, 0 = unreserved)', () => {
+    const reservedOf = (tpl: Template, fn: JobFlow['apiFunction']) => (tpl.toJSON().Resources[logicalIdOf(fn)] as { Properties: { ReservedConcurrentExecutions?: number } }).Properties.ReservedConcurrentExecutions;
+    expect(reservedOf(t, flow.apiFunction)).toBe(100);
+    const custom = flowWith({ api: { reservedConcurrency: 20 } });
+    expect(reservedOf(custom.template(), custom.flow.apiFunction)).toBe(20);
+    const none = flowWith({ api: { reservedConcurrency: 0 } });
+    expect(reservedOf(none.template(), none.flow.apiFunction)).toBeUndefined();
+    expect(() => flowWith({ api: { reservedConcurrency: -1 } })).toThrow(/api.reservedConcurrency must be an integer/);
   });
 
   it('throttling props reach the stage', () => {

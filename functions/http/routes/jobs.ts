@@ -1,5 +1,5 @@
 /** Routes of `/jobs`. @module */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { getJobView, getTaskView, submitJob, submittedJobView, waitForResult } from '../../engine/jobs-service';
 import { engineDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
@@ -7,15 +7,24 @@ import { jobIdParam, jsonBody, queryParam, taskIdParam } from '../request';
 import { listJobs } from '../../engine/list-jobs';
 import { MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, jobSpecSchema, listQuerySchema, waitSchema } from '../schemas';
 
-type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+type Handler = (event: APIGatewayProxyEventV2, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Time kept back from the function's remaining time to answer after a wait (read the view, serialise it). */
+const ANSWER_RESERVE_MS = 2_000;
+
+/** The wait asked for, cut to what the invocation has left: a wait never ends in a timeout instead of an answer. */
+function waitWithin(seconds: number, context: Pick<Context, 'getRemainingTimeInMillis'> | undefined): number {
+  if (!context) return seconds;
+  return Math.max(0, Math.min(seconds, (context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS) / 1000));
+}
 
 /** POST /jobs: 201 created, 200 for an existing bizId; `?wait=N` returns the job once finished (or after N s). */
-export const submit: Handler = async (event) => {
+export const submit: Handler = async (event, context) => {
   const wait = queryParam(event, 'wait', waitSchema);
   const spec = jobSpecSchema.parse(jsonBody(event) ?? {});
   const deps = engineDeps();
   const { created, jobId } = await submitJob(deps, spec, { maxDepth: MAX_DEPTH, maxJobPayloadBytes: MAX_JOB_PAYLOAD_BYTES });
-  if (wait) await waitForResult(deps, jobId, wait);
+  if (wait) await waitForResult(deps, jobId, waitWithin(wait, context));
   return json(created ? 201 : 200, await submittedJobView(deps, jobId, spec));
 };
 
@@ -33,10 +42,10 @@ export const getTask: Handler = async (event) => {
 };
 
 /** GET /jobs/{jobId}/result?wait=N: 200 with the result once finished, else 202 with the status. */
-export const getResult: Handler = async (event) => {
+export const getResult: Handler = async (event, context) => {
   const jobId = jobIdParam(event);
   const wait = queryParam(event, 'wait', waitSchema) ?? 0;
-  const { finished, ...result } = await waitForResult(engineDeps(), jobId, wait);
+  const { finished, ...result } = await waitForResult(engineDeps(), jobId, waitWithin(wait, context));
   if (!finished) return json(202, { jobId: result.jobId, status: result.status });
   const { endedAt: _endedAt, ...body } = result;
   return json(200, body);
