@@ -266,6 +266,8 @@ export class JobFlow extends Construct {
   public readonly sweeperFunction: nodejs.NodejsFunction;
   /** Stream batches that still fail after every retry (their records are repaired by the sweeper). */
   public readonly streamFailureQueue: sqs.Queue;
+  /** Retries EventBridge Scheduler could not deliver to their provider queue (alarmed). */
+  public readonly scheduleDeadLetterQueue: sqs.Queue;
   /** The dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
   /** The stage name. */
@@ -306,10 +308,21 @@ export class JobFlow extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const account = Stack.of(this).account;
+    // Only schedules of this flow's group may use the role (confused deputy: the account alone is not enough).
+    const groupSchedules = Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.scheduleGroup.scheduleGroupName}/*` });
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       description: `jobx ${this.stageName}: EventBridge Scheduler sends due retries to provider queues`,
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': groupSchedules } },
+      }),
     });
+    // A retry the scheduler could not deliver lands here (alarmed); the sweeper re-sends the retry meanwhile.
+    this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleFailures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    grantActions(this.schedulerRole, ['sqs:SendMessage'], [this.scheduleDeadLetterQueue.queueArn]);
 
     this.streamFailureQueue = new sqs.Queue(this, 'StreamFailures', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -416,6 +429,7 @@ export class JobFlow extends Construct {
       [ENV.schedulerKind]: 'eventbridge',
       [ENV.schedulerGroup]: this.scheduleGroup.scheduleGroupName,
       [ENV.schedulerRoleArn]: this.schedulerRole.roleArn,
+      [ENV.schedulerDlqArn]: this.scheduleDeadLetterQueue.queueArn,
       [ENV.eventBus]: this.eventBus.eventBusName,
     };
   }
@@ -724,6 +738,7 @@ export class JobFlow extends Construct {
     const api5xx = this.apiStage.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM });
 
     this.dlqDepthAlarm('StreamFailuresAlarm', this.streamFailureQueue, 'the stream on-failure queue');
+    this.dlqDepthAlarm('ScheduleFailuresAlarm', this.scheduleDeadLetterQueue, 'the retry schedules dead-letter queue');
     this.alarm('StreamIteratorAgeAlarm', {
       metric: iteratorAge,
       threshold: alarms.iteratorAge.toMilliseconds(),

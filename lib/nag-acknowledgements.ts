@@ -84,6 +84,11 @@ export function acknowledgeJobFlow(flow: JobFlow): void {
     'AwsSolutions-SQS3',
     'This queue is itself the on-failure destination of the stream event source mapping (a dead-letter queue); CloudFormation has no redrive policy that names it, so the rule does not see it as one.',
   );
+  acknowledge(
+    flow.scheduleDeadLetterQueue,
+    'AwsSolutions-SQS3',
+    'This queue is itself the dead-letter queue of the retry schedules (named in each schedule target at run time by the scheduler adapter); no redrive policy names it, so the rule does not see it as one.',
+  );
 }
 
 /** Acknowledgements of one provider's resources. */

@@ -27,6 +27,7 @@ function scheduler(providers: ProviderQueues): RetryScheduler {
     client: schedulerClient(),
     groupName: requireEnv(ENV.schedulerGroup),
     roleArn: requireEnv(ENV.schedulerRoleArn),
+    ...(process.env[ENV.schedulerDlqArn] ? { deadLetterArn: process.env[ENV.schedulerDlqArn] } : {}),
     providers,
   });
 }

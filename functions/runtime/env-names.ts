@@ -16,6 +16,8 @@ export const ENV = {
   schedulerGroup: 'JOBX_SCHEDULER_GROUP',
   /** Role EventBridge Scheduler assumes to send to provider queues. */
   schedulerRoleArn: 'JOBX_SCHEDULER_ROLE_ARN',
+  /** Queue where EventBridge Scheduler puts a retry it could not deliver (AWS only; optional). */
+  schedulerDlqArn: 'JOBX_SCHEDULER_DLQ_ARN',
   /** Table of local durable timers (local stack only). */
   timersTable: 'JOBX_TIMERS_TABLE',
   /** A dispatch older than this many seconds without a claim is sent again by the sweeper. */

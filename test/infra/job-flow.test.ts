@@ -189,7 +189,7 @@ describe('provider queues', () => {
     expect(() => f.addExternalProvider('lambda-one')).toThrow(/already added/);
     expect(() => f.addProvider('gpu', { entry: DEMO_ENTRY })).toThrow(/already added/);
     const tt = template();
-    tt.resourceCountIs('AWS::SQS::Queue', 3); // lambda-one + its DLQ + the stream on-failure queue
+    tt.resourceCountIs('AWS::SQS::Queue', 4); // lambda-one + its DLQ + the stream on-failure queue + the schedules' DLQ
     for (const fn of Object.values(tt.findResources('AWS::Lambda::Function')) as Resource[]) {
       expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables[ENV.externalProviders]).toBe('gpu,on-prem');
     }
@@ -260,17 +260,29 @@ describe('sweeper, scheduler, bus', () => {
     }
   });
 
-  it('the scheduler role is assumed by EventBridge Scheduler of this account only and may only send to provider queues', () => {
+  it('the scheduler role is assumed by schedules of this flow\'s group only and may only send to provider queues and its dead-letter queue', () => {
     const role = resourcesOf('AWS::IAM::Role')[logicalIdOf(flow.schedulerRole)]!;
     expect(role.Properties.AssumeRolePolicyDocument).toMatchObject({
-      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': expect.anything() } },
+        },
+      ],
     });
+    // The source ARN names the schedules of this flow's group.
+    const sourceArn = JSON.stringify((role.Properties.AssumeRolePolicyDocument as { Statement: Array<{ Condition: { ArnLike: unknown } }> }).Statement[0]!.Condition.ArnLike);
+    expect(sourceArn).toContain(`:schedule/${String(Stack.of(flow).resolve(flow.scheduleGroup.scheduleGroupName))}/*`);
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const policies = Object.values(resourcesOf('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([ref(flow.schedulerRole)]));
     const statements = policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
     expect(statements).toHaveLength(1);
     expect(statements[0]!.Action).toBe('sqs:SendMessage');
-    expect(new Set(asArray(statements[0]!.Resource))).toEqual(new Set([...flow.providers.values()].map((p) => arnOf(p.queue))));
+    expect(new Set(asArray(statements[0]!.Resource))).toEqual(new Set([...[...flow.providers.values()].map((p) => arnOf(p.queue)), arnOf(flow.scheduleDeadLetterQueue)]));
+    // Every function that may create a schedule names the dead-letter queue in it; the queue alarms when it fills.
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: Match.stringLikeRegexp('retry schedules dead-letter queue') });
   });
 
   it('a custom event bus receives lifecycle events from the stream consumer', () => {

@@ -11,6 +11,8 @@ export interface EventBridgeRetrySchedulerOptions {
   groupName: string;
   /** Role the scheduler assumes to send to the provider queues. */
   roleArn: string;
+  /** Queue for retries the scheduler could not deliver (after its own retries): alarmed, and repaired by the sweeper. */
+  deadLetterArn?: string;
   providers: ProviderQueues;
 }
 
@@ -43,7 +45,12 @@ export class EventBridgeRetryScheduler implements RetryScheduler {
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
-          Target: { Arn: queue.queueArn, RoleArn: this.opts.roleArn, Input: JSON.stringify(message) },
+          Target: {
+            Arn: queue.queueArn,
+            RoleArn: this.opts.roleArn,
+            Input: JSON.stringify(message),
+            ...(this.opts.deadLetterArn ? { DeadLetterConfig: { Arn: this.opts.deadLetterArn } } : {}),
+          },
         }),
       );
     } catch (err) {

@@ -18,8 +18,8 @@ const providers: ProviderQueues = { demo: queue('jobx-demo'), 'demo@edge-1': que
 const sdk = mockClient(SchedulerClient);
 afterEach(() => sdk.reset());
 
-function scheduler(): EventBridgeRetryScheduler {
-  return new EventBridgeRetryScheduler({ client: new SchedulerClient({ region: 'eu-west-1' }), groupName: 'jobx', roleArn: 'arn:aws:iam::123:role/scheduler', providers });
+function scheduler(deadLetterArn?: string): EventBridgeRetryScheduler {
+  return new EventBridgeRetryScheduler({ client: new SchedulerClient({ region: 'eu-west-1' }), groupName: 'jobx', roleArn: 'arn:aws:iam::123:role/scheduler', providers, ...(deadLetterArn ? { deadLetterArn } : {}) });
 }
 
 describe('EventBridgeRetryScheduler', () => {
@@ -54,6 +54,15 @@ describe('EventBridgeRetryScheduler', () => {
       ScheduleExpression: 'at(2026-11-25T12:00:01)',
       Target: { Arn: providers.demo!.queueArn },
     });
+  });
+
+  it('with a dead-letter queue configured, every schedule names it (an undeliverable retry lands there, alarmed)', async () => {
+    sdk.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
+    await scheduler('arn:aws:sqs:eu-west-1:123:jobx-schedule-failures').scheduleAt('n', AT, taskMessage());
+    expect(sdk.commandCalls(CreateScheduleCommand)[0]!.args[0].input.Target).toMatchObject({ DeadLetterConfig: { Arn: 'arn:aws:sqs:eu-west-1:123:jobx-schedule-failures' } });
+    sdk.resetHistory();
+    await scheduler().scheduleAt('n', AT, taskMessage());
+    expect(sdk.commandCalls(CreateScheduleCommand)[0]!.args[0].input.Target!.DeadLetterConfig).toBeUndefined();
   });
 
   it('a replay of the same attempt (ConflictException) is swallowed: the first schedule stands', async () => {
