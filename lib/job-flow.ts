@@ -332,7 +332,8 @@ export class JobFlow extends Construct {
 
     // Functions.
     const apiSize = this.sizeOf(props.api, DEFAULTS.api);
-    this.apiFunction = this.engineFunction('ApiFunction', HANDLER_ENTRIES.api, apiSize, 'HTTP API (payload v2, $default route)');
+    // The API emits no metrics of its own (API Gateway's are its metrics): it gets no metric dimensions.
+    this.apiFunction = this.engineFunction('ApiFunction', HANDLER_ENTRIES.api, apiSize, 'HTTP API (payload v2, $default route)', false);
     const streamSize = this.sizeOf(props.stream, DEFAULTS.stream);
     this.streamFunction = this.engineFunction('StreamFunction', HANDLER_ENTRIES.stream, streamSize, 'jobs table stream consumer');
     const sweeperSize = this.sizeOf(props.sweeper, DEFAULTS.sweeper);
@@ -422,6 +423,7 @@ export class JobFlow extends Construct {
     return {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
+      ...this.metricEnvironment(),
       [ENV.jobsTable]: this.table.tableName,
       [ENV.resultsTable]: this.resultsTable.tableName,
       [ENV.providers]: Lazy.string({ produce: () => this.providersJson() }),
@@ -623,11 +625,18 @@ export class JobFlow extends Construct {
     };
   }
 
-  private runtimeEnvironment(): Record<string, string> {
-    return { ...this.engineEnvironment(), POWERTOOLS_LOG_LEVEL: 'INFO', NODE_OPTIONS: '--enable-source-maps' };
+  /** The dimensions that scope every jobx metric to this flow and stage. */
+  private metricEnvironment(): Record<string, string> {
+    return { [ENV.metricStage]: this.stageName, [ENV.metricFlow]: this.node.path };
   }
 
-  private engineFunction(id: string, entry: string, size: { memorySize: number; timeout: Duration }, description: string): nodejs.NodejsFunction {
+  private runtimeEnvironment(emitsMetrics = true): Record<string, string> {
+    const env: Record<string, string> = { ...this.engineEnvironment(), POWERTOOLS_LOG_LEVEL: 'INFO', NODE_OPTIONS: '--enable-source-maps' };
+    if (!emitsMetrics) for (const key of Object.keys(this.metricEnvironment())) delete env[key];
+    return env;
+  }
+
+  private engineFunction(id: string, entry: string, size: { memorySize: number; timeout: Duration }, description: string, emitsMetrics = true): nodejs.NodejsFunction {
     const fn = new nodejs.NodejsFunction(this, id, {
       ...this.functionBase(id, description),
       ...ownBundlingRoot(),
@@ -635,7 +644,7 @@ export class JobFlow extends Construct {
       handler: 'handler',
       memorySize: size.memorySize,
       timeout: size.timeout,
-      environment: this.runtimeEnvironment(),
+      environment: this.runtimeEnvironment(emitsMetrics),
     });
     this.engineFunctions.push(fn);
     return fn;
@@ -718,7 +727,8 @@ export class JobFlow extends Construct {
     return new cloudwatch.Metric({
       namespace: this.metricsNamespace,
       metricName: name,
-      dimensionsMap: { service: SERVICE_NAME },
+      // Scoped to this flow and stage: another stage (or flow) of the account never trips these alarms.
+      dimensionsMap: { service: SERVICE_NAME, stage: this.stageName, flow: this.node.path },
       statistic: cloudwatch.Stats.SUM,
       period: Duration.minutes(5),
     });

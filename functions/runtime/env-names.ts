@@ -16,6 +16,10 @@ export const ENV = {
   schedulerGroup: 'JOBX_SCHEDULER_GROUP',
   /** Role EventBridge Scheduler assumes to send to provider queues. */
   schedulerRoleArn: 'JOBX_SCHEDULER_ROLE_ARN',
+  /** The flow's stage (a metric dimension, so that two stages in one account never alarm on each other). */
+  metricStage: 'JOBX_METRIC_STAGE',
+  /** The flow's construct path (a metric dimension, so that two flows of one stage are told apart). */
+  metricFlow: 'JOBX_METRIC_FLOW',
   /** Queue where EventBridge Scheduler puts a retry it could not deliver (AWS only; optional). */
   schedulerDlqArn: 'JOBX_SCHEDULER_DLQ_ARN',
   /** Table of local durable timers (local stack only). */

@@ -5,6 +5,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { ENV } from './env-names';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 
@@ -27,8 +28,18 @@ export const METRIC = {
   sweepFailed: 'SweepRepairFailed',
 } as const;
 
+/** Dimensions every metric carries besides `service`: the flow and stage it belongs to (set by the construct). */
+function flowDimensions(): Record<string, string> {
+  const dims: Record<string, string> = {};
+  const stage = process.env[ENV.metricStage];
+  const flow = process.env[ENV.metricFlow];
+  if (stage) dims.stage = stage;
+  if (flow) dims.flow = flow;
+  return dims;
+}
+
 /** The process-wide metrics (EMF to stdout, flushed after each invocation; off when `POWERTOOLS_METRICS_DISABLED`). */
-export const metrics = new Metrics({ namespace: 'jobx', serviceName: 'jobx' });
+export const metrics = new Metrics({ namespace: 'jobx', serviceName: 'jobx', defaultDimensions: flowDimensions() });
 
 function logErrors(): MiddlewareObj {
   return {

@@ -135,7 +135,8 @@ describe('metrics', () => {
     const lines: string[] = [];
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
     try {
-      for (const [k, v] of Object.entries(vars)) if (typeof v === 'string' && k.startsWith('POWERTOOLS_')) process.env[k] = v;
+      for (const [k, v] of Object.entries(vars)) if (typeof v === 'string' && (k.startsWith('POWERTOOLS_') || k.startsWith('JOBX_METRIC_'))) process.env[k] = v;
+      vi.resetModules();
       delete process.env.POWERTOOLS_METRICS_DISABLED;
       delete process.env.POWERTOOLS_DEV;
       const { metrics } = await import('../../functions/runtime/middy');
@@ -149,14 +150,17 @@ describe('metrics', () => {
     const emf = lines.map((l) => JSON.parse(l) as { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }; service?: string }).find((l) => l._aws);
     const directive = emf!._aws.CloudWatchMetrics[0]!;
     expect(directive.Namespace).toBe(flow.metricsNamespace);
-    expect(directive.Dimensions).toEqual([['service']]);
+    expect(directive.Dimensions.map((d) => [...d].sort())).toEqual([['flow', 'service', 'stage']]);
     expect(emf!.service).toBe(SERVICE_NAME);
     expect(directive.Metrics.map((m) => m.Name).sort()).toEqual([TASK_METRICS.failed, TASK_METRICS.succeeded].sort());
     // …and the alarm asks for exactly those.
     const alarm = Object.values(t.findResources('AWS::CloudWatch::Alarm')).find((a) => JSON.stringify(a).includes(TASK_METRICS.failed));
     const metricStats = JSON.stringify(alarm);
     expect(metricStats).toContain(`"Namespace":"${flow.metricsNamespace}"`);
-    expect(metricStats).toContain(`"Dimensions":[{"Name":"service","Value":"${SERVICE_NAME}"}]`);
+    // The same dimensions, with the values the provider's environment gives its metrics.
+    const dims = (JSON.parse(metricStats) as { Properties: { Metrics: Array<{ MetricStat?: { Metric: { Dimensions: Array<{ Name: string; Value: string }> } } }> } }).Properties.Metrics.find((m) => m.MetricStat)!.MetricStat!.Metric.Dimensions;
+    expect(Object.fromEntries(dims.map((d) => [d.Name, d.Value]))).toEqual({ service: SERVICE_NAME, stage: vars.JOBX_METRIC_STAGE, flow: vars.JOBX_METRIC_FLOW });
+    expect(emf).toMatchObject({ stage: flow.stageName, flow: flow.node.path });
   });
 });
 

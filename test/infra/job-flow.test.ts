@@ -392,6 +392,18 @@ describe('alarms and dashboard', () => {
     }
   });
 
+  it('task metrics and their alarm are scoped to the flow and its stage: another stage in the account never trips them', () => {
+    const dimsOf = (tpl: Template) => {
+      const alarm = Object.values(tpl.findResources('AWS::CloudWatch::Alarm')).find((a) => JSON.stringify(a).includes(TASK_METRICS.failed))!;
+      const metric = (alarm.Properties.Metrics as Array<{ MetricStat?: { Metric: { Dimensions: Array<{ Name: string; Value: string }> } } }>).find((m) => m.MetricStat)!;
+      return Object.fromEntries(metric.MetricStat!.Metric.Dimensions.map((d) => [d.Name, d.Value]));
+    };
+    const prod = flowWith({ stageName: 'prod' });
+    const test = flowWith({ stageName: 'test' });
+    expect(dimsOf(prod.template())).toEqual({ service: 'jobx', stage: 'prod', flow: 'PropsTest/Flow' });
+    expect(dimsOf(test.template())).toMatchObject({ stage: 'test' });
+  });
+
   it('stream iterator age, API 5xx and the task failure rate alarm', () => {
     expect(alarms()).toContainEqual(expect.objectContaining({ MetricName: 'IteratorAge', Namespace: 'AWS/Lambda', Statistic: 'Maximum', Threshold: 300_000 }));
     expect(alarms()).toContainEqual(expect.objectContaining({ MetricName: '5xx', Namespace: 'AWS/ApiGateway', Threshold: 5 }));
