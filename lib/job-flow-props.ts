@@ -215,7 +215,7 @@ export interface JobFlowAlarmProps {
   readonly enabled?: boolean;
   /**
    * Topic notified when an alarm fires and when it recovers.
-   * @default - no action (the alarms are exposed as `jobFlow.alarms`)
+   * @default - a topic of the flow's own (`jobFlow.alarmTopic`; subscribe to it)
    */
   readonly topic?: sns.ITopic;
   /**

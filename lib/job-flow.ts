@@ -25,6 +25,7 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { CreateTableCommandInput, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { Construct } from 'constructs';
@@ -266,6 +267,11 @@ export class JobFlow extends Construct {
   public readonly sweeperFunction: nodejs.NodejsFunction;
   /** Stream batches that still fail after every retry (their records are repaired by the sweeper). */
   public readonly streamFailureQueue: sqs.Queue;
+  /**
+   * Where every alarm notifies (when it fires and when it recovers): `alarms.topic`, or a topic of the flow's own
+   * (subscribe to it). Undefined when alarms are disabled.
+   */
+  public readonly alarmTopic?: sns.ITopic;
   /** Retries EventBridge Scheduler could not deliver to their provider queue (alarmed). */
   public readonly scheduleDeadLetterQueue: sqs.Queue;
   /** The dashboard. */
@@ -295,6 +301,10 @@ export class JobFlow extends Construct {
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.logRetention = props.logRetention ?? DEFAULTS.logRetention;
     const deletionProtection = props.deletionProtection ?? true;
+    // Alarms notify someone by default: the topic given, or one of the flow's own (subscribe to it).
+    if (props.alarms?.enabled !== false) {
+      this.alarmTopic = props.alarms?.topic ?? new sns.Topic(this, 'AlarmTopic', { displayName: `jobx ${this.stageName} alarms`, enforceSSL: true });
+    }
 
     // Tables: keys, index and stream come from the same definitions the local stack creates.
     this.table = this.tableFrom('JobsTable', jobsTableDefinition('jobs'), deletionProtection, JOBS_TTL_ATTRIBUTE);
@@ -704,7 +714,7 @@ export class JobFlow extends Construct {
     if (this.props.alarms?.enabled === false) return undefined;
     const { metric, ...options } = props;
     const alarm = new cloudwatch.Alarm(this, id, { metric, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...options });
-    const topic = this.props.alarms?.topic;
+    const topic = this.alarmTopic;
     if (topic) {
       alarm.addAlarmAction(new cwActions.SnsAction(topic));
       alarm.addOkAction(new cwActions.SnsAction(topic));

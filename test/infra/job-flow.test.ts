@@ -415,12 +415,22 @@ describe('alarms and dashboard', () => {
     expect(names).toContain('"Namespace":"jobx"');
   });
 
-  it('alarms notify the topic when given; none when disabled', () => {
-    const { template } = flowWith((s) => ({ alarms: { topic: new sns.Topic(s, 'Ops', { enforceSSL: true }) } }));
-    for (const a of Object.values(template().findResources('AWS::CloudWatch::Alarm')) as Resource[]) {
-      expect((a.Properties.AlarmActions as unknown[]).length).toBe(1);
+  it('alarms notify the topic when given; the flow\'s own TLS-only topic by default; none when disabled', () => {
+    const given = flowWith((s) => ({ alarms: { topic: new sns.Topic(s, 'Ops', { enforceSSL: true }) } }));
+    for (const a of Object.values(given.template().findResources('AWS::CloudWatch::Alarm')) as Resource[]) {
+      expect(a.Properties.AlarmActions).toEqual([ref(given.flow.alarmTopic!)]);
+      expect(a.Properties.OKActions).toEqual([ref(given.flow.alarmTopic!)]);
     }
-    flowWith({ alarms: { enabled: false } }).template().resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    given.template().resourceCountIs('AWS::SNS::Topic', 1);
+    // By default: a topic of the flow's own, exposed, notified by every alarm (nobody is left unaware).
+    const alarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(5);
+    for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([ref(flow.alarmTopic!)]);
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+    const off = flowWith({ alarms: { enabled: false } });
+    off.template().resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    off.template().resourceCountIs('AWS::SNS::Topic', 0);
+    expect(off.flow.alarmTopic).toBeUndefined();
   });
 
   it('a dashboard with a widget per provider and the status of every alarm, providers\' included', () => {
