@@ -41,10 +41,32 @@ export { MAX_OUTPUT_BYTES };
 export type RunTaskResult = 'succeeded' | 'failed' | 'duplicate' | 'late' | 'pending';
 
 class TimeoutError extends Error {
-  constructor(seconds: number) {
-    super(`task timed out after ${seconds} s`);
+  constructor(seconds: number, cutBy?: number) {
+    super(
+      cutBy === undefined
+        ? `task timed out after ${seconds} s`
+        : `task stopped after ${cutBy} s: its provider's invocation was ending (the task's timeout is ${seconds} s; give the provider function a longer timeout)`,
+    );
     this.name = 'TimeoutError';
   }
+}
+
+/** Thrown before a claim when the invocation has no time left to run the task: the message stays in its queue. */
+export class InvocationEndingError extends Error {
+  constructor() {
+    super('the invocation is ending: the task is left in its queue for another one');
+    this.name = 'InvocationEndingError';
+  }
+}
+
+/** Options of {@link runTask}. */
+export interface RunTaskOptions {
+  /**
+   * When the invocation ends (ms since epoch, less what recording the end takes). An attempt still running then
+   * is ended as timed out (retryable) before Lambda stops the function, so its end is recorded and the rest of
+   * the batch is not lost with it; with no time left at all, the task is not claimed.
+   */
+  deadline?: number;
 }
 
 function toOutcome(err: unknown): AttemptOutcome {
@@ -66,7 +88,10 @@ function asOutput(value: unknown): JsonObject {
  * @returns `duplicate` when the claim was refused (already claimed or no longer due), `late` when the attempt
  *   ended after its lease was taken away (the result is not recorded), else the attempt's outcome
  */
-export async function runTask(deps: EngineDeps, message: TaskMessage, fn: ProviderFunction): Promise<RunTaskResult> {
+export async function runTask(deps: EngineDeps, message: TaskMessage, fn: ProviderFunction, opts: RunTaskOptions = {}): Promise<RunTaskResult> {
+  const taskMs = message.timeoutSeconds * 1000;
+  const budgetMs = opts.deadline === undefined ? taskMs : Math.min(taskMs, opts.deadline - Date.now());
+  if (budgetMs <= 0) throw new InvocationEndingError();
   const claimed = await claimTask(deps, message);
   if (!claimed) return 'duplicate';
   const taskToken = encodeTaskToken({ jobId: message.jobId, taskIndex: message.taskIndex, attempt: message.attempt, nonce: claimed.attempts[message.attempt - 1]!.tokenNonce! });
@@ -78,8 +103,8 @@ export async function runTask(deps: EngineDeps, message: TaskMessage, fn: Provid
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         controller.abort();
-        reject(new TimeoutError(message.timeoutSeconds));
-      }, message.timeoutSeconds * 1000);
+        reject(new TimeoutError(message.timeoutSeconds, budgetMs < taskMs ? Math.round(budgetMs / 100) / 10 : undefined));
+      }, budgetMs);
     });
     const output = await Promise.race([
       Promise.resolve().then(() =>

@@ -21,6 +21,9 @@ const OUTCOME_METRIC: Record<RunTaskResult, string> = {
   pending: METRIC.pending,
 };
 
+/** Invocation time kept back to record an attempt's end after it was stopped for the invocation's sake. */
+const END_RESERVE_MS = 3_000;
+
 export type { ProviderEvent, ProviderFunction } from '../engine/run-task';
 export { NonRetryableError, RetryAfterError } from '../core/provider-errors';
 export { pending, PendingResult } from '../core/pending';
@@ -46,7 +49,8 @@ export function defineProvider<I extends JsonObject = JsonObject>(name: string, 
       event,
       async (record: SQSRecord) => {
         const message = JSON.parse(record.body) as TaskMessage;
-        const outcome = await runTask(engineDeps(), message, generic);
+        // Stop the attempt (recorded as timed out) before Lambda stops the invocation and loses the batch.
+        const outcome = await runTask(engineDeps(), message, generic, { deadline: Date.now() + context.getRemainingTimeInMillis() - END_RESERVE_MS });
         metrics.addMetric(OUTCOME_METRIC[outcome], MetricUnit.Count, 1);
         if (outcome === 'late') logger.warn('late result kept, nothing changed', { jobId: message.jobId, taskId: message.taskId, attempt: message.attempt });
       },
