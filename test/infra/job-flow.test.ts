@@ -93,6 +93,12 @@ describe('tables', () => {
     expect(results.DeletionPolicy).toBe('Retain');
   });
 
+  it('the tables keep their logical ids: a refactor that renamed them would make CloudFormation replace them (data lost)', () => {
+    // Pinned on purpose. If this fails, the change would delete and recreate the tables of every deployment.
+    expect(logicalIdOf(flow.table)).toBe('JobFlowJobsTableC9663379');
+    expect(logicalIdOf(flow.resultsTable)).toBe('JobFlowResultsTableF27DE734');
+  });
+
   it('removalPolicy DESTROY and deletionProtection false are honoured', () => {
     const { template } = flowWith({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false });
     const tables = Object.values(template().findResources('AWS::DynamoDB::Table')) as Resource[];
