@@ -31,3 +31,6 @@ export function decodeTaskToken(token: string): TaskTokenParts | undefined {
     return undefined;
   }
 }
+
+/** Header that carries a task token (never the URL path: paths are written to the API's access logs). */
+export const TASK_TOKEN_HEADER = 'x-jobx-task-token';

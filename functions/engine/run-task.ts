@@ -23,7 +23,7 @@ export interface ProviderEvent<I extends JsonObject = JsonObject> {
   task: { taskId: string; name: string; attempt: number };
   /** Aborted when the task's lease (timeoutSeconds) runs out. */
   signal: AbortSignal;
-  /** Token of this attempt, for completing it later (return `pending()`) through `/task-tokens/{token}/…`. */
+  /** Token of this attempt, for completing it later (return `pending()`) through `/task-tokens/…` (the token in the `x-jobx-task-token` header). */
   taskToken: string;
 }
 

@@ -31,9 +31,9 @@ export const routes: ApiRoute[] = [
   { method: 'POST', path: '/jobs/{jobId}/discard', handler: discard },
   { method: 'GET', path: '/tokens/{token}', handler: getToken },
   { method: 'POST', path: '/workers/{workerId}/claim', handler: claim },
-  { method: 'POST', path: '/task-tokens/{taskToken}/heartbeat', handler: heartbeat },
-  { method: 'POST', path: '/task-tokens/{taskToken}/success', handler: success },
-  { method: 'POST', path: '/task-tokens/{taskToken}/failure', handler: failure },
+  { method: 'POST', path: '/task-tokens/heartbeat', handler: heartbeat },
+  { method: 'POST', path: '/task-tokens/success', handler: success },
+  { method: 'POST', path: '/task-tokens/failure', handler: failure },
 ];
 
 /** Lambda handler. */

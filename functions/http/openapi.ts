@@ -3,6 +3,7 @@
  * Schema output, which is OpenAPI 3.1's schema dialect). Built once per process, on first request.
  * @module
  */
+import { TASK_TOKEN_HEADER } from '../core/task-token';
 import { z } from 'zod';
 import { JOB_ID_PATTERN, NAME_PATTERN, TASK_TOKEN_PATTERN, discardSchema, failureSchema, jobSpecSchema, listQuerySchema, retryActionSchema, skipSchema, successSchema } from './schemas';
 
@@ -37,7 +38,14 @@ const ok = (description: string, schema: Json = { type: 'object' }) => ({ descri
 const pathParam = (name: string, pattern: RegExp, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string', pattern: pattern.source } });
 const jobIdParam = pathParam('jobId', JOB_ID_PATTERN, 'a job id (a root id, then `.<n>` per child level); any other value is 404');
 const taskIdParam = pathParam('taskId', NAME_PATTERN, '`t1`, `t2`, … in pipeline order; any other value is 404');
-const taskTokenParam = pathParam('taskToken', TASK_TOKEN_PATTERN, 'the task token (base64url) given with the attempt; any other value is 404');
+// A task token is a bearer secret: it travels in a header, never in the path (paths go to the access logs).
+const taskTokenParam = {
+  name: TASK_TOKEN_HEADER,
+  in: 'header',
+  required: true,
+  description: 'the task token (base64url) given with the attempt; absent is 400, any other value is 404',
+  schema: { type: 'string', pattern: TASK_TOKEN_PATTERN.source },
+};
 const tokenParam = pathParam('token', NAME_PATTERN, 'a token name; any other value is 404');
 const workerIdParam = pathParam('workerId', NAME_PATTERN, 'the worker (executor) id, the same charset as `preLock`; any other value is 400');
 const waitParam = { name: 'wait', in: 'query', required: false, schema: { type: 'number', minimum: 0, maximum: 25 } };
@@ -92,9 +100,9 @@ export function openApiDocument(): Json {
           responses: { 200: ok('a claimed task with its task token'), 204: { description: 'no task came in time' }, ...errors(400) },
         },
       },
-      '/task-tokens/{taskToken}/heartbeat': { post: { operationId: 'heartbeat', parameters: [taskTokenParam], responses: { 200: ok('lease renewed'), ...errors(404, 409) } } },
-      '/task-tokens/{taskToken}/success': { post: { operationId: 'succeed', parameters: [taskTokenParam], requestBody: jsonBody('SuccessRequest', false), responses: { 200: ok('attempt ended'), ...errors(400, 404, 409, 413) } } },
-      '/task-tokens/{taskToken}/failure': { post: { operationId: 'fail', parameters: [taskTokenParam], requestBody: jsonBody('FailureRequest'), responses: { 200: ok('attempt ended'), ...errors(400, 404, 409) } } },
+      '/task-tokens/heartbeat': { post: { operationId: 'heartbeat', parameters: [taskTokenParam], responses: { 200: ok('lease renewed'), ...errors(400, 404, 409) } } },
+      '/task-tokens/success': { post: { operationId: 'succeed', parameters: [taskTokenParam], requestBody: jsonBody('SuccessRequest', false), responses: { 200: ok('attempt ended'), ...errors(400, 404, 409, 413) } } },
+      '/task-tokens/failure': { post: { operationId: 'fail', parameters: [taskTokenParam], requestBody: jsonBody('FailureRequest'), responses: { 200: ok('attempt ended'), ...errors(400, 404, 409) } } },
       '/openapi.json': { get: { operationId: 'openApi', responses: { 200: ok('this document') } } },
     },
     components: {

@@ -3,6 +3,7 @@
  * runs before any store call, so a request that cannot be valid is answered without touching DynamoDB.
  * @module
  */
+import { TASK_TOKEN_HEADER } from '../core/task-token';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { JobxError } from '../core/errors';
@@ -92,9 +93,13 @@ export function tokenParam(event: APIGatewayProxyEventV2): string {
   return token;
 }
 
-/** The `taskToken` path parameter; 404 NOT_FOUND (like any unknown token) when it is not base64url of a sane length. */
-export function taskTokenParam(event: APIGatewayProxyEventV2): string {
-  const token = pathParam(event, 'taskToken');
+/**
+ * The task token of a request, from its {@link TASK_TOKEN_HEADER} header: 400 VALIDATION_FAILED when absent,
+ * 404 NOT_FOUND (like any unknown token) when it is not base64url of a sane length.
+ */
+export function taskTokenHeader(event: APIGatewayProxyEventV2): string {
+  const token = event.headers?.[TASK_TOKEN_HEADER];
+  if (token === undefined || token === '') throw new JobxError('VALIDATION_FAILED', `the task token goes in the ${TASK_TOKEN_HEADER} header`);
   if (!TASK_TOKEN_PATTERN.test(token)) throw new JobxError('NOT_FOUND', 'unknown task token');
   return token;
 }

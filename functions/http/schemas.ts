@@ -180,10 +180,10 @@ export const listQuerySchema = z
 /** A worker id (the executor a task is pinned to with preLock). */
 export const workerIdSchema = nameOf('worker ids');
 
-/** Body of `POST /task-tokens/{token}/success`. */
+/** Body of `POST /task-tokens/success`. */
 export const successSchema = z.object({ output: jsonObject.optional() }).strict();
 
-/** Body of `POST /task-tokens/{token}/failure`. */
+/** Body of `POST /task-tokens/failure`. */
 export const failureSchema = z
   .object({
     error: z.union([text(4096, 1), z.object({ message: text(4096, 1), code: text(128).optional() }).strict()]),

@@ -188,7 +188,7 @@ describe('issue 9 regressions on the local stack', () => {
       for (let n = 1; n <= 2; n++) {
         const claimed = await post(`/workers/${edge}/claim?wait=10`);
         expect(claimed.status).toBe(200);
-        const done = await post(`/task-tokens/${claimed.body.taskToken}/success`, { output: { [`blob${n}`]: 'y'.repeat(100 * KB) } });
+        const done = await client.taskToken('success', claimed.body.taskToken, { output: { [`blob${n}`]: 'y'.repeat(100 * KB) } });
         expect(done.status, JSON.stringify(done.body)).toBe(200);
       }
       for (const [jobId, taskId, code] of [[demo.body.jobId, 't3', 'OUTPUT_TOO_LARGE'], [pinned.body.jobId, 't2', 'CONTEXT_TOO_LARGE']] as const) {

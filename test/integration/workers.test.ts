@@ -32,11 +32,11 @@ describe('pre-lock', () => {
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ jobId, taskId: 't1', provider: 'demo', input: { x: 1 }, attempt: 1, leaseSeconds: 300 });
     expect((await client.task(jobId, 't1')).body.status).toBe('running');
-    const done = await post(`/task-tokens/${got.body.taskToken}/success`, { output: { y: 2 } });
+    const done = await client.taskToken('success', got.body.taskToken, { output: { y: 2 } });
     expect(done.status).toBe(200);
     expect((await client.waitResult(jobId)).body).toMatchObject({ status: 'succeeded', output: { y: 2 } });
     // the token is spent
-    const replay = await post(`/task-tokens/${got.body.taskToken}/success`, { output: { y: 3 } });
+    const replay = await client.taskToken('success', got.body.taskToken, { output: { y: 3 } });
     expect(replay.status).toBe(409);
     expect(replay.body.error.code).toBe('INVALID_STATE');
   });
@@ -62,7 +62,7 @@ describe('pre-lock', () => {
         }
         empty = 0;
         mine.push(`${res.body.jobId}/${res.body.taskId}`);
-        expect((await post(`/task-tokens/${res.body.taskToken}/success`, { output: { by: mine.length } })).status).toBe(200);
+        expect((await client.taskToken('success', res.body.taskToken, { output: { by: mine.length } })).status).toBe(200);
       }
       return mine;
     };
@@ -84,7 +84,7 @@ describe('pre-lock', () => {
     expect((await client.task(viaWorker.body.jobId, 't1')).body.status).toBe('queued');
     const got = await claim('edge-lambda', 5);
     expect(got.body).toMatchObject({ jobId: viaWorker.body.jobId, provider: 'flaky' });
-    await post(`/task-tokens/${got.body.taskToken}/success`, { output: { worker: true } });
+    await client.taskToken('success', got.body.taskToken, { output: { worker: true } });
     expect((await client.waitResult(viaWorker.body.jobId)).body.output).toEqual({ worker: true });
   });
 
@@ -94,7 +94,7 @@ describe('pre-lock', () => {
     const got = await claim('anyone', 5, 'edge-echo');
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ provider: 'edge-echo', input: { hi: true } });
-    const failed = await post(`/task-tokens/${got.body.taskToken}/failure`, { error: { message: 'no', code: 'NOPE' }, retryable: false });
+    const failed = await client.taskToken('failure', got.body.taskToken, { error: { message: 'no', code: 'NOPE' }, retryable: false });
     expect(failed.body.status).toBe('failed');
     expect((await client.waitResult(created.body.jobId)).body.status).toBe('failed');
     const unknown = await client.submit({ name: 'x', owner: 'w', tasks: [{ name: 'e', provider: 'not-external' }] });
@@ -112,9 +112,9 @@ describe('leases and task tokens', () => {
     const second = await claim('edge-3', 15);
     expect(second.status).toBe(200);
     expect(second.body.attempt).toBe(2);
-    const late = await post(`/task-tokens/${first.body.taskToken}/success`, { output: { late: true } });
+    const late = await client.taskToken('success', first.body.taskToken, { output: { late: true } });
     expect(late.status).toBe(409);
-    expect((await post(`/task-tokens/${second.body.taskToken}/success`, { output: { ok: true } })).status).toBe(200);
+    expect((await client.taskToken('success', second.body.taskToken, { output: { ok: true } })).status).toBe(200);
     expect((await client.waitResult(jobId)).body.output).toEqual({ ok: true });
     const task = (await client.task(jobId, 't1')).body;
     expect(task.attempts.map((a: { status: string }) => a.status)).toEqual(['abandoned', 'succeeded']);
@@ -125,18 +125,18 @@ describe('leases and task tokens', () => {
     const got = await claim('edge-4', 5);
     for (let i = 0; i < 5; i++) {
       await sleep(1000);
-      const beat = await post(`/task-tokens/${got.body.taskToken}/heartbeat`);
+      const beat = await client.taskToken('heartbeat', got.body.taskToken);
       expect(beat.status).toBe(200);
       expect(beat.body.leaseSeconds).toBe(2);
     }
-    expect((await post(`/task-tokens/${got.body.taskToken}/success`)).status).toBe(200);
+    expect((await client.taskToken('success', got.body.taskToken)).status).toBe(200);
     const task = (await client.task(created.body.jobId, 't1')).body;
     expect(task.attempts).toHaveLength(1);
     expect(task.attempts[0].status).toBe('succeeded');
   }, 30_000);
 
   it('rejects malformed tokens with 404', async () => {
-    expect((await post('/task-tokens/not-a-token/heartbeat')).status).toBe(404);
+    expect((await client.taskToken('heartbeat', 'not-a-token')).status).toBe(404);
     expect((await post('/workers/bad%20id/claim')).status).toBe(400);
   });
 });
@@ -167,11 +167,11 @@ describe('asynchronous completion', () => {
     expect(tokens).toHaveLength(1);
     await sleep(10_000);
     expect((await client.task(jobId, 't1')).body.status).toBe('running');
-    const done = await post(`/task-tokens/${tokens[0]}/success`, { output: { approved: true } });
+    const done = await client.taskToken('success', tokens[0]!, { output: { approved: true } });
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ jobId, taskId: 't1', attempt: 1, status: 'succeeded' });
     const result = await client.waitResult(jobId);
     expect(result.body.output).toMatchObject({ approved: true, next: true });
-    expect((await post(`/task-tokens/${tokens[0]}/success`, { output: {} })).status).toBe(409);
+    expect((await client.taskToken('success', tokens[0]!, { output: {} })).status).toBe(409);
   }, 60_000);
 });

@@ -3,7 +3,7 @@
  *
  * It long-polls `POST /workers/{id}/claim` from `concurrency` slots, runs each claimed task with the provider of
  * that name from FILE (the same `defineProvider(...)` handlers a Lambda deployment uses), heartbeats while it runs
- * and reports the end through `/task-tokens/{token}/success|failure`. SIGINT/SIGTERM stop claiming, let the tasks
+ * and reports the end through `/task-tokens/success|failure` (the token in the `x-jobx-task-token` header). SIGINT/SIGTERM stop claiming, let the tasks
  * in flight finish and report, then exit 0; a second signal exits at once with 1.
  * @module
  */
@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '@commander-js/extra-typings';
 import type { JsonObject } from '../../core/json';
 import { PendingResult } from '../../core/pending';
+import { TASK_TOKEN_HEADER } from '../../core/task-token';
 import { NonRetryableError, RetryAfterError } from '../../core/provider-errors';
 import { MAX_OUTPUT_BYTES, type ProviderFunction } from '../../engine/run-task';
 import { errorFromResponse, JobxApiError } from '../../sdk/errors';
@@ -59,7 +60,7 @@ interface Answer {
   body: unknown;
 }
 
-type Request = (method: 'POST', path: string, opts?: { body?: unknown; waitSeconds?: number; signal?: AbortSignal }) => Promise<Answer>;
+type Request = (method: 'POST', path: string, opts?: { body?: unknown; waitSeconds?: number; signal?: AbortSignal; headers?: Record<string, string> }) => Promise<Answer>;
 
 function isProvider(value: unknown): value is LoadedProvider {
   return typeof value === 'object' && value !== null && typeof (value as LoadedProvider).name === 'string' && typeof (value as LoadedProvider).fn === 'function';
@@ -116,6 +117,7 @@ function requester(ctx: CliContext, globals: { sigv4?: boolean; region?: string 
       accept: 'application/json',
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...(env.JOBX_TOKEN ? { authorization: `Bearer ${env.JOBX_TOKEN}` } : {}),
+      ...opts.headers,
     };
     if (signer) headers = await signer({ method, url, headers, ...(body !== undefined ? { body } : {}) });
     const limitMs = REQUEST_TIMEOUT_MS + (opts.waitSeconds ?? 0) * 1000;
@@ -237,7 +239,7 @@ export async function runWorker(ctx: CliContext, request: Request, providers: Ma
     const where = `${task.jobId}/${task.taskId}`;
     for (let attempt = 1; ; attempt++) {
       try {
-        await request('POST', `/task-tokens/${encodeURIComponent(task.taskToken)}/${kind}`, { body });
+        await request('POST', `/task-tokens/${kind}`, { body, headers: { [TASK_TOKEN_HEADER]: task.taskToken } });
         return 'done';
       } catch (err) {
         if (err instanceof JobxApiError && (err.status === 409 || err.status === 404)) {
@@ -272,7 +274,7 @@ export async function runWorker(ctx: CliContext, request: Request, providers: Ma
       // One heartbeat at a time: a slow API must not pile them up.
       if (beating) return;
       beating = true;
-      request('POST', `/task-tokens/${encodeURIComponent(task.taskToken)}/heartbeat`, { signal: abort.signal }).then(() => (beating = false), (err: unknown) => {
+      request('POST', '/task-tokens/heartbeat', { signal: abort.signal, headers: { [TASK_TOKEN_HEADER]: task.taskToken } }).then(() => (beating = false), (err: unknown) => {
         beating = false;
         if (abort.signal.aborted) return;
         if (err instanceof JobxApiError && (err.status === 409 || err.status === 404)) {

@@ -6,7 +6,7 @@ import { MAX_OUTPUT_BYTES } from '../../engine/run-task';
 import { claimForWorker } from '../../engine/workers';
 import { engineDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
-import { assertSize, jsonBody, queryParam, taskTokenParam, validPathParam } from '../request';
+import { assertSize, jsonBody, queryParam, taskTokenHeader, validPathParam } from '../request';
 import { emptySchema, failureSchema, nameOf, successSchema, waitSchema, workerIdSchema } from '../schemas';
 
 type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -27,24 +27,24 @@ export const claim: Handler = async (event) => {
   return task ? json(200, task) : { statusCode: 204, headers: {}, body: '' };
 };
 
-/** POST /task-tokens/{taskToken}/heartbeat. */
+/** POST /task-tokens/heartbeat (token in the `x-jobx-task-token` header). */
 export const heartbeat: Handler = async (event) => {
-  const token = taskTokenParam(event);
+  const token = taskTokenHeader(event);
   emptySchema.parse(jsonBody(event) ?? {});
   return json(200, await heartbeatByToken(engineDeps(), token));
 };
 
-/** POST /task-tokens/{taskToken}/success `{ output? }`. */
+/** POST /task-tokens/success `{ output? }` (token in the `x-jobx-task-token` header). */
 export const success: Handler = async (event) => {
-  const token = taskTokenParam(event);
+  const token = taskTokenHeader(event);
   const body = successSchema.parse(jsonBody(event) ?? {});
   assertSize('output', body.output, MAX_OUTPUT_BYTES);
   return json(200, await succeedByToken(engineDeps(), token, body.output ?? {}));
 };
 
-/** POST /task-tokens/{taskToken}/failure `{ error, retryable? }`. */
+/** POST /task-tokens/failure `{ error, retryable? }` (token in the `x-jobx-task-token` header). */
 export const failure: Handler = async (event) => {
-  const token = taskTokenParam(event);
+  const token = taskTokenHeader(event);
   const body = failureSchema.parse(jsonBody(event) ?? {});
   const error = typeof body.error === 'string' ? { message: body.error } : body.error;
   return json(200, await failByToken(engineDeps(), token, { ...error, ...(body.retryable !== undefined ? { retryable: body.retryable } : {}) }));

@@ -1,6 +1,7 @@
 /**
  * Example provider `callback`: asynchronous completion. It hands its task token to `input.callbackUrl` (a webhook
- * that will finish the task later through `/task-tokens/{token}/success`) and leaves the task running.
+ * that will finish the task later through `/task-tokens/success`, the token in the `x-jobx-task-token` header) and
+ * leaves the task running.
  * @module
  */
 import { NonRetryableError, defineProvider, pending } from '../define-provider';

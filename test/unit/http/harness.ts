@@ -40,15 +40,15 @@ export interface Answer {
 }
 
 /** The event API Gateway (or the local gateway) would build for a request to `target` (path and query, raw). */
-export function apiEvent(method: string, target: string, body?: string): APIGatewayProxyEventV2 {
-  const req = { url: target, method, headers: { host: 'localhost', 'content-type': 'application/json' }, httpVersion: '1.1', socket: { remoteAddress: '127.0.0.1' } };
+export function apiEvent(method: string, target: string, body?: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
+  const req = { url: target, method, headers: { host: 'localhost', 'content-type': 'application/json', ...headers }, httpVersion: '1.1', socket: { remoteAddress: '127.0.0.1' } };
   return toApiEvent(req as unknown as IncomingMessage, body);
 }
 
 /** Calls the API handler with a raw body (a string is sent as it is, anything else as JSON). */
-export async function call(method: string, target: string, body?: unknown): Promise<Answer> {
+export async function call(method: string, target: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const raw = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const result = await handler(apiEvent(method, target, raw), createLambdaContext('jobx-api', 30_000));
+  const result = await handler(apiEvent(method, target, raw, headers), createLambdaContext('jobx-api', 30_000));
   return { status: result.statusCode ?? 200, body: result.body ? (JSON.parse(result.body) as Answer['body']) : {} };
 }
 

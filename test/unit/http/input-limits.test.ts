@@ -20,8 +20,8 @@ const nest = (levels: number, leaf: unknown = 1): unknown => {
 const TOKEN = 'x'.repeat(40);
 const LONG = 'A'.repeat(10_000);
 
-async function expectRefused(method: string, target: string, body: unknown, status: number, code: string) {
-  const res = await call(method, target, body);
+async function expectRefused(method: string, target: string, body: unknown, status: number, code: string, headers: Record<string, string> = {}) {
+  const res = await call(method, target, body, headers);
   expect({ status: res.status, code: res.body.error?.code }, `${method} ${target.slice(0, 80)}: ${JSON.stringify(res.body).slice(0, 300)}`).toEqual({ status, code });
   expect(ddb.calls(), 'no store call').toHaveLength(0);
   return res;
@@ -51,7 +51,7 @@ describe('numbers DynamoDB cannot store exactly', () => {
     await expectRefused('POST', '/jobs/01ABC/tasks/t1/skip', { output: big }, 400, 'VALIDATION_FAILED');
     await expectRefused('POST', '/jobs/01ABC/tasks/t1/retry', { input: big }, 400, 'VALIDATION_FAILED');
     await expectRefused('POST', '/jobs/01ABC/tasks/t1/retry', { env: { x: 1e-131 } }, 400, 'VALIDATION_FAILED');
-    await expectRefused('POST', `/task-tokens/${TOKEN}/success`, { output: big }, 400, 'VALIDATION_FAILED');
+    await expectRefused('POST', '/task-tokens/success', { output: big }, 400, 'VALIDATION_FAILED', { 'x-jobx-task-token': TOKEN });
   });
 
   it('accepts the edges: ±(2^53-1), ±1e-130, 0, fractions', async () => {
@@ -79,7 +79,7 @@ describe('object keys', () => {
   it('in env, skip output and task-token output as well', async () => {
     await expectRefused('POST', '/jobs', '{"name":"j","owner":"o","env":{"constructor":"x"},"tasks":[{"name":"a","provider":"demo"}]}', 400, 'VALIDATION_FAILED');
     await expectRefused('POST', '/jobs/01ABC/tasks/t1/skip', '{"output":{"__proto__":{}}}', 400, 'VALIDATION_FAILED');
-    await expectRefused('POST', `/task-tokens/${TOKEN}/success`, '{"output":{"":1}}', 400, 'VALIDATION_FAILED');
+    await expectRefused('POST', '/task-tokens/success', '{"output":{"":1}}', 400, 'VALIDATION_FAILED', { 'x-jobx-task-token': TOKEN });
   });
 });
 
@@ -133,7 +133,6 @@ describe('paths', () => {
     ['GET', '/jobs/%E0%A4%A/result'],
     ['POST', '/jobs/%C0/pause'],
     ['GET', '/tokens/%E0%A4%A'],
-    ['POST', '/task-tokens/%E0%A4%A/heartbeat'],
     ['POST', '/workers/%E0%A4%A/claim'],
   ])('malformed percent-encoding %s %s: 400 VALIDATION_FAILED', async (method, target) => {
     await expectRefused(method, target, undefined, 400, 'VALIDATION_FAILED');
@@ -150,15 +149,23 @@ describe('paths', () => {
     ['POST', '/jobs/LONG/resume'],
     ['POST', '/jobs/LONG/discard'],
     ['GET', '/tokens/LONG'],
-    ['POST', '/task-tokens/LONG/heartbeat'],
-    ['POST', '/task-tokens/LONG/success'],
     ['GET', '/jobs/a%23b'],
     ['GET', '/tokens/a%2Fb'],
-    ['POST', '/task-tokens/a%2Bb%3D/failure'],
   ])('an id no key can hold, %s %s: 404 NOT_FOUND without a read', async (method, path) => {
     const target = path.replace('LONG', LONG);
     const res = await expectRefused(method, target, method === 'POST' && target.endsWith('failure') ? { error: 'x' } : undefined, 404, 'NOT_FOUND');
     expect(JSON.stringify(res.body).length).toBeLessThan(1_000);
+  });
+
+  it('task tokens travel in the x-jobx-task-token header, never the path (paths go to the access logs)', async () => {
+    await expectRefused('POST', '/task-tokens/heartbeat', undefined, 400, 'VALIDATION_FAILED');
+    for (const token of [LONG, 'a+b=', 'not a token']) {
+      for (const action of ['heartbeat', 'success', 'failure']) {
+        await expectRefused('POST', `/task-tokens/${action}`, action === 'failure' ? { error: 'x' } : undefined, 404, 'NOT_FOUND', { 'x-jobx-task-token': token });
+      }
+    }
+    // The old path form names no route at all.
+    expect((await call('POST', `/task-tokens/${TOKEN}/success`, {})).status).toBe(404);
   });
 
   it('a worker id outside the executor charset: 400', async () => {
@@ -193,7 +200,7 @@ describe('sizes', () => {
   it('a skip output over 128 KB: 413 PAYLOAD_TOO_LARGE, like a task-token success', async () => {
     const res = await expectRefused('POST', '/jobs/01ABC/tasks/t1/skip', { output }, 413, 'PAYLOAD_TOO_LARGE');
     expect(res.body.error?.details).toMatchObject({ limit: 128 * 1024 });
-    await expectRefused('POST', `/task-tokens/${TOKEN}/success`, { output }, 413, 'PAYLOAD_TOO_LARGE');
+    await expectRefused('POST', '/task-tokens/success', { output }, 413, 'PAYLOAD_TOO_LARGE', { 'x-jobx-task-token': TOKEN });
   });
 
   it('retry edits over 128 KB: 413', async () => {
