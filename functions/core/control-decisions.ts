@@ -112,7 +112,7 @@ export function decideSkip(t: JobTree, taskId: string, opts: SkipOptions, now: s
   if (!['failed', 'pending', 'queued', 'retrying'].includes(status) || job.status === 'succeeded' || job.status === 'discarded') {
     throw invalid(`task ${taskId} is ${status} in a ${job.status} job: only a failed, pending, queued or retrying task can be skipped`, { status, jobStatus: job.status });
   }
-      const skipped: TaskRecord = { ...(record ? withoutTimers(record) : freshTask(t, index, 'skipped', now)), status: 'skipped', skipOutput: opts.output ?? {}, updatedAt: now };
+  const skipped: TaskRecord = { ...(record ? withoutTimers(record) : freshTask(t, index, 'skipped', now)), status: 'skipped', skipOutput: opts.output ?? {}, updatedAt: now };
   if (opts.reason !== undefined) skipped.reason = opts.reason;
   const ops: TxOp[] = [record ? { op: 'replaceTask', before: record, after: skipped } : { op: 'putTask', task: skipped }];
   if (status === 'failed' && job.status === 'failed') return [...ops, ...(reopenOps(job, ancestors))];
@@ -120,7 +120,8 @@ export function decideSkip(t: JobTree, taskId: string, opts: SkipOptions, now: s
   const current = step.kind === 'dispatch' ? step.taskIndex : step.kind === 'wait' || step.kind === 'fail' ? step.task.taskIndex : index;
   const ahead = index > current;
   ops.push(ahead ? { op: 'updateJob', jobId, from: [job.status], patch: { status: job.status }, preSkipped: true } : { op: 'checkJob', jobId, in: [job.status] });
-  return ops;}
+  return ops;
+}
 
 /** Options of {@link decideRetry}. */
 export interface RetryOptions {
@@ -161,7 +162,8 @@ export function decideRetry(t: JobTree, taskId: string, opts: RetryOptions, now:
   }
   const ops: TxOp[] = [{ op: 'replaceTask', before: record, after: queued }];
   if (job.status === 'failed') return [...ops, ...(reopenOps(job, ancestors))];
-  return [...ops, { op: 'checkJob', jobId, in: [job.status] }];}
+  return [...ops, { op: 'checkJob', jobId, in: [job.status] }];
+}
 
 function assertPausable(job: JobRecord): void {
   if (!job.pausable) throw new JobxError('NOT_PAUSABLE', `job ${job.jobId} was submitted with pausable: false`, { jobId: job.jobId });
@@ -178,7 +180,7 @@ export function decidePause(t: JobTree, now: string): TxOp[] {
   const ops: TxOp[] = [{ op: 'updateJob', jobId, from: [job.status], patch: { status: 'paused' }, requirePausable: true }];
   if (job.kind !== 'pipeline' || job.status !== 'running') return ops;
   const step = nextPipelineStep(job, t.tasks);
-      // Hold the next task so that a message already on its way cannot start it.
+  // Hold the next task so that a message already on its way cannot start it.
   if (step.kind === 'dispatch') ops.push({ op: 'putTask', task: freshTask(t, step.taskIndex, 'pending', now) });
   else if (step.kind === 'wait' && (step.task.status === 'retrying' || step.task.status === 'queued')) {
     // Its due time stays: resume sends it then, not at once.
@@ -193,7 +195,8 @@ export function decidePause(t: JobTree, now: string): TxOp[] {
     const next = step.task.taskIndex + 1;
     if (next < (job.tasks?.length ?? 0) && !t.tasks[next]) ops.push({ op: 'putTask', task: freshTask(t, next, 'pending', now) });
   }
-  return ops;}
+  return ops;
+}
 
 /** Decides a resume of a paused job where it stopped. */
 export function decideResume(t: JobTree, now: string): TxOp[] {
@@ -203,7 +206,8 @@ export function decideResume(t: JobTree, now: string): TxOp[] {
   if (job.status !== 'paused') throw invalid(`job ${jobId} is ${job.status}: only a paused job can be resumed`, { status: job.status });
   const ops: TxOp[] = [{ op: 'updateJob', jobId, from: ['paused'], patch: { status: 'running' } }];
   if (job.kind !== 'pipeline') return ops;
-  return [...ops, ...releaseHolds(t, now)];}
+  return [...ops, ...releaseHolds(t, now)];
+}
 
 /**
  * Writes that undo what a pause held, from where the pipeline stands: a running attempt no longer holds its
@@ -215,12 +219,12 @@ function releaseHolds(t: JobTree, now: string): TxOp[] {
   if (step.kind !== 'wait') return [];
   const task = step.task;
   if (task.status === 'running' && task.held) {
-  const unheld: TaskRecord = { ...task };
-  delete unheld.held;
-  const ops: TxOp[] = [{ op: 'replaceTask', before: task, after: unheld }];
-  const next = t.tasks[task.taskIndex + 1];
-  if (next?.status === 'pending' && next.attemptCount === 0) ops.push({ op: 'deleteHeldTask', task: next });
-  return ops;
+    const unheld: TaskRecord = { ...task };
+    delete unheld.held;
+    const ops: TxOp[] = [{ op: 'replaceTask', before: task, after: unheld }];
+    const next = t.tasks[task.taskIndex + 1];
+    if (next?.status === 'pending' && next.attemptCount === 0) ops.push({ op: 'deleteHeldTask', task: next });
+    return ops;
   }
   if (task.status !== 'pending') return [];
   const released: TaskRecord = { ...task, status: task.dueAt !== undefined ? 'retrying' : 'queued', updatedAt: now };
@@ -241,7 +245,7 @@ export function decideDiscard(t: JobTree, opts: DiscardOptions, now: string): Tx
   const jobId = t.job.jobId;
   const job = t.job;
   if (!DISCARDABLE.includes(job.status)) throw invalid(`job ${jobId} is ${job.status}: it cannot be discarded`, { status: job.status });
-      const isRoot = job.parentId === undefined;
+  const isRoot = job.parentId === undefined;
   const run = (job.run ?? 0) + 1;
   const ops: TxOp[] = [
     {
@@ -268,4 +272,5 @@ export function decideDiscard(t: JobTree, opts: DiscardOptions, now: string): Tx
     if (task.status !== 'running') delete discarded.leaseUntil;
     ops.push({ op: 'replaceTask', before: task, after: discarded });
   }
-  return ops;}
+  return ops;
+}

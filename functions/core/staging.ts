@@ -75,11 +75,6 @@ export function stageSubmission(records: readonly JobRecord[], nonce: string, op
   return { root, parts };
 }
 
-/** Whether a root is still having its descendants created. */
-export function isStaging(job: Pick<JobRecord, 'staging'>): boolean {
-  return job.staging !== undefined;
-}
-
 /** Parts of a staging root still to expand. */
 export function partsToExpand(job: Pick<JobRecord, 'staging'>): number[] {
   if (!job.staging) return [];

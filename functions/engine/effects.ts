@@ -72,7 +72,7 @@ export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<voi
       return;
     }
     case 'reportToParent':
-      return reportToParent(deps, effect.parentId, effect.childIndex, effect.failed);
+      return reportToParent(deps, effect.parentId, effect.childIndex);
     case 'stageChildren':
       return stageChildren(deps, effect.jobId);
     case 'finishStaging':
@@ -119,7 +119,7 @@ export async function advancePipeline(deps: EngineDeps, jobId: string): Promise<
  * children) is read before the child, so a child reopened by hand after it was read is never counted, and its
  * bucket is never counted on the parent, nor the parent finished, over a reopened child.
  */
-export async function reportToParent(deps: EngineDeps, parentId: string, childIndex: number, _failed?: boolean): Promise<void> {
+export async function reportToParent(deps: EngineDeps, parentId: string, childIndex: number): Promise<void> {
   const parent = await deps.store.getJob(parentId);
   if (!parent || parent.childCount === undefined) return;
   const bucket = bucketOf(childIndex);

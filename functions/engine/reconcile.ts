@@ -179,7 +179,7 @@ async function reconcileChild(deps: EngineDeps, parent: JobRecord, child: JobRec
       if (await deps.store.transitionJob(child.jobId, ['pending'], { status: 'running', startedAt: new Date(now).toISOString() })) report.repaired++;
       return;
     case 'report':
-      await reportToParent(deps, parent.jobId, child.childIndex!, repair.failed);
+      await reportToParent(deps, parent.jobId, child.childIndex!);
       report.repaired++;
       return;
     case 'descend':

@@ -3,7 +3,7 @@
  * the write was a duplicate or lost a race, and the adapter reports it as `false`.
  * @module
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 /** bizId idempotency and idempotent submission: an item is created once. */
 export const CREATE_IF_ABSENT = 'attribute_not_exists(pk)';
@@ -54,4 +54,14 @@ export const MARKER_OF_OFFER = 'attribute_not_exists(pk) OR offerSk = :offerSk';
 export function cancelledByCondition(err: unknown, index: number): boolean {
   const cancelled = err instanceof TransactionCanceledException || (err as Error | undefined)?.name === 'TransactionCanceledException';
   return cancelled && (err as TransactionCanceledException).CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
+}
+
+/** Runs a conditional write: its result, or undefined when its condition failed (any other error is thrown). */
+export async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') return undefined;
+    throw err;
+  }
 }

@@ -31,11 +31,12 @@ import {
   ROOT_FINISHED,
   TASK_UNCHANGED,
   cancelledByCondition,
+  conditional,
   jobInStatus,
   tokenMatches,
 } from './conditions';
 import { mapLimit } from '../../util/map-limit';
-import { CHILD_BUCKET_SIZE, bucketCount, bucketSize, childJobId, incompleteRanges } from '../../core/routing';
+import { CHILD_BUCKET_SIZE, bucketCount, bucketOf, bucketSize, childJobId, incompleteRanges } from '../../core/routing';
 import type { StagedPart } from '../../core/staging';
 import { DynamoStagedParts } from './staged-parts';
 import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, inboxPartitionOf, jobKey, offerKey, offerMarkerKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
@@ -81,15 +82,6 @@ function listKeyOf(job: Pick<JobRecord, 'jobId' | 'createdAt'>): { listPk: strin
 
 const TERMINAL = new Set<JobStatus>(['succeeded', 'failed', 'discarded']);
 const isRoot = (jobId: string) => !jobId.includes('.');
-
-async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await write();
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') return undefined;
-    throw err;
-  }
-}
 
 
 /** Options of {@link DynamoJobStore}. */
@@ -236,36 +228,22 @@ export class DynamoJobStore implements JobStore {
   }
 
   /** Every item of a partition with a sort key in [from, to], eventually consistent (the sweeper's reads). */
-  private async queryRange(pk: string, from: string, to: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+  private queryRange(pk: string, from: string, to: string): Promise<Item[]> {
+    return this.queryAll('pk = :pk AND sk BETWEEN :from AND :to', { ':pk': pk, ':from': from, ':to': to }, false);
   }
 
-  private async queryPartition(pk: string): Promise<Item[]> {
+  /** Every item of a partition, strongly consistent. */
+  private queryPartition(pk: string): Promise<Item[]> {
+    return this.queryAll('pk = :pk', { ':pk': pk }, true);
+  }
+
+  /** Every page of one Query, to the end (a page DynamoDB cuts at 1 MB is not the end). */
+  private async queryAll(keyCondition: string, values: Record<string, unknown>, consistent: boolean): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: keyCondition, ExpressionAttributeValues: values, ConsistentRead: consistent, ExclusiveStartKey: start }),
       );
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
@@ -411,7 +389,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   async countChild(parentId: string, childIndex: number, failed: boolean, size: number, seenReopens: number) {
-    const bucket = Math.floor((childIndex - 1) / 100);
+    const bucket = bucketOf(childIndex);
     const values: Record<string, unknown> = { ':child': childIndex, ':one': new Set([childIndex]), ':size': size, ':seen': seenReopens };
     const update = failed ? 'ADD #done :one, #failed :one SET #size = :size' : 'ADD #done :one SET #size = :size';
     const { item, written } = await this.addOnceOrOld({

@@ -5,12 +5,12 @@
  * @module
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '../../core/model';
 import { STAGE_PART_TTL_SECONDS, type StagedPart } from '../../core/staging';
 import type { JobPatch } from '../../core/writes';
 import { mapLimit } from '../../util/map-limit';
+import { conditional } from './conditions';
 import { JOBS_TTL_ATTRIBUTE, jobKey, stagedPartKey } from './keys';
 
 /** Staged parts and staging marks on the jobs table (one per `DynamoJobStore`). */
@@ -43,8 +43,8 @@ export class DynamoStagedParts {
    * A root that no longer stages from `nonce` (finished, or never written) is left as it is.
    */
   async mark(rootId: string, nonce: string, index: number): Promise<void> {
-    try {
-      await this.client.send(
+    await conditional(() =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: jobKey(rootId),
@@ -54,10 +54,8 @@ export class DynamoStagedParts {
           ExpressionAttributeNames: { '#staging': 'staging', '#nonce': 'nonce' },
           ExpressionAttributeValues: { ':nonce': nonce, ':part': index, ':one': new Set([index]), ':now': new Date().toISOString() },
         }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+      ),
+    );
   }
 
   /**
@@ -77,8 +75,8 @@ export class DynamoStagedParts {
       sets.push('startedAt = :startedAt');
       values[':startedAt'] = patch.startedAt;
     }
-    try {
-      await this.client.send(
+    const written = await conditional(() =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: jobKey(rootId),
@@ -87,11 +85,8 @@ export class DynamoStagedParts {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+      ),
+    );
+    return written !== undefined;
   }
 }
