@@ -214,7 +214,7 @@ export function decideResume(t: JobTree, now: string): TxOp[] {
  * retry (and the next task's placeholder goes, so the attempt's end dispatches it as usual); a held task is sent
  * again, as a retry at its due time, or as a run with the context the pipeline has now.
  */
-function releaseHolds(t: JobTree, now: string): TxOp[] {
+export function releaseHolds(t: JobTree, now: string): TxOp[] {
   const step = nextPipelineStep(t.job, t.tasks);
   if (step.kind !== 'wait') return [];
   const task = step.task;

@@ -181,6 +181,11 @@ export interface TaskMessage {
   timeoutSeconds: number;
   retry: RetryPolicy;
   preLock?: string;
+  /**
+   * The parent whose pause reaches this task's job (set when the job is pausable and has a parent): a claim
+   * checks it, and further up, right after it won (see `core/pause-holds.ts`).
+   */
+  pauseParent?: string;
 }
 
 /** Result of a job as kept in the result table. */

@@ -84,6 +84,7 @@ export function buildTaskMessage(
   };
   const preLock = spec.preLock ?? job.preLock;
   if (preLock !== undefined) msg.preLock = preLock;
+  if (job.parentId !== undefined && job.pausable) msg.pauseParent = job.parentId;
   return msg;
 }
 

@@ -29,6 +29,8 @@ export type PipelineRepair =
   | { kind: 'redispatch'; message: TaskMessage }
   /** Carry out this effect (the pipeline's finish, lost). */
   | { kind: 'finish'; effect: Extract<Effect, { kind: 'finishJob' }> }
+  /** Send again a task held in this running job (a claim handed back under a pause that is over; its release was lost). */
+  | { kind: 'release' }
   /** End the running attempt whose lease ran out, only while its lease is still the one seen (`leaseGuard`). */
   | { kind: 'expireLease'; before: TaskRecord; after: TaskRecord; leaseGuard: number };
 
@@ -59,6 +61,8 @@ export function decidePipelineRepair(job: JobRecord, tasks: ReadonlyArray<TaskRe
       if (task.status === 'retrying' && (task.dueAt ?? 0) <= now - requeueAfterMs) {
         return { kind: 'redispatch', message: buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, false, task) };
       }
+      // The sweeper reaches a job only through running ancestors: no pause holds this task any more.
+      if (task.status === 'pending' && olderThan(task.updatedAt, now, requeueAfterMs)) return { kind: 'release' };
       if (task.status === 'queued' && olderThan(task.updatedAt, now, requeueAfterMs)) {
         // Queued is a manual retry, or an automatic attempt held by a pause and resumed: the stored run start tells them apart.
         return { kind: 'redispatch', message: buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, nextAttemptIsManual(task), task) };

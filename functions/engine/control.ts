@@ -16,6 +16,7 @@ import {
   type SkipOptions,
 } from '../core/control-decisions';
 import { JobxError } from '../core/errors';
+import { decideReleaseHeld } from '../core/pause-holds';
 import { taskIndexOf, type JobRecord } from '../core/model';
 import { taskDetail, jobView, type JobView, type TaskDetailView } from '../core/views';
 import type { EngineDeps, JobTree, TxOp } from '../ports';
@@ -105,7 +106,9 @@ export async function cascadeToChild(deps: EngineDeps, childId: string, action: 
     action === 'pause'
       ? (t: JobTree, _a: JobRecord[], now: string) => decidePause(t, now)
       : action === 'resume'
-        ? (t: JobTree, _a: JobRecord[], now: string) => decideResume(t, now)
+        ? // A child that runs (resumed on its own, reopened by a retry, or not yet reached by the pause) may
+          // hold a task handed back under this pause: release it.
+          (t: JobTree, _a: JobRecord[], now: string) => (t.job.status === 'running' ? decideReleaseHeld(t, now) : decideResume(t, now))
         : (t: JobTree, _a: JobRecord[], now: string) => decideDiscard(t, { reason: 'parent discarded' }, now);
   try {
     await commit(deps, childId, decide, false);

@@ -15,6 +15,7 @@ import type { EngineDeps } from '../ports';
 import { forEachLimit } from '../util/map-limit';
 import { dispatch } from './dispatch';
 import { applyEffect, reportToParent, settleParent } from './effects';
+import { releaseHeld } from './pause-holds';
 import { finishStaging, stageChildren } from './staging';
 import { acquireTokens, releaseTokens } from './tokens';
 
@@ -134,6 +135,10 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
       return;
     case 'finish':
       await applyEffect(deps, repair.effect);
+      report.repaired++;
+      return;
+    case 'release':
+      await releaseHeld(deps, jobId);
       report.repaired++;
       return;
     case 'expireLease':

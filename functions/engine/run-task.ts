@@ -12,6 +12,7 @@ import { NonRetryableError, RetryAfterError } from '../core/provider-errors';
 import { claimAttempt, finishAttempt, isRejection, type AttemptOutcome } from '../core/task-transitions';
 import { originalPayload } from '../core/task-payload';
 import type { EngineDeps } from '../ports';
+import { keepClaimUnderPause } from './pause-holds';
 
 /** What a provider function receives. */
 export interface ProviderEvent<I extends JsonObject = JsonObject> {
@@ -157,13 +158,16 @@ export async function completeAttempt(deps: EngineDeps, claimed: TaskRecord, mes
   return outcome.ok ? 'succeeded' : 'failed';
 }
 
-/** Claims the attempt a message asks for (with a fresh task token nonce); undefined when it is a duplicate or no longer due. */
+/**
+ * Claims the attempt a message asks for (with a fresh task token nonce); undefined when it is a duplicate or no
+ * longer due, or when a paused ancestor holds it (the claim is handed back, see `pause-holds.ts`).
+ */
 export async function claimTask(deps: EngineDeps, message: TaskMessage) {
   const nonce = randomUUID();
   // Attempt 1 usually needs no read: its claim succeeds only on a task that has no record yet.
   if (message.attempt === 1) {
     const fresh = claimAttempt(undefined, message, deps.clock.now(), nonce);
-    if (!isRejection(fresh) && (await deps.store.claimAttempt(undefined, fresh))) return fresh;
+    if (!isRejection(fresh) && (await deps.store.claimAttempt(undefined, fresh))) return (await keepClaimUnderPause(deps, message)) ? fresh : undefined;
   }
   // A record exists: a retry, a manual run, or a first attempt released by a resume.
   const before = await deps.store.getTask(message.jobId, message.taskIndex);
@@ -175,5 +179,5 @@ export async function claimTask(deps: EngineDeps, message: TaskMessage) {
   const job = await deps.store.getJob(message.jobId);
   const next = claimAttempt(before, message, deps.clock.now(), nonce, job && originalPayload(job, message.taskIndex));
   if (isRejection(next) || !(await deps.store.claimAttempt(before, next))) return undefined;
-  return next;
+  return (await keepClaimUnderPause(deps, message)) ? next : undefined;
 }

@@ -40,6 +40,16 @@ export class InvariantChecker {
   /** Jobs paused by a pause that answered 200, and not resumed since. */
   private readonly paused = new Set<string>();
 
+  /** The job, or the ancestor whose pause reaches it (through pausable jobs only), that a pause holds. */
+  private pausedOver(jobs: ReadonlyMap<string, JobRecord>, jobId: string): string | undefined {
+    for (let id: string | undefined = jobId; id !== undefined; ) {
+      if (this.paused.has(id)) return id;
+      const job = jobs.get(id);
+      id = job?.pausable ? job.parentId : undefined;
+    }
+    return undefined;
+  }
+
   constructor(private readonly enabled: ReadonlySet<InvariantId>) {}
 
   /** Checks what must hold after every step. */
@@ -132,12 +142,15 @@ export class InvariantChecker {
       for (const [id, n] of perAttempt) if (n > 1) add('I7', `inbox ${target} holds ${n} offers of attempt ${id}`);
     }
 
-    // I8: after a pause answered 200, no new attempt starts in that job until resume.
+    // I8: after a pause answered 200, no new attempt starts in that job or its pausable children until resume.
     for (const o of fresh) {
       if (o.kind === 'manual' && o.ok && o.action === 'pause') this.paused.add(o.jobId);
       // Resuming or discarding a job lifts the pause of everything under it too.
       if (o.kind === 'manual' && o.ok && (o.action === 'resume' || o.action === 'discard')) for (const id of [...this.paused]) if (id === o.jobId || id.startsWith(`${o.jobId}.`)) this.paused.delete(id);
-      if (o.kind === 'claim' && this.paused.has(o.message.jobId)) add('I8', `attempt ${o.message.attempt} of ${o.message.jobId}/${o.message.taskId} started in a paused job`);
+      if (o.kind === 'claim') {
+        const by = this.pausedOver(store.jobs, o.message.jobId);
+        if (by !== undefined) add('I8', `attempt ${o.message.attempt} of ${o.message.jobId}/${o.message.taskId} started ${by === o.message.jobId ? 'in a paused job' : `under ${by}, paused`}`);
+      }
     }
 
     // I10: no write fails (for size, or at all) inside the limits.
@@ -255,6 +268,16 @@ function expectedOutput(world: World, jobId: string, budget: number): unknown {
   return bytes <= budget ? out : { outputOmitted: true, children: kids.length, bytes };
 }
 
+/** Whether a pause of an ancestor reaches `job` (through pausable jobs only). */
+function pausedAbove(world: World, job: JobRecord): boolean {
+  const jobs = world.engine.store.jobs;
+  for (let j: JobRecord | undefined = job; j?.pausable && j.parentId !== undefined; ) {
+    j = jobs.get(j.parentId);
+    if (j?.status === 'paused') return true;
+  }
+  return false;
+}
+
 /** Why a job is neither terminal nor waiting visibly, or undefined when it is fine. */
 function stuckReason(world: World, job: JobRecord): string | undefined {
   const store = world.engine.store;
@@ -290,7 +313,8 @@ function stuckReason(world: World, job: JobRecord): string | undefined {
   if (waitsForExecutor) return undefined;
   if (step.kind === 'wait') {
     const task = step.task;
-    if (task.status === 'pending') return 'running with a held task';
+    // A claim handed back under a paused ancestor: held until that ancestor's resume.
+    if (task.status === 'pending') return pausedAbove(world, job) ? undefined : 'running with a held task';
     return `running with task ${task.taskId} ${task.status} and nothing in flight`;
   }
   return `running with next step ${step.kind}`;

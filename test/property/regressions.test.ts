@@ -158,6 +158,55 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expectNone(await judge(w, c, { quiesce: false }), w);
   });
 
+  it('6b. a parent\'s pause holds a child\'s claim that comes before the pause reaches the child (I8 for children)', async () => {
+    const { w, c } = setup();
+    const spec: JobSpec = { name: 'p', owner: 'o', children: [{ name: 'a', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }, { name: 'b', provider: 'demo' }] }] };
+    const id = (await w.submit(spec))!;
+    await streamAll(w);
+    await w.deliverMessage(0, 'ok');
+    await w.streamItem(`task:${id}.1#T0`);
+    // t2's message is on its way; the parent's pause answers; its record (the cascade) is not handled yet.
+    await w.manual('pause', id, 't1', false);
+    await w.deliverMessage(0, 'ok');
+    expect(w.engine.store.tasks.get(`${id}.1#T1`)?.status, 'the claim is handed back, held').toBe('pending');
+    await streamAll(w);
+    expect(w.engine.store.jobs.get(`${id}.1`)?.status).toBe('paused');
+    await w.manual('resume', id, 't1', false);
+    await settle(w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+    expectNone(await judge(w, c), w);
+  });
+
+  it('6c. a child resumed alone under its paused parent runs nothing until the parent resumes, then finishes (I8, I3)', async () => {
+    const { w, c } = setup();
+    const spec: JobSpec = { name: 'p', owner: 'o', children: [{ name: 'a', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }, { name: 'b', provider: 'demo' }] }] };
+    const id = (await w.submit(spec))!;
+    await streamAll(w);
+    await w.deliverMessage(0, 'ok');
+    await w.manual('pause', id, 't1', false);
+    await streamAll(w);
+    await w.manual('resume', `${id}.1`, 't1', false);
+    await settle(w);
+    expect(w.engine.store.tasks.get(`${id}.1#T1`)?.status, 'held by the parent').toBe('pending');
+    expectNone(await judge(w, c, { quiesce: false }), w);
+    await w.manual('resume', id, 't1', false);
+    await settle(w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+    expectNone(await judge(w, c), w);
+  });
+
+  it('6d. a child\'s claim under a non-pausable child is not held by the parent\'s pause', async () => {
+    const { w, c } = setup();
+    const spec: JobSpec = { name: 'p', owner: 'o', children: [{ name: 'a', owner: 'o', pausable: false, tasks: [{ name: 'a', provider: 'demo' }, { name: 'b', provider: 'demo' }] }] };
+    const id = (await w.submit(spec))!;
+    await streamAll(w);
+    await w.deliverMessage(0, 'ok');
+    await w.manual('pause', id, 't1', false);
+    await settle(w);
+    expect(w.engine.store.jobs.get(`${id}.1`)?.status).toBe('succeeded');
+    expectNone(await judge(w, c, { quiesce: false }), w);
+  });
+
   it('8a. outputs that accumulate in the context fit (I10)', async () => {
     const { w, c } = setup();
     const tasks = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, provider: 'demo' }));

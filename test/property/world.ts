@@ -84,7 +84,7 @@ export function template(i: number, bigInput = false): JobSpec {
         owner: 'o',
         retry,
         children: [
-          { name: 'left', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }] },
+          { name: 'left', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }, { name: 'b', provider: 'demo' }] },
           { name: 'mid', owner: 'o', children: [{ name: 'grand', owner: 'o', tasks: [{ name: 'g', provider: 'demo' }] }] },
         ],
       };
