@@ -79,6 +79,39 @@ export function planSubmission(spec: JobSpec, rootId: string, now: string): JobR
   return out;
 }
 
+/** Fields that mean the same absent as empty: the planner reads each as `?? {}` (or, for arrays, as none). */
+const EMPTY_MEANS_ABSENT = new Set(['input', 'env', 'retry', 'tokens', 'tasks', 'children']);
+
+function normalizeValue(value: unknown, key: string | undefined, inSpec: boolean): unknown {
+  if (Array.isArray(value)) {
+    // Token order and repeats do not change the job (the planner keeps a sorted set); task and child order do.
+    if (inSpec && key === 'tokens') return [...new Set(value as string[])].sort();
+    const specItems = inSpec && (key === 'tasks' || key === 'children');
+    return value.map((v) => normalizeValue(v, undefined, specItems));
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    // Only spec fields are dropped when empty: an empty object inside an input is data and stays.
+    if (inSpec && EMPTY_MEANS_ABSENT.has(k) && (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0)) continue;
+    out[k] = normalizeValue(v, k, inSpec && (k === 'tasks' || k === 'children' || k === 'tokens'));
+  }
+  return out;
+}
+
+/**
+ * A spec in the canonical form two submissions are compared in: keys sorted, undefined fields and empty
+ * `input`/`env`/`retry`/`tokens`/`tasks`/`children` dropped, tokens as a sorted set. Two specs with the same
+ * normal form plan the same jobs, so a resubmission that differs only in these ways is the same submission.
+ * @example
+ * normalizeSpec({ owner: 'o', name: 'j', input: {}, tokens: ['b', 'a'] }); // { name: 'j', owner: 'o', tokens: ['a', 'b'] }
+ */
+export function normalizeSpec(spec: JobSpec): JobSpec {
+  return normalizeValue(spec, undefined, true) as JobSpec;
+}
+
 /** Resolved retry policy of a task (defaults < job chain < task). */
 export function taskRetryPolicy(job: JobRecord, taskIndex: number) {
   return resolveRetryPolicy(job.retry, job.tasks?.[taskIndex]?.retry);

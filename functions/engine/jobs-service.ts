@@ -10,7 +10,7 @@ import type { JobResult, JobSpec } from '../core/model';
 import { taskIndexOf } from '../core/model';
 import { isTerminalJob } from '../core/statuses';
 import { STAGE_ABOVE_DESCENDANTS, stageSubmission, type StageOptions } from '../core/staging';
-import { childJobId, parseChildJobId, planSubmission } from '../core/submission';
+import { childJobId, normalizeSpec, parseChildJobId, planSubmission } from '../core/submission';
 import { jobView, parentOutput, taskDetail, type JobView, type TaskDetailView } from '../core/views';
 import type { EngineDeps } from '../ports';
 
@@ -39,8 +39,16 @@ function depthOf(spec: JobSpec): number {
   return 1 + Math.max(0, ...(spec.children ?? []).map(depthOf));
 }
 
-/** A digest of a spec with its keys in a canonical order (the same spec always gives the same digest). */
+/**
+ * A digest of a spec's normal form ({@link normalizeSpec}): key order, token order and empty fields do not change it,
+ * any value that changes the jobs does.
+ */
 export function specDigest(spec: JobSpec): string {
+  return createHash('sha256').update(JSON.stringify(normalizeSpec(spec))).digest('hex').slice(0, 32);
+}
+
+/** The digest roots stored before specs were normalized (keys sorted only), still honoured when it matches. */
+function legacySpecDigest(spec: JobSpec): string {
   const canonical = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(canonical) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
   return createHash('sha256').update(JSON.stringify(canonical(spec))).digest('hex').slice(0, 32);
@@ -80,7 +88,7 @@ export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitL
     ? await deps.store.createJobs([staged.root], { nonce: staged.root.staging!.nonce, parts: staged.parts })
     : await deps.store.createJobs(records);
   // The same bizId with another spec is a conflict, not the same job (roots from before specHash existed match any).
-  if (!created && specHash !== undefined && root.specHash !== undefined && root.specHash !== specHash) {
+  if (!created && specHash !== undefined && root.specHash !== undefined && root.specHash !== specHash && root.specHash !== legacySpecDigest(spec)) {
     throw new JobxError('BIZ_ID_CONFLICT', `bizId ${spec.bizId} already names job ${root.jobId}, submitted with another spec`, { jobId: root.jobId });
   }
   return { created, jobId: root.jobId };

@@ -73,7 +73,17 @@ export function openApiDocument(): Json {
     paths: {
       '/health': { get: { operationId: 'health', responses: { 200: ok('the API is up') } } },
       '/jobs': {
-        post: { operationId: 'submitJob', parameters: [waitParam], requestBody: jsonBody('JobSpec'), responses: { 201: ok('created', { $ref: '#/components/schemas/Job' }), 200: ok('a job with this bizId exists', { $ref: '#/components/schemas/Job' }), ...errors(400, 413) } },
+        post: {
+          operationId: 'submitJob',
+          parameters: [waitParam],
+          requestBody: jsonBody('JobSpec'),
+          responses: {
+            201: ok('created', { $ref: '#/components/schemas/Job' }),
+            200: ok('a job with this bizId exists, submitted with the same spec', { $ref: '#/components/schemas/Job' }),
+            ...errors(400, 413),
+            409: { description: 'BIZ_ID_CONFLICT: the bizId names a job submitted with another spec (details.jobId)', content: { 'application/json': { schema: error } } },
+          },
+        },
         get: {
           operationId: 'listJobs',
           parameters: Object.entries(listQuery.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),

@@ -96,6 +96,29 @@ describe('bizId idempotency', () => {
   });
 });
 
+describe('bizId reuse with another spec', () => {
+  it('answers the same spec (keys and tokens reordered) 200 with the job, another spec 409 BIZ_ID_CONFLICT naming it, and creates nothing', async () => {
+    const bizId = `reuse-${Date.now()}`;
+    const spec = { name: 'reuse', owner: 'qa', bizId, tokens: [`${bizId}-a`, `${bizId}-b`], tasks: [{ name: 't', provider: 'demo', input: { n: 1 } }] };
+    const first = await client.submit(spec);
+    expect(first.status).toBe(201);
+    const jobId = first.body.jobId as string;
+
+    const same = await client.submit({ tasks: [{ input: { n: 1 }, provider: 'demo', name: 't' }], tokens: [`${bizId}-b`, `${bizId}-a`], bizId, owner: 'qa', name: 'reuse', input: {} });
+    expect(same.status).toBe(200);
+    expect(same.body.jobId).toBe(jobId);
+
+    const other = await client.submit({ ...spec, tasks: [{ name: 't', provider: 'demo', input: { n: 2 } }] });
+    expect(other.status).toBe(409);
+    expect(other.body.error).toMatchObject({ code: 'BIZ_ID_CONFLICT', details: { jobId } });
+    expect(other.body.error.message).toContain(bizId);
+
+    const listed = await client.call('GET', `/jobs?bizId=${encodeURIComponent(bizId)}`);
+    expect(listed.body.items.map((j: { jobId: string }) => j.jobId)).toEqual([jobId]);
+    expect((await client.waitResult(jobId)).body).toMatchObject({ status: 'succeeded', output: { n: 1 } });
+  });
+});
+
 describe('API errors', () => {
   it('answers bad input with the right 4xx and a stable code', async () => {
     const malformed = await client.call('POST', '/jobs', undefined, '{"name": ');
