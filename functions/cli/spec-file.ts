@@ -1,12 +1,14 @@
 /**
- * Job spec files (`job.yaml`, `job.json`): parsed with `yaml` (YAML 1.2, a superset of JSON) keeping positions, and
- * validated with the API's own `jobSpecSchema`, so every error names `file:line:col`.
+ * Job spec files (`job.yaml`, `job.json`): a `.json` file is read as JSON (`JSON.parse`: YAML would accept what
+ * JSON refuses, such as unquoted values, comments or folded strings, and read them its own way), anything else
+ * as YAML 1.2, and both are validated with the API's own `jobSpecSchema`, so every error names `file:line:col`.
  * @module
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { JobSpec } from '../core/model';
 import { jobSpecSchema } from '../http/schemas';
 import { CliError } from './io';
+import { jsonSyntaxError } from './json-syntax';
 
 /** One problem in a spec file, with its 1-based position. */
 export interface SpecProblem {
@@ -18,12 +20,12 @@ export interface SpecProblem {
 }
 
 /**
- * A spec file that cannot be used: YAML syntax errors (`code` `YAML_SYNTAX`) or schema violations
- * (`VALIDATION_FAILED`), each with its line and column.
+ * A spec file that cannot be used: YAML or JSON syntax errors (`code` `YAML_SYNTAX`, `JSON_SYNTAX`) or schema
+ * violations (`VALIDATION_FAILED`), each with its line and column.
  */
 export class SpecFileError extends CliError {
   constructor(
-    code: 'YAML_SYNTAX' | 'VALIDATION_FAILED',
+    code: 'YAML_SYNTAX' | 'JSON_SYNTAX' | 'VALIDATION_FAILED',
     readonly file: string,
     readonly problems: SpecProblem[],
     source: string,
@@ -78,10 +80,25 @@ function nodeAt(doc: Document, path: ReadonlyArray<PropertyKey>): Node | undefin
   return undefined;
 }
 
+/** Whether a file is read as JSON: by its name, since JSON and YAML read some texts differently. */
+export function isJsonFile(file: string): boolean {
+  return /\.json$/i.test(file);
+}
+
+/** A JSON text's value, or a `JSON_SYNTAX` error at the first place it breaks the grammar. */
+function parseJson(text: string, source: string, file: string, pos: (offset: number) => { line: number; col: number }): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const found = jsonSyntaxError(text) ?? { offset: 0, message: (err as Error).message };
+    throw new SpecFileError('JSON_SYNTAX', file, [{ ...pos(found.offset), path: '', message: found.message }], source);
+  }
+}
+
 /**
- * Parses and validates a job spec from YAML or JSON text.
+ * Parses and validates a job spec from YAML text, or from JSON text when `file` ends in `.json`.
  * @param source - the file's text
- * @param file - the name shown in errors
+ * @param file - the name shown in errors (its extension chooses JSON or YAML; `<stdin>` is YAML, which reads most JSON)
  * @throws SpecFileError with `file:line:col` for syntax errors and schema violations
  * @example
  * ```ts
@@ -89,22 +106,30 @@ function nodeAt(doc: Document, path: ReadonlyArray<PropertyKey>): Node | undefin
  * ```
  */
 export function parseJobSpec(source: string, file: string): JobSpec {
+  const json = isJsonFile(file);
+  // Editors on Windows may start a JSON file with a byte order mark, which JSON.parse refuses: it becomes a space,
+  // so every offset still counts in the file as it is.
+  const text = json ? source.replace(/^\uFEFF/, ' ') : source;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // For JSON too: the YAML document of a JSON text (valid JSON is valid YAML 1.2) locates schema violations.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: !json });
   const pos = (offset: number) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, col: p.col };
   };
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => ({ ...pos(e.pos[0]), path: '', message: e.message.replace(/\s+/g, ' ').trim() }));
-    problems.sort((a, b) => a.line - b.line || a.col - b.col);
-    throw new SpecFileError('YAML_SYNTAX', file, problems, source);
-  }
   let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    throw new SpecFileError('YAML_SYNTAX', file, [{ line: 1, col: 1, path: '', message: (err as Error).message }], source);
+  if (json) value = parseJson(text, source, file, pos);
+  else {
+    if (doc.errors.length > 0) {
+      const problems = doc.errors.map((e) => ({ ...pos(e.pos[0]), path: '', message: e.message.replace(/\s+/g, ' ').trim() }));
+      problems.sort((a, b) => a.line - b.line || a.col - b.col);
+      throw new SpecFileError('YAML_SYNTAX', file, problems, source);
+    }
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      throw new SpecFileError('YAML_SYNTAX', file, [{ line: 1, col: 1, path: '', message: (err as Error).message }], source);
+    }
   }
   if (value === null || value === undefined) {
     throw new SpecFileError('VALIDATION_FAILED', file, [{ line: 1, col: 1, path: '', message: 'the file holds no job: a job spec is an object with name, owner and tasks or children' }], source);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseJobSpec, SpecFileError } from '../../../functions/cli/spec-file';
 
-function problems(source: string) {
+function problems(source: string, file = 'job.yaml') {
   try {
-    parseJobSpec(source, 'job.yaml');
+    parseJobSpec(source, file);
   } catch (err) {
     if (err instanceof SpecFileError) return { code: err.code, problems: err.problems.map((p) => `${p.line}:${p.col} ${p.path ? `${p.path}: ` : ''}${p.message}`), message: err.message };
     throw err;
@@ -54,5 +54,39 @@ describe('job spec files', () => {
   it('says so for an empty file or a file that is not an object', () => {
     expect(problems('').problems).toEqual(['1:1 the file holds no job: a job spec is an object with name, owner and tasks or children']);
     expect(problems('- a\n- b\n').problems[0]).toMatch(/^1:1 .*expected object/);
+  });
+
+  it('reads a .json file as JSON: values YAML would take as strings, comments or folded strings are JSON syntax errors', () => {
+    const unquoted = problems('{\n  "name": "one",\n  "owner": sqc,\n  "tasks": [{ "name": "t", "provider": "demo" }]\n}\n', 'job.json');
+    expect(unquoted.code).toBe('JSON_SYNTAX');
+    expect(unquoted.problems).toEqual(["3:12 expected a value, found 's'"]);
+    expect(unquoted.message).toBe("job.json:3:12: expected a value, found 's'\n  3 |   \"owner\": sqc,\n    |            ^");
+    // Same text as YAML: a valid spec whose owner is the string "sqc".
+    expect(parseJobSpec('{\n  "name": "one",\n  "owner": sqc,\n  "tasks": [{ "name": "t", "provider": "demo" }]\n}\n', 'job.yaml').owner).toBe('sqc');
+    // YAML folds a line break inside a quoted string into a space; JSON refuses it.
+    expect(problems('{"name": "one", "owner": "a\n b", "tasks": [{"name": "t", "provider": "demo"}]}', 'job.json').problems).toEqual([
+      '1:28 a control character (a tab or a line break) inside a string must be escaped',
+    ]);
+    expect(problems('{"name": "one", # a comment\n "owner": "o"}', 'JOB.JSON').problems).toEqual(["1:17 expected a property name in double quotes, found '#'"]);
+  });
+
+  it('reads a .json file with repeated keys as JSON does (the last wins), where YAML refuses it', () => {
+    const source = '{"name": "first", "owner": "o", "name": "second", "tasks": [{"name": "t", "provider": "demo"}]}';
+    expect(parseJobSpec(source, 'job.json').name).toBe('second');
+    expect(problems(source).code).toBe('YAML_SYNTAX');
+  });
+
+  it('names the .json file, line and column of a JSON syntax error (trailing comma, unclosed object, bad escape, text after the value)', () => {
+    expect(problems('{\n  "name": "one",\n  "owner": "sqc",\n}', 'specs/job.json').message).toMatch(/^specs\/job\.json:4:1: expected a property name in double quotes, found '}'/);
+    expect(problems('{"name": "one"', 'job.json').problems).toEqual(["1:15 expected ',' or '}' after a property value, found the end of the file"]);
+    expect(problems('{"name": "\\x41"}', 'job.json').problems).toEqual(['1:11 invalid escape in a string']);
+    expect(problems('{"name": "one"} {}', 'job.json').problems).toEqual(["1:17 unexpected '{' after the JSON value"]);
+    expect(problems('', 'job.json').problems).toEqual(['1:1 expected a value, found the end of the file']);
+  });
+
+  it('accepts a .json file that starts with a byte order mark and still points schema violations at their line', () => {
+    const r = problems('\uFEFF{\n  "name": "one",\n  "owner": 3,\n  "tasks": [{"name": "t", "provider": "demo"}]\n}', 'job.json');
+    expect(r.code).toBe('VALIDATION_FAILED');
+    expect(r.problems).toEqual(['3:12 owner: Invalid input: expected string, received number']);
   });
 });
