@@ -6,8 +6,8 @@ import type { JsonObject } from './core/json';
 import type { AttemptError, JobRecord, JobResult, TaskGuard, TaskMessage, TaskRecord } from './core/model';
 
 export type { TaskGuard } from './core/model';
-export type { JobPatch, JobTree, TxOp } from './core/writes';
-import type { JobPatch, JobTree, TxOp } from './core/writes';
+export type { JobPatch, JobTree, TaskTxOp, TxOp } from './core/writes';
+import type { JobPatch, JobTree, TaskTxOp, TxOp } from './core/writes';
 import type { JobStatus } from './core/statuses';
 import type { StagedPart } from './core/staging';
 
@@ -87,6 +87,11 @@ export interface JobStore {
    * @returns the index of the first op whose condition failed, or -1 when all were written
    */
   transact(ops: readonly TxOp[]): Promise<number>;
+  /**
+   * {@link transact} restricted to a task's own hold and release (replace or delete a task record, check its
+   * job's status): what a provider's claim writes under a paused ancestor, so a provider needs no other grant.
+   */
+  transactTasks(ops: readonly TaskTxOp[]): Promise<number>;
   /** A token's holder and its waiters in order (first `limit`). */
   tokenState(token: string, limit: number): Promise<TokenState>;
   /**

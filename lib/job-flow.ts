@@ -123,7 +123,8 @@ export const ENGINE_GRANTS = {
     schedules: ['scheduler:CreateSchedule'],
   },
   // The provider wrapper: read a task, claim its attempt (Put or Update), end it (Update).
-  provider: { jobsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+  // Query, DeleteItem, ConditionCheckItem: a claim under a paused ancestor reads its job and hands the attempt back.
+  provider: { jobsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'] },
 } as const satisfies Record<string, EngineGrants>;
 
 /** The role names of {@link ENGINE_GRANTS}. */
@@ -154,6 +155,9 @@ const DEFAULTS = {
   alarms: { iteratorAge: Duration.minutes(5), taskFailureRatePercent: 10, api5xxCount: 5 },
 } as const;
 
+/** Runtime of every function jobx builds (see the AwsSolutions-L1 acknowledgement). */
+const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
 /** Provider names: what a job's `tasks[].provider` may say, and safe in construct ids. */
 const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -181,6 +185,18 @@ export const LAMBDA_BUNDLING: nodejs.BundlingOptions = {
   bundleAwsSDK: true,
   banner: ESM_REQUIRE_BANNER,
 };
+
+/**
+ * jobx's own handlers as the published package ships them, bundled at build time (`dist/handlers/<name>`, see
+ * `tsup.config.ts`); undefined inside this repository, where they are bundled from `functions/` at synth.
+ */
+function prebuiltHandler(entry: string): string | undefined {
+  if (existsSync(path.join(PACKAGE_ROOT, entry))) return undefined;
+  const name = (Object.keys(HANDLER_ENTRIES) as Array<keyof typeof HANDLER_ENTRIES>).find((k) => HANDLER_ENTRIES[k] === entry);
+  const dir = name && path.join(PACKAGE_ROOT, 'dist', 'handlers', name);
+  if (!dir || !existsSync(path.join(dir, 'index.mjs'))) throw new Error(`jobx: neither ${entry} nor its prebuilt bundle is in ${PACKAGE_ROOT} (a broken install?)`);
+  return dir;
+}
 
 /** What a Lambda needs to be bundled from jobx's own sources, wherever jobx is installed. */
 function ownBundlingRoot(): Pick<nodejs.NodejsFunctionProps, 'projectRoot' | 'depsLockFilePath'> {
@@ -260,11 +276,11 @@ export class JobFlow extends Construct {
   /** The role EventBridge Scheduler assumes to send a due task to its provider's queue. */
   public readonly schedulerRole: iam.Role;
   /** The API function. */
-  public readonly apiFunction: nodejs.NodejsFunction;
+  public readonly apiFunction: lambda.Function;
   /** The stream consumer. */
-  public readonly streamFunction: nodejs.NodejsFunction;
+  public readonly streamFunction: lambda.Function;
   /** The sweeper. */
-  public readonly sweeperFunction: nodejs.NodejsFunction;
+  public readonly sweeperFunction: lambda.Function;
   /** Stream batches that still fail after every retry (their records are repaired by the sweeper). */
   public readonly streamFailureQueue: sqs.Queue;
   /**
@@ -288,7 +304,7 @@ export class JobFlow extends Construct {
   private readonly providerMap = new Map<string, JobFlowProvider>();
   private readonly extraEnvironmentBytes: number[] = [];
   private readonly externalProviderNames = new Set<string>();
-  private readonly engineFunctions: nodejs.NodejsFunction[] = [];
+  private readonly engineFunctions: lambda.Function[] = [];
   private readonly removalPolicy: RemovalPolicy;
   private readonly logRetention: logs.RetentionDays;
 
@@ -487,6 +503,11 @@ export class JobFlow extends Construct {
       if (options.timeout && source instanceof lambda.Function && source.timeout && source.timeout.toSeconds() !== options.timeout.toSeconds()) {
         check(false, `provider "${name}": options.timeout (${options.timeout.toSeconds()} s) differs from the function's timeout (${source.timeout.toSeconds()} s)`);
       }
+      // An imported function without its role would get its queue but none of the grants it needs.
+      check(
+        source.role !== undefined,
+        `provider "${name}": the function has no role jobx can grant to (imported by ARN). Import it with lambda.Function.fromFunctionAttributes(scope, id, { functionArn, role: iam.Role.fromRoleArn(…) }), or pass one that has a role`,
+      );
       if (source instanceof lambda.Function) {
         for (const [key, value] of Object.entries(this.engineEnvironment())) source.addEnvironment(key, value);
       }
@@ -626,7 +647,7 @@ export class JobFlow extends Construct {
   private functionBase(id: string, description: string): Pick<nodejs.NodejsFunctionProps, 'runtime' | 'architecture' | 'logGroup' | 'role' | 'bundling' | 'description'> {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: this.logRetention, removalPolicy: this.removalPolicy });
     return {
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       logGroup,
       role: this.functionRole(id, logGroup, `jobx ${this.stageName}: ${description}`),
@@ -646,16 +667,16 @@ export class JobFlow extends Construct {
     return env;
   }
 
-  private engineFunction(id: string, entry: string, size: { memorySize: number; timeout: Duration }, description: string, emitsMetrics = true): nodejs.NodejsFunction {
-    const fn = new nodejs.NodejsFunction(this, id, {
-      ...this.functionBase(id, description),
-      ...ownBundlingRoot(),
-      entry: path.join(PACKAGE_ROOT, entry),
-      handler: 'handler',
-      memorySize: size.memorySize,
-      timeout: size.timeout,
-      environment: this.runtimeEnvironment(emitsMetrics),
-    });
+  private engineFunction(id: string, entry: string, size: { memorySize: number; timeout: Duration }, description: string, emitsMetrics = true): lambda.Function {
+    const common = { memorySize: size.memorySize, timeout: size.timeout, environment: this.runtimeEnvironment(emitsMetrics) };
+    const prebuilt = prebuiltHandler(entry);
+    let fn: lambda.Function;
+    if (prebuilt) {
+      const { bundling: _bundling, ...base } = this.functionBase(id, description);
+      fn = new lambda.Function(this, id, { ...base, runtime: LAMBDA_RUNTIME, ...common, code: lambda.Code.fromAsset(prebuilt), handler: 'index.handler' });
+    } else {
+      fn = new nodejs.NodejsFunction(this, id, { ...this.functionBase(id, description), ...ownBundlingRoot(), ...common, entry: path.join(PACKAGE_ROOT, entry), handler: 'handler' });
+    }
     this.engineFunctions.push(fn);
     return fn;
   }
@@ -680,7 +701,16 @@ export class JobFlow extends Construct {
     });
   }
 
-  private grantEngine(fn: lambda.IFunction, role: EngineRole): void {
+  /**
+   * Grants what the provider wrapper needs (claim, extend and end attempts on the jobs table, nothing else) to a
+   * principal jobx did not wire itself: a function imported without its role, or a worker's own role. A function
+   * passed to {@link addProvider} is granted there.
+   */
+  grantProvider(grantee: iam.IGrantable): void {
+    this.grantEngine(grantee, 'provider');
+  }
+
+  private grantEngine(fn: iam.IGrantable, role: EngineRole): void {
     const grants: EngineGrants = ENGINE_GRANTS[role];
     if (grants.jobsTable) grantActions(fn, grants.jobsTable, [this.table.tableArn]);
     for (const [index, actions] of Object.entries(grants.jobsIndexes ?? {})) grantActions(fn, actions, [`${this.table.tableArn}/index/${index}`]);
@@ -825,12 +855,16 @@ export class JobFlow extends Construct {
         right: [queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)' })],
         width: 12,
       }),
-      new cloudwatch.GraphWidget({
-        title: `provider ${name}: invocations`,
-        left: [fn.metricInvocations({ statistic: cloudwatch.Stats.SUM }), fn.metricErrors({ statistic: cloudwatch.Stats.SUM }), fn.metricThrottles({ statistic: cloudwatch.Stats.SUM })],
-        right: [fn.metricDuration({ statistic: 'p99' })],
-        width: 12,
-      }),
+      // A function of another stack stays off this stack's dashboard: naming it here would make this stack
+      // depend on that one, which already depends on this one (its queue, table and environment).
+      Stack.of(fn) === Stack.of(this)
+        ? new cloudwatch.GraphWidget({
+            title: `provider ${name}: invocations`,
+            left: [fn.metricInvocations({ statistic: cloudwatch.Stats.SUM }), fn.metricErrors({ statistic: cloudwatch.Stats.SUM }), fn.metricThrottles({ statistic: cloudwatch.Stats.SUM })],
+            right: [fn.metricDuration({ statistic: 'p99' })],
+            width: 12,
+          })
+        : new cloudwatch.TextWidget({ markdown: `**provider ${name}**: its function is in stack ${Stack.of(fn).stackName}; see its metrics there.`, width: 12, height: 6 }),
     );
     return dlqAlarm ? { dlqAlarm } : {};
   }

@@ -10,7 +10,7 @@
  */
 import type { JobRecord, TaskMessage, TaskRecord } from './model';
 import { releaseHolds } from './control-decisions';
-import type { JobTree, TxOp } from './writes';
+import { isTaskTxOp, type JobTree, type TaskTxOp } from './writes';
 
 /** Where a pause chain walk goes from an ancestor as read: it holds the claim, or go on up, or nothing holds. */
 export type PauseReach = { kind: 'held'; by: string } | { kind: 'up'; parentId: string } | { kind: 'free' };
@@ -34,7 +34,7 @@ export function pauseReach(ancestor: JobRecord | undefined): PauseReach {
  * A next-task placeholder a pause put meanwhile goes: the held task now blocks the pipeline itself. Guarded by
  * the claimed attempt being the one running; nothing when it is not (it ended, or was taken away).
  */
-export function decideHandBack(t: JobTree, message: Pick<TaskMessage, 'taskIndex' | 'attempt' | 'manual'>, nowMs: number): TxOp[] {
+export function decideHandBack(t: JobTree, message: Pick<TaskMessage, 'taskIndex' | 'attempt' | 'manual'>, nowMs: number): TaskTxOp[] {
   const task = t.tasks[message.taskIndex];
   if (!task || task.status !== 'running' || task.attemptCount !== message.attempt) return [];
   const held: TaskRecord = {
@@ -48,7 +48,7 @@ export function decideHandBack(t: JobTree, message: Pick<TaskMessage, 'taskIndex
   delete held.held;
   delete held.dueAt;
   if (message.attempt > 1 && !message.manual) held.dueAt = nowMs;
-  const ops: TxOp[] = [{ op: 'replaceTask', before: task, after: held }];
+  const ops: TaskTxOp[] = [{ op: 'replaceTask', before: task, after: held }];
   const next = t.tasks[message.taskIndex + 1];
   if (next?.status === 'pending' && next.attemptCount === 0) ops.push({ op: 'deleteHeldTask', task: next });
   return ops;
@@ -59,8 +59,8 @@ export function decideHandBack(t: JobTree, message: Pick<TaskMessage, 'taskIndex
  * Guarded by the job still running, so a pause that comes meanwhile keeps its hold; nothing for a paused,
  * finished or parent job.
  */
-export function decideReleaseHeld(t: JobTree, now: string): TxOp[] {
+export function decideReleaseHeld(t: JobTree, now: string): TaskTxOp[] {
   if (t.job.status !== 'running' || t.job.kind !== 'pipeline') return [];
-  const ops = releaseHolds(t, now);
+  const ops = releaseHolds(t, now).filter(isTaskTxOp);
   return ops.length ? [...ops, { op: 'checkJob', jobId: t.job.jobId, in: ['running'] }] : [];
 }

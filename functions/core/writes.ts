@@ -60,3 +60,11 @@ export type TxOp =
   /** Remove a task record that never ran (a next task held by a pause, released by resume). */
   | { op: 'deleteHeldTask'; task: TaskRecord };
 
+/** The writes a provider's claim may make to hold or release its own task (see `core/pause-holds.ts`). */
+export type TaskTxOp = Extract<TxOp, { op: 'replaceTask' | 'deleteHeldTask' | 'checkJob' }>;
+
+/** Whether a write is one a provider may make ({@link TaskTxOp}). */
+export function isTaskTxOp(op: TxOp): op is TaskTxOp {
+  return op.op === 'replaceTask' || op.op === 'deleteHeldTask' || op.op === 'checkJob';
+}
+

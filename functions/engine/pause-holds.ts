@@ -8,7 +8,7 @@
  */
 import { decideHandBack, decideReleaseHeld, pauseReach } from '../core/pause-holds';
 import type { TaskMessage } from '../core/model';
-import type { EngineDeps, JobTree, TxOp } from '../ports';
+import type { EngineDeps, JobTree, TaskTxOp } from '../ports';
 
 /** Most ancestors looked up (deeper trees are refused at submission long before this). */
 const MAX_CHAIN = 64;
@@ -26,12 +26,12 @@ export async function pausedAncestor(deps: EngineDeps, message: Pick<TaskMessage
   return undefined;
 }
 
-async function commitDecision(deps: EngineDeps, jobId: string, decide: (t: JobTree) => TxOp[]): Promise<void> {
+async function commitDecision(deps: EngineDeps, jobId: string, decide: (t: JobTree) => TaskTxOp[]): Promise<void> {
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const tree = await deps.store.getJobTree(jobId);
     if (!tree) return;
     const ops = decide(tree);
-    if (ops.length === 0 || (await deps.store.transact(ops)) < 0) return;
+    if (ops.length === 0 || (await deps.store.transactTasks(ops)) < 0) return;
   }
 }
 

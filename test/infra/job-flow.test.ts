@@ -179,6 +179,38 @@ describe('provider queues', () => {
     tt.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: logicalIdOf(p.fn) }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
   });
 
+  it('a provider function from another stack: no dependency cycle; its mapping and grants live in its stack, its queue in jobx\'s', () => {
+    const app = testApp();
+    const jobs = new Stack(app, 'Jobs');
+    const flow = new JobFlow(jobs, 'Flow');
+    const apps = new Stack(app, 'Orders');
+    const fn = new lambda.Function(apps, 'Orders', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})'), timeout: Duration.seconds(60) });
+    flow.addProvider('orders', fn);
+    // The cycle showed here: synthesis of either stack fails once both depend on each other.
+    const orders = Template.fromStack(apps);
+    const jobsTemplate = Template.fromStack(jobs);
+    orders.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    expect(jobs.dependencies).toEqual([]);
+    expect(apps.dependencies).toEqual([jobs]);
+    expect(Object.keys(jobsTemplate.findResources('AWS::SQS::Queue')).some((id) => id.startsWith('FlowordersProviderQueue'))).toBe(true);
+    // The provider wrapper's table grants are on the function's own role.
+    const policies = Object.values(orders.findResources('AWS::IAM::Policy')) as Array<{ Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[] }> } } }>;
+    const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st) => asArray(st.Action)));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:ReceiveMessage']));
+  });
+
+  it('an imported function without its role fails synthesis with what to pass; grantProvider grants a role jobx did not wire', () => {
+    const { flow: f, stack, template } = flowWith();
+    const imported = lambda.Function.fromFunctionArn(stack, 'Imported', 'arn:aws:lambda:us-east-1:123456789012:function:x');
+    expect(() => f.addProvider('x', imported, { timeout: Duration.seconds(30) })).toThrow(/no role jobx can grant to.*fromFunctionAttributes/);
+    const role = new iam.Role(stack, 'WorkerRole', { assumedBy: new iam.AccountRootPrincipal() });
+    f.grantProvider(role);
+    template().hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalIdOf(role) }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['dynamodb:GetItem', 'dynamodb:UpdateItem']), Resource: { 'Fn::GetAtt': [logicalIdOf(f.table), 'Arn'] } })]) },
+    });
+  });
+
   it('the example deployment has exactly the example providers the local stack loads, under the names they define', async () => {
     const { exampleProviders } = await import('../../functions/providers/examples/index');
     expect(Object.keys(EXAMPLE_PROVIDERS).sort()).toEqual(exampleProviders.map((p) => p.name).sort());

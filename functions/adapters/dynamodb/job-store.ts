@@ -10,7 +10,8 @@ import { JobxError } from '../../core/errors';
 import type { JsonObject } from '../../core/json';
 import type { AttemptError, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
-import type { JobPatch, JobStore, JobTree, Offer, TaskGuard, TokenState, TxOp } from '../../ports';
+import type { JobPatch, JobStore, JobTree, Offer, TaskGuard, TaskTxOp, TokenState, TxOp } from '../../ports';
+import { isTaskTxOp } from '../../core/writes';
 import {
   BUCKET_NOT_COUNTED,
   BUCKET_NOT_REOPENED,
@@ -493,8 +494,15 @@ export class DynamoJobStore implements JobStore {
     );
   }
 
+  async transactTasks(ops: readonly TaskTxOp[]): Promise<number> {
+    return this.send(ops.map((op) => this.taskTxItem(op)));
+  }
+
   async transact(ops: readonly TxOp[]): Promise<number> {
-    const items = ops.map((op) => this.txItem(op));
+    return this.send(ops.map((op) => (isTaskTxOp(op) ? this.taskTxItem(op) : this.txItem(op))));
+  }
+
+  private async send(items: NonNullable<TransactWriteCommandInput['TransactItems']>): Promise<number> {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return -1;
@@ -507,10 +515,8 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
-  private txItem(op: TxOp): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
+  private taskTxItem(op: TaskTxOp): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
     switch (op.op) {
-      case 'putTask':
-        return { Put: { TableName: this.table, Item: { ...taskKey(op.task.jobId, op.task.taskIndex), t: 'task', ...op.task }, ConditionExpression: CREATE_IF_ABSENT } };
       case 'replaceTask':
         return {
           Put: {
@@ -521,8 +527,6 @@ export class DynamoJobStore implements JobStore {
             ExpressionAttributeValues: { ':seen': op.before.status, ':n': op.before.attemptCount },
           },
         };
-      case 'updateJob':
-        return { Update: { TableName: this.table, Key: jobKey(op.jobId), ...jobPatchExpression(op.jobId, op.from, op.patch, op) } };
       case 'checkJob': {
         const values: Record<string, unknown> = {};
         const placeholders = op.in.map((st, i) => {
@@ -531,6 +535,25 @@ export class DynamoJobStore implements JobStore {
         });
         return { ConditionCheck: { TableName: this.table, Key: jobKey(op.jobId), ConditionExpression: jobInStatus(placeholders), ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: values } };
       }
+      case 'deleteHeldTask':
+        return {
+          Delete: {
+            TableName: this.table,
+            Key: taskKey(op.task.jobId, op.task.taskIndex),
+            ConditionExpression: TASK_UNCHANGED,
+            ExpressionAttributeNames: { '#status': 'status', '#attemptCount': 'attemptCount' },
+            ExpressionAttributeValues: { ':seen': op.task.status, ':n': op.task.attemptCount },
+          },
+        };
+    }
+  }
+
+  private txItem(op: Exclude<TxOp, TaskTxOp>): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
+    switch (op.op) {
+      case 'putTask':
+        return { Put: { TableName: this.table, Item: { ...taskKey(op.task.jobId, op.task.taskIndex), t: 'task', ...op.task }, ConditionExpression: CREATE_IF_ABSENT } };
+      case 'updateJob':
+        return { Update: { TableName: this.table, Key: jobKey(op.jobId), ...jobPatchExpression(op.jobId, op.from, op.patch, op) } };
       case 'uncountChild':
         return {
           Update: {
@@ -562,16 +585,6 @@ export class DynamoJobStore implements JobStore {
       case 'resetResult':
         // A marker row, not a deletion: a late record of the run before can then never recreate its answer.
         return { Put: { TableName: this.resultsTable, Item: { jobId: op.jobId, status: 'running', run: op.run } } };
-      case 'deleteHeldTask':
-        return {
-          Delete: {
-            TableName: this.table,
-            Key: taskKey(op.task.jobId, op.task.taskIndex),
-            ConditionExpression: TASK_UNCHANGED,
-            ExpressionAttributeNames: { '#status': 'status', '#attemptCount': 'attemptCount' },
-            ExpressionAttributeValues: { ':seen': op.task.status, ':n': op.task.attemptCount },
-          },
-        };
     }
   }
 

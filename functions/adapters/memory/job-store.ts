@@ -14,7 +14,7 @@ import { bucketOf } from '../../core/submission';
 import { CHILD_BUCKET_SIZE, bucketCount, bucketSize, childJobId, incompleteRanges } from '../../core/routing';
 import type { StagedPart } from '../../core/staging';
 import type { JobStatus } from '../../core/statuses';
-import type { Clock, JobPatch, JobStore, JobTree, Offer, TaskGuard, TokenState, TxOp } from '../../ports';
+import type { Clock, JobPatch, JobStore, JobTree, Offer, TaskGuard, TaskTxOp, TokenState, TxOp } from '../../ports';
 import type { MemoryResultStore } from './result-store';
 
 /** DynamoDB's largest item. */
@@ -437,6 +437,10 @@ export class MemoryJobStore implements JobStore {
       case 'resetResult':
         return `result:${op.jobId}`;
     }
+  }
+
+  async transactTasks(ops: readonly TaskTxOp[]): Promise<number> {
+    return this.transact(ops);
   }
 
   async transact(ops: readonly TxOp[]): Promise<number> {

@@ -1,0 +1,62 @@
+/**
+ * Build of the published package (`npm run build`, run by `npm pack` through `prepack`):
+ * - the public entry points as ESM and CommonJS with bundled type declarations (`dist/*.{mjs,cjs,d.ts}`);
+ * - the CLI as ESM (`dist/cli.mjs`);
+ * - jobx's own Lambda handlers, bundled whole (AWS SDK included) as the construct deploys them
+ *   (`dist/handlers/<name>/index.mjs`), so an app that installs jobx needs no bundler for them.
+ * Inside this repository the construct bundles the handlers from `functions/` instead (see `lib/job-flow.ts`).
+ */
+import { defineConfig } from 'tsup';
+
+/** The ESM bundle creates `require` for the CommonJS dependencies esbuild keeps as `require()` calls. */
+const ESM_REQUIRE_BANNER = "import { createRequire as __jobxCreateRequire } from 'node:module'; const require = __jobxCreateRequire(import.meta.url);";
+
+const handler = (name: string, entry: string) =>
+  defineConfig({
+    entry: { index: entry },
+    outDir: `dist/handlers/${name}`,
+    format: ['esm'],
+    outExtension: () => ({ js: '.mjs' }),
+    platform: 'node',
+    target: 'node22',
+    bundle: true,
+    noExternal: [/.*/],
+    minify: true,
+    sourcemap: true,
+    splitting: false,
+    dts: false,
+    clean: false,
+    banner: { js: ESM_REQUIRE_BANNER },
+  });
+
+export default defineConfig([
+  {
+    entry: { sdk: 'functions/sdk/index.ts', provider: 'functions/providers/define-provider.ts', construct: 'lib/index.ts' },
+    outDir: 'dist',
+    format: ['esm', 'cjs'],
+    outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.mjs' }),
+    platform: 'node',
+    target: 'node20',
+    dts: true,
+    shims: true,
+    splitting: false,
+    sourcemap: true,
+    clean: true,
+  },
+  {
+    entry: { cli: 'bin/cli.ts' },
+    outDir: 'dist',
+    format: ['esm'],
+    outExtension: () => ({ js: '.mjs' }),
+    platform: 'node',
+    target: 'node20',
+    dts: false,
+    splitting: false,
+    sourcemap: true,
+    clean: false,
+    banner: { js: `#!/usr/bin/env node\n${ESM_REQUIRE_BANNER}` },
+  },
+  handler('api', 'functions/handlers/http-api.ts'),
+  handler('stream', 'functions/handlers/stream.ts'),
+  handler('sweeper', 'functions/handlers/sweeper.ts'),
+]);
