@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '@commander-js/extra-typings';
 import { JobxClient, DEFAULT_BASE_URL } from '../sdk/client';
 import { regionFromUrl } from '../sdk/signer';
 import type { JsonObject } from '../sdk/types';
-import { CliError, colorsFor, type CliIo, type Colors } from './io';
+import { CliError, colorsFor, EXIT, type CliIo, type Colors } from './io';
 
 /** The global options. */
 export interface GlobalOptions {
@@ -51,7 +51,8 @@ export function createContext(io: CliIo, globals: () => GlobalOptions): CliConte
     client() {
       if (client) return client;
       const g = globals();
-      const baseUrl = g.url ?? io.env.JOBX_URL ?? DEFAULT_BASE_URL;
+      // An empty JOBX_URL is unset, as the SDK reads it.
+      const baseUrl = g.url !== undefined ? checkApiUrl(g.url, '--url') : io.env.JOBX_URL ? checkApiUrl(io.env.JOBX_URL, 'JOBX_URL') : DEFAULT_BASE_URL;
       const sign = g.sigv4 ?? (regionFromUrl(baseUrl) !== undefined && io.env.AWS_ACCESS_KEY_ID !== undefined);
       let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
       if (sign) {
@@ -80,6 +81,27 @@ export function createContext(io: CliIo, globals: () => GlobalOptions): CliConte
       }
     },
   };
+}
+
+/**
+ * Checks the API URL the user gave (`source` is `--url` or `JOBX_URL`): an http(s) URL, else `INVALID_URL` in one
+ * line that says what to write. Without the check, `localhost:3000` reads as a URL of scheme `localhost:` and
+ * `127.0.0.1:3000` as no URL at all, and the user gets a network error about `null3000` or a stack trace.
+ * @example
+ * checkApiUrl('127.0.0.1:3000', '--url'); // throws: --url 127.0.0.1:3000 has no scheme: use http://127.0.0.1:3000
+ */
+export function checkApiUrl(value: string, source: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '') return value;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new CliError('INVALID_URL', `${source} ${value} has no scheme: use http://${value.replace(/^\/+/, '')} (or https://)`, EXIT.usage);
+  }
+  throw new CliError('INVALID_URL', `${source} ${value} is not an http:// or https:// URL (e.g. ${DEFAULT_BASE_URL})`, EXIT.usage);
 }
 
 /** Option parser: a number of seconds ≥ 0. */

@@ -29,3 +29,18 @@ export function getFreePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Checks that `port` can be listened on at `host` right now, so a busy port is found before anything slow (the
+ * JVM of DynamoDB Local) starts. Rejects with the listen error (`code` `EADDRINUSE`, `EACCES`, with `port`).
+ * @example
+ * await assertPortFree(3000); // rejects with code EADDRINUSE while another server holds 127.0.0.1:3000
+ */
+export function assertPortFree(port: number, host = '127.0.0.1'): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(port, host, () => server.close((err) => (err ? reject(err) : resolve())));
+  });
+}

@@ -17,6 +17,18 @@ export interface DevOptions {
 }
 
 /**
+ * A listen error on the API's own port as one line that says what to do; undefined for any other error (a port
+ * DynamoDB Local or the SQS server picked is not the user's business).
+ */
+export function portError(err: unknown, port: number): CliError | undefined {
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (e?.port !== port) return undefined;
+  if (e.code === 'EADDRINUSE') return new CliError('PORT_IN_USE', `port ${port} is in use: stop the other process or pass --port (or set PORT)`);
+  if (e.code === 'EACCES') return new CliError('PORT_NOT_ALLOWED', `port ${port} needs privileges this process lacks: pass --port 1024 or above`);
+  return undefined;
+}
+
+/**
  * Starts the local stack and keeps it running; SIGINT/SIGTERM stop everything (the JVM included) and exit.
  * Resolves once the stack is up (the open server keeps the process alive).
  */
@@ -28,6 +40,13 @@ export async function runDev(ctx: CliContext, opts: DevOptions): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('INVALID_PORT', `invalid port: ${opts.port ?? env.PORT}`, EXIT.usage);
   if (!(sweepSeconds > 0)) throw new CliError('INVALID_SWEEP_SECONDS', `invalid JOBX_SWEEP_SECONDS: ${env.JOBX_SWEEP_SECONDS}`, EXIT.usage);
 
+  // Before the JVM starts: a busy port is known in a millisecond, not after DynamoDB Local has come up.
+  if (port !== 0) {
+    const { assertPortFree } = await import('../../local/free-port');
+    await assertPortFree(port).catch((err: unknown) => {
+      throw portError(err, port) ?? err;
+    });
+  }
   // Loaded here so that the other commands never load the AWS SDK, DynamoDB Local or the SQS server.
   const { startLocalStack } = await import('../../local/stack');
   const started = Date.now();
@@ -38,6 +57,9 @@ export async function runDev(ctx: CliContext, opts: DevOptions): Promise<void> {
     duplicateDelivery,
     sweepSeconds,
     ...(opts.verbose ? { log: (line: string) => ctx.out(`[local] ${line}`) } : {}),
+  }).catch((err: unknown) => {
+    // Taken between the check and the gateway's listen: the same one line (the stack has stopped what it started).
+    throw portError(err, port) ?? err;
   });
 
   ctx.out(`jobx local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

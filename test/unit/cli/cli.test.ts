@@ -1,4 +1,6 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { portError } from '../../../functions/cli/commands/dev';
 import { runCli } from '../../../functions/cli/program';
 import type { CliIo } from '../../../functions/cli/io';
 import type { JobView } from '../../../functions/sdk';
@@ -190,5 +192,41 @@ describe('jobx CLI', () => {
       '',
     ]);
     expect(r.stderr).toBe("more: jobx ls --cursor 'CUR' --limit 2 --status failed\n");
+  });
+});
+
+describe('jobx CLI start-up mistakes: one line, no stack trace, non-zero exit', () => {
+  it('dev on a port another process holds says so before starting anything (exit 1)', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const r = await cli(['dev', '--port', String(port)], () => undefined);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`error PORT_IN_USE: port ${port} is in use: stop the other process or pass --port (or set PORT)\n`);
+      expect(r.stdout).toBe('');
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
+  it('a listen error is the user\'s only on the API port (a port the stack picked for itself stays an internal error)', () => {
+    const inUse = (port: number) => Object.assign(new Error(`listen EADDRINUSE: address already in use 127.0.0.1:${port}`), { code: 'EADDRINUSE', port });
+    expect(portError(inUse(3000), 3000)?.code).toBe('PORT_IN_USE');
+    expect(portError(Object.assign(new Error('listen EACCES'), { code: 'EACCES', port: 80 }), 80)?.message).toBe('port 80 needs privileges this process lacks: pass --port 1024 or above');
+    expect(portError(inUse(41234), 3000)).toBeUndefined();
+    expect(portError(new Error('boom'), 3000)).toBeUndefined();
+  });
+
+  it('--url or JOBX_URL without a scheme is INVALID_URL with the URL to write, and nothing is sent (exit 2)', async () => {
+    const flag = await cli(['--url', '127.0.0.1:3000', 'get', 'J1'], () => undefined);
+    expect(flag).toMatchObject({ code: 2, stdout: '', requests: [] });
+    expect(flag.stderr).toBe('error INVALID_URL: --url 127.0.0.1:3000 has no scheme: use http://127.0.0.1:3000 (or https://)\n');
+    // `localhost:3000` parses as a URL of scheme `localhost:`; it is still a missing scheme to the user.
+    const env = await cli(['ls'], () => undefined, { env: { JOBX_URL: 'localhost:3000' } });
+    expect(env).toMatchObject({ code: 2, requests: [] });
+    expect(env.stderr).toBe('error INVALID_URL: JOBX_URL localhost:3000 has no scheme: use http://localhost:3000 (or https://)\n');
+    const ftp = await cli(['--url', 'ftp://files.test', 'get', 'J1'], () => undefined);
+    expect(ftp.stderr).toBe('error INVALID_URL: --url ftp://files.test is not an http:// or https:// URL (e.g. http://127.0.0.1:3000)\n');
   });
 });
