@@ -3,7 +3,7 @@
  * (even with SIGKILL) and start it again on the same data directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -29,9 +29,19 @@ export interface StackProcessOptions {
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** A fresh temporary directory for `--data`. */
+// Data dirs handed out in this test file, removed once it is done. Registered at import, so it runs after the
+// file's own afterAll hooks (vitest runs them last-in, first-out) have stopped the stacks that use the dirs.
+const dataDirs: string[] = [];
+afterAll(() => {
+  // Retries: a JVM killed with SIGKILL may still be writing while its watchdog ends it.
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+});
+
+/** A fresh temporary directory for `--data`, removed after the test file. */
 export function tempDataDir(): string {
-  return mkdtempSync(join(tmpdir(), 'jobx-data-'));
+  const dir = mkdtempSync(join(tmpdir(), 'jobx-data-'));
+  dataDirs.push(dir);
+  return dir;
 }
 
 /** Starts `bin/local.ts` and waits until `/health` answers. */

@@ -3,7 +3,7 @@
  * fluent builder, long-polls, typed errors, the CLI's output and exit codes, and the manual control actions.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   jobx.configure({});
   await stack?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 interface CliRun {

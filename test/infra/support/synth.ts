@@ -4,11 +4,13 @@
  * test names a hash-suffixed id.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { afterAll } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -18,16 +20,31 @@ export function cdkContext(): Record<string, unknown> {
   return { ...cdkJson.context };
 }
 
+// An App without an outdir synthesizes into a new cdk.outXXXXXX of the OS temp dir that nothing removes (about a
+// hundred per run): every test app gets a folder under one temp dir per test file, removed when the file is done.
+// Registered at the top level of this module, so the hook belongs to the file that imports it.
+let outRoot: string | undefined;
+afterAll(() => {
+  if (outRoot !== undefined) rmSync(outRoot, { recursive: true, force: true });
+  outRoot = undefined;
+});
+
+/** A new, empty synthesis folder under this test file's temp dir. */
+export function testOutdir(): string {
+  outRoot ??= mkdtempSync(path.join(tmpdir(), 'jobx-infra-test-'));
+  return mkdtempSync(path.join(outRoot, 'cdk.out-'));
+}
+
 /**
  * An app with cdk.json's flags. `bundle` (default false) runs esbuild, else NodejsFunction assets are
  * placeholders; `cfnValidation` (default false) runs CloudFormation's schema checks at synthesis (seconds on a
- * first run: the nag test runs them once, as `cdk synth` does).
+ * first run: the nag test runs them once, as `cdk synth` does). `outdir` defaults to a {@link testOutdir}.
  */
 export function testApp(opts: { bundle?: boolean; cfnValidation?: boolean; context?: Record<string, unknown>; outdir?: string } = {}): App {
   return new App({
     context: { ...cdkContext(), ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...opts.context },
     builtinCloudFormationValidation: opts.cfnValidation ?? false,
-    ...(opts.outdir ? { outdir: opts.outdir } : {}),
+    outdir: opts.outdir ?? testOutdir(),
   });
 }
 
