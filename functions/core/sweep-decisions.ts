@@ -5,7 +5,7 @@
  * decided from, a lease expiry guarded by the lease it saw, a start or count guarded by the status it read).
  * @module
  */
-import type { JobRecord, TaskMessage, TaskRecord } from './model';
+import type { AttemptError, JobRecord, TaskMessage, TaskRecord } from './model';
 import { buildTaskMessage, guardOf, nextAttemptIsManual, nextPipelineStep, type Effect } from './reactions';
 import { isTerminalJob } from './statuses';
 import { taskRetryPolicy } from './submission';
@@ -21,6 +21,16 @@ export interface SweepContext {
   /** Source of a random number in [0, 1) for the retry jitter of an expired lease (called only for one). */
   random: () => number;
 }
+
+/**
+ * The error of an attempt the local stack abandons when it starts: it was running in the process that stopped
+ * (providers run in the stack's own process), so it is gone whatever its lease says, and the user is told so.
+ */
+export const LOCAL_RESTART_ERROR: Readonly<AttemptError> = Object.freeze({
+  message: 'the local stack restarted while this attempt ran: its provider stopped with the previous process',
+  code: 'LOCAL_STACK_RESTARTED',
+  retryable: true,
+});
 
 /** A repair of a running pipeline. */
 export type PipelineRepair =
@@ -54,7 +64,7 @@ export function decidePipelineRepair(job: JobRecord, tasks: ReadonlyArray<TaskRe
     case 'wait': {
       const task = step.task;
       if (task.status === 'running' && task.leaseUntil !== undefined && (task.leaseUntil < now || ctx.abandonRunning)) {
-        const expired = expireLease(task, taskRetryPolicy(job, task.taskIndex), now, ctx.random(), ctx.abandonRunning);
+        const expired = expireLease(task, taskRetryPolicy(job, task.taskIndex), now, ctx.random(), ctx.abandonRunning ? LOCAL_RESTART_ERROR : undefined);
         // The condition pins the lease seen: a new claim since then keeps its attempt.
         return isRejection(expired) ? { kind: 'none' } : { kind: 'expireLease', before: task, after: expired, leaseGuard: Math.max(now, task.leaseUntil + 1) };
       }

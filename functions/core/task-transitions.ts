@@ -119,7 +119,7 @@ export function finishAttempt(
       next.status = task.held ? 'pending' : 'retrying';
       const delay = outcome.retryAfterMs ?? retryDelayMs(policy, retriesUsed + 1, random);
       next.dueAt = now + delay;
-      next.reason = `attempt ${attempt} failed: ${outcome.error.message}`;
+      next.reason = `attempt ${attempt} ${outcome.abandoned ? 'abandoned' : 'failed'}: ${outcome.error.message}`;
     } else {
       next.status = 'failed';
       next.reason = outcome.error.message;
@@ -129,22 +129,19 @@ export function finishAttempt(
   return next;
 }
 
+/** The error of an attempt whose lease ran out. */
+export const LEASE_EXPIRED_ERROR: Readonly<AttemptError> = Object.freeze({ message: 'lease expired: the provider did not finish in time', code: 'LEASE_EXPIRED', retryable: true });
+
 /**
  * A running attempt whose lease ran out is abandoned and retried like a failure.
- * @param force - abandon even though the lease has not run out (the caller knows the provider is gone)
+ * @param abandonedWith - abandon even though the lease has not run out, with this error: the caller knows the
+ *   provider is gone, and why (the user reads it on the attempt, so it names the cause, not a lease)
  */
-export function expireLease(task: TaskRecord, policy: RetryPolicy, now: number, random: number, force = false): TaskRecord | Rejection {
-  if (task.status !== 'running' || task.leaseUntil === undefined || (task.leaseUntil >= now && !force)) {
+export function expireLease(task: TaskRecord, policy: RetryPolicy, now: number, random: number, abandonedWith?: AttemptError): TaskRecord | Rejection {
+  if (task.status !== 'running' || task.leaseUntil === undefined || (task.leaseUntil >= now && abandonedWith === undefined)) {
     return { rejected: true, reason: 'lease has not expired' };
   }
-  return finishAttempt(
-    task,
-    task.attemptCount,
-    { ok: false, abandoned: true, error: { message: 'lease expired: the provider did not finish in time', code: 'LEASE_EXPIRED', retryable: true } },
-    policy,
-    now,
-    random,
-  );
+  return finishAttempt(task, task.attemptCount, { ok: false, abandoned: true, error: { ...(abandonedWith ?? LEASE_EXPIRED_ERROR) } }, policy, now, random);
 }
 
 /** True when a transition result was refused. */

@@ -35,6 +35,8 @@ export interface TaskSummaryView {
   env: Env;
   output?: JsonObject;
   reason?: string;
+  /** A `retrying` task: when its next automatic attempt is due (ISO 8601), so a client can say how long it waits. */
+  retryAt?: string;
   preLock?: string;
 }
 
@@ -96,6 +98,7 @@ function summary(job: JobRecord, index: number, record: TaskRecord | undefined, 
   const output = record ? taskOutput(record) : undefined;
   if (output !== undefined) view.output = output;
   if (record?.reason !== undefined) view.reason = record.reason;
+  if (record?.status === 'retrying' && record.dueAt !== undefined) view.retryAt = new Date(record.dueAt).toISOString();
   const preLock = spec.preLock ?? job.preLock;
   if (preLock !== undefined) view.preLock = preLock;
   return view;

@@ -14,7 +14,7 @@ afterAll(async () => {
 type Client = ReturnType<typeof api>;
 
 /** Every task of a pipeline job (and of its descendants) ran exactly one successful attempt. */
-async function expectOneSuccessPerTask(client: Client, jobId: string, abandoned: { count: number } = { count: 0 }): Promise<number> {
+async function expectOneSuccessPerTask(client: Client, jobId: string, abandoned: { count: number; errors?: unknown[] } = { count: 0 }): Promise<number> {
   const job = (await client.job(jobId)).body;
   let tasks = 0;
   for (const t of job.tasks) {
@@ -22,7 +22,9 @@ async function expectOneSuccessPerTask(client: Client, jobId: string, abandoned:
     const successes = detail.attempts.filter((a: { status: string }) => a.status === 'succeeded');
     expect(successes, `${jobId}/${t.taskId} has exactly one succeeded attempt`).toHaveLength(1);
     expect(detail.attempts.at(-1).status).toBe('succeeded');
-    abandoned.count += detail.attempts.filter((a: { status: string }) => a.status === 'abandoned').length;
+    const gone = detail.attempts.filter((a: { status: string }) => a.status === 'abandoned');
+    abandoned.count += gone.length;
+    abandoned.errors?.push(...gone.map((a: { error?: unknown }) => a.error));
     tasks++;
   }
   for (const c of job.children) tasks += await expectOneSuccessPerTask(client, c.jobId, abandoned);
@@ -106,11 +108,15 @@ describe('crash and restart', () => {
       expect(result.body.status, `job ${id} finished after the restart`).toBe('succeeded');
     }
     let tasks = 0;
-    const abandoned = { count: 0 };
+    const abandoned = { count: 0, errors: [] as unknown[] };
     for (const id of ids) tasks += await expectOneSuccessPerTask(client2, id, abandoned);
     expect(tasks).toBe(8 * 3);
     // the kill really hit running tasks: their attempts are recorded as abandoned, and retried
     expect(abandoned.count).toBeGreaterThan(0);
+    // and each says why: the restart, not a lease that ran out (the leases were minutes from their end)
+    for (const error of abandoned.errors) {
+      expect(error).toMatchObject({ code: 'LOCAL_STACK_RESTARTED', message: expect.stringContaining('the local stack restarted') });
+    }
     await second.stop();
   }, 180_000);
 });

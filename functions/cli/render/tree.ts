@@ -134,8 +134,54 @@ export interface RenderTreeOptions {
   now: number;
 }
 
-/** One task as a line of the tree: `t1 task_1 (demo)  succeeded  1 attempt · 310ms`. */
-export function taskLine(node: TaskNode, o: RenderTreeOptions): string {
+/** Longest output shown on a task's line of the tree (JSON characters; `jobx get ID TASK` shows all of it). */
+const TREE_OUTPUT_CHARS = 60;
+
+function shortJson(value: unknown, max: number): string {
+  const text = JSON.stringify(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** What a task's line knows of where it stands, to say why it waits. */
+export interface TaskWaitContext {
+  /** The task's job. */
+  job: Pick<JobView, 'jobId' | 'status' | 'tokens'>;
+  /** Whether the task is the next of its pipeline (every task before it succeeded or was skipped). */
+  next: boolean;
+  /** The topmost paused ancestor of the job, which holds its tasks (whatever the job's own status). */
+  pausedAncestor?: string;
+}
+
+const WAITING: ReadonlySet<TaskStatus> = new Set(['pending', 'queued', 'retrying']);
+
+/**
+ * Why a task that has not run yet (or runs again later) waits, in words: its retry's due time, a pause that holds
+ * it, its job's tokens, the executor it is pinned to. Undefined when it does not wait, or for nothing it can name.
+ * @example
+ * taskWait({ ...task, status: 'retrying', retryAt: '2026-11-25T10:55:42.000Z' }, { job, next: true }, now); // 'retry in 12.0s (10:55:42Z)'
+ */
+export function taskWait(t: TaskSummaryView, ctx: TaskWaitContext | undefined, now: number): string | undefined {
+  if (!WAITING.has(t.status)) return undefined;
+  if (t.status === 'retrying' && t.retryAt !== undefined) {
+    const due = Date.parse(t.retryAt);
+    const at = `${t.retryAt.slice(11, 19)}Z`;
+    return due > now ? `retry in ${formatDuration(due - now)} (${at})` : `retry due since ${at}`;
+  }
+  // Tasks behind the next one wait for it: saying so on every line would only repeat the obvious.
+  if (!ctx?.next) return undefined;
+  // The topmost pause first: resuming the job itself would not release a task its paused ancestor holds.
+  if (ctx.pausedAncestor !== undefined) return `held: ${ctx.pausedAncestor} is paused (jobx resume ${ctx.pausedAncestor})`;
+  if (ctx.job.status === 'paused') return `held: the job is paused (jobx resume ${ctx.job.jobId})`;
+  if (ctx.job.status === 'pending' && ctx.job.tokens?.length) return `waiting for the job's token${ctx.job.tokens.length === 1 ? '' : 's'} ${ctx.job.tokens.join(', ')}`;
+  if (t.status === 'queued' && t.preLock !== undefined) return `waiting for executor ${t.preLock} to claim it`;
+  return undefined;
+}
+
+/**
+ * One task as a line of the tree: `t1 task_1 (demo)  succeeded  1 attempt · 310ms  → {"a":1}`, with why it failed
+ * or waits (`— attempt 1 failed: boom · retry in 4.0s (10:55:42Z)`).
+ */
+export function taskLine(node: TaskNode, o: RenderTreeOptions, wait?: TaskWaitContext): string {
   const { summary: t, detail } = node;
   const c = o.colors;
   const parts = [`${c.dim(t.taskId)} ${c.bold(t.name)} ${c.dim(`(${t.provider})`)}`, colorStatus(t.status, c)];
@@ -147,8 +193,9 @@ export function taskLine(node: TaskNode, o: RenderTreeOptions): string {
   if (d !== undefined) meta.push(formatDuration(d));
   if (meta.length) parts.push(c.dim(meta.join(' · ')));
   const lastError = detail?.attempts[detail.attempts.length - 1]?.error?.message;
-  const why = t.reason ?? (t.status === 'failed' || t.status === 'retrying' ? lastError : undefined);
+  const why = [t.reason ?? (t.status === 'failed' || t.status === 'retrying' ? lastError : undefined), taskWait(t, wait, o.now)].filter((x) => x !== undefined).join(' · ');
   if (why) parts.push(`${c.dim('—')} ${t.status === 'failed' ? c.red(why) : why}`);
+  if (t.output !== undefined && Object.keys(t.output).length > 0) parts.push(c.dim(`→ ${shortJson(t.output, TREE_OUTPUT_CHARS)}`));
   return parts.join('  ');
 }
 
@@ -184,18 +231,22 @@ function statusCounts(statuses: readonly JobStatus[]): string {
  * ├─ t2 task_2 (demo)  succeeded  1 attempt · 280ms
  * └─ t3 task_3 (demo)  succeeded  1 attempt · 300ms
  * ```
- * Children are nested the same way; children beyond those fetched are summarised by status.
+ * Children are nested the same way; children beyond those fetched are summarised by status. `pausedAncestor`
+ * (set in the recursion) names a paused job above this one, which holds its tasks.
  * @example
  * ```ts
  * const lines = renderTree(await fetchTree(client, id), { colors: picocolors.createColors(false), now: Date.now() });
  * ```
  */
-export function renderTree(tree: JobTree, o: RenderTreeOptions, root = true): string[] {
+export function renderTree(tree: JobTree, o: RenderTreeOptions, root = true, pausedAncestor?: string): string[] {
   const lines = [jobLine(tree.job, o, root)];
   const c = o.colors;
   const items: Array<{ lines: string[] }> = [];
-  for (const t of tree.tasks) items.push({ lines: [taskLine(t, o)] });
-  for (const child of tree.children) items.push({ lines: renderTree(child, o, false) });
+  const next = tree.tasks.findIndex((t) => t.summary.status !== 'succeeded' && t.summary.status !== 'skipped');
+  tree.tasks.forEach((t, i) => items.push({ lines: [taskLine(t, o, { job: tree.job, next: i === next, ...(pausedAncestor !== undefined ? { pausedAncestor } : {}) })] }));
+  // A paused job holds its children's tasks too (their own status may still be running); the topmost one counts.
+  const holder = pausedAncestor ?? (tree.job.status === 'paused' ? tree.job.jobId : undefined);
+  for (const child of tree.children) items.push({ lines: renderTree(child, o, false, holder) });
   const hidden = tree.job.children.slice(tree.children.length);
   if (hidden.length > 0) items.push({ lines: [c.dim(`… ${hidden.length} more children: ${statusCounts(hidden.map((h) => h.status))}`)] });
   items.forEach((item, i) => {

@@ -69,6 +69,39 @@ describe('renderTree', () => {
     ]);
   });
 
+  it('shows each task\'s output (shortened) and, on the task that waits, why: retry due, pause, tokens, executor', () => {
+    const big = { text: 'x'.repeat(100) };
+    const t1 = task(1, 'succeeded', 1, { output: { order: 42 } });
+    const t2 = task(2, 'skipped', 0, { reason: 'by hand', output: big });
+    const t3 = task(3, 'retrying', 1, { reason: 'attempt 1 failed: boom', retryAt: iso(14_000) });
+    const t4 = task(4, 'pending');
+    const lines = renderTree(shallowTree(job({ tasks: [t1, t2, t3, t4] })), { colors: plain, now: T0 + 2000 });
+    expect(lines).toEqual([
+      'jober1 (sqc)  J1  running  2/4 tasks · 2.0s',
+      '├─ t1 task_1 (demo)  succeeded  1 attempt  → {"order":42}',
+      `├─ t2 task_2 (demo)  skipped  — by hand  → {"text":"${'x'.repeat(50)}…`,
+      '├─ t3 task_3 (demo)  retrying  1 attempt  — attempt 1 failed: boom · retry in 12.0s (10:00:14Z)',
+      '└─ t4 task_4 (demo)  pending',
+    ]);
+    expect(renderTree(shallowTree(job({ tasks: [t3] })), { colors: plain, now: T0 + 20_000 })[1]).toContain('— attempt 1 failed: boom · retry due since 10:00:14Z');
+
+    const paused = renderTree(shallowTree(job({ status: 'paused', tasks: [t1, task(2, 'pending'), task(3, 'pending')] })), { colors: plain, now: T0 + 2000 });
+    expect(paused.slice(2)).toEqual(['├─ t2 task_2 (demo)  pending  — held: the job is paused (jobx resume J1)', '└─ t3 task_3 (demo)  pending']);
+
+    const tokens = renderTree(shallowTree(job({ status: 'pending', reason: 'waiting for token db held by J0', tokens: ['db'], tasks: [task(1, 'pending')] })), { colors: plain, now: T0 + 2000 });
+    expect(tokens[1]).toBe("└─ t1 task_1 (demo)  pending  — waiting for the job's token db");
+
+    const pinned = renderTree(shallowTree(job({ tasks: [task(1, 'queued', 0, { preLock: 'edge-1' })] })), { colors: plain, now: T0 + 2000 });
+    expect(pinned[1]).toBe('└─ t1 task_1 (demo)  queued  — waiting for executor edge-1 to claim it');
+  });
+
+  it('a running child under a paused parent shows its next task held by the parent\'s pause', () => {
+    const child: JobTree = shallowTree(job({ jobId: 'J1.1', name: 'c1', status: 'running', tasks: [task(1, 'succeeded', 1), task(2, 'queued')] }));
+    const parent = job({ status: 'paused', children: [{ jobId: 'J1.1', name: 'c1', status: 'running' }] });
+    const lines = renderTree({ job: parent, tasks: [], children: [child] }, { colors: plain, now: T0 + 2000 });
+    expect(lines[3]).toBe('   └─ t2 task_2 (demo)  queued  — held: J1 is paused (jobx resume J1)');
+  });
+
   it('colours statuses only when asked', () => {
     const colored = picocolors.createColors(true);
     const tree = shallowTree(job({ status: 'succeeded', tasks: [task(1, 'succeeded', 1)] }));

@@ -34,6 +34,20 @@ describe('decidePipelineRepair', () => {
     expect(decidePipelineRepair(job, [taskRecord({ leaseUntil: NOW + 1 })], ctx({ abandonRunning: true })).kind).toBe('expireLease');
   });
 
+  it('an attempt abandoned because the local stack restarted says so (not a lease that expired), live lease or not', () => {
+    for (const leaseUntil of [NOW + 60_000, NOW - 1]) {
+      const repair = decidePipelineRepair(job, [taskRecord({ leaseUntil })], ctx({ abandonRunning: true }));
+      if (repair.kind !== 'expireLease') throw new Error(`expected expireLease, got ${repair.kind}`);
+      const attempt = repair.after.attempts[repair.after.attemptCount - 1]!;
+      expect(attempt).toMatchObject({ status: 'abandoned', error: { code: 'LOCAL_STACK_RESTARTED', retryable: true } });
+      expect(attempt.error!.message).toMatch(/^the local stack restarted while this attempt ran/);
+      expect(repair.after.reason).toMatch(/abandoned: the local stack restarted/);
+    }
+    const expired = decidePipelineRepair(job, [taskRecord({ leaseUntil: NOW - 1 })], ctx());
+    if (expired.kind !== 'expireLease') throw new Error(`expected expireLease, got ${expired.kind}`);
+    expect(expired.after.attempts[expired.after.attemptCount - 1]!.error).toMatchObject({ code: 'LEASE_EXPIRED' });
+  });
+
   it('a retry or queued run overdue is re-sent with its kind: manual only when a person started the run', () => {
     const retrying = taskRecord({ status: 'retrying', dueAt: NOW - 120_000, attemptCount: 1, attempts: endedAttempts(1) });
     expect(decidePipelineRepair(job, [retrying], ctx())).toMatchObject({ kind: 'redispatch', message: { attempt: 2, manual: false } });

@@ -561,9 +561,24 @@ describe('expireLease', () => {
 
     // Assess
     expect(after).toMatchObject({ status: 'retrying', attemptCount: 2, dueAt: at + 20_000 });
-    expect(after.reason).toMatch(/^attempt 2 failed: lease expired/);
+    // "abandoned", as the attempt's status says: the provider may not have failed at all.
+    expect(after.reason).toBe('attempt 2 abandoned: lease expired: the provider did not finish in time');
     expect(after.attempts[1]).toMatchObject({ status: 'abandoned', endedAt: new Date(at).toISOString(), error: { code: 'LEASE_EXPIRED', retryable: true } });
     expect(after.attempts[0]).toEqual(task.attempts[0]);
+  });
+
+  it('abandons a live lease only when told why, and records that cause as the attempt\'s error and the task\'s reason', () => {
+    // Prepare
+    const task = deepFreeze(runningAttempt(1));
+    const cause = { message: 'the local stack restarted while this attempt ran', code: 'LOCAL_STACK_RESTARTED', retryable: true };
+
+    // Act
+    const after = accepted(expireLease(task, DEFAULTS, task.leaseUntil! - 60_000, 0, cause));
+
+    // Assess
+    expect(after.status).toBe('retrying');
+    expect(after.reason).toBe('attempt 1 abandoned: the local stack restarted while this attempt ran');
+    expect(after.attempts[0]).toMatchObject({ status: 'abandoned', error: cause });
   });
 
   it('an expired lease on the last attempt of the budget fails the task', () => {

@@ -21,8 +21,8 @@ import {
 /** Field names of the API contract (api-contract.md, "Shapes"). */
 const JOB_FIELDS = ['jobId', 'name', 'owner', 'desc', 'bizId', 'status', 'reason', 'input', 'env', 'output', 'pausable', 'tokens', 'preLock', 'parentId', 'rootId', 'createdAt', 'updatedAt', 'tasks', 'children'];
 const JOB_REQUIRED = ['jobId', 'name', 'owner', 'status', 'input', 'env', 'pausable', 'rootId', 'createdAt', 'updatedAt', 'tasks', 'children'];
-// `desc` is not in the contract's task shape; the view adds it when the spec has one (extra fields are harmless).
-const TASK_FIELDS = ['taskId', 'name', 'provider', 'status', 'attempts', 'input', 'env', 'output', 'reason', 'preLock', 'desc'];
+// `desc` and `retryAt` are not in the contract's task shape; the view adds them when there is one (extra fields are harmless).
+const TASK_FIELDS = ['taskId', 'name', 'provider', 'status', 'attempts', 'input', 'env', 'output', 'reason', 'retryAt', 'preLock', 'desc'];
 const ATTEMPT_FIELDS = ['attempt', 'manual', 'status', 'input', 'env', 'context', 'output', 'error', 'startedAt', 'endedAt'];
 
 const statusesOf = (job: JobRecord, tasks: ReadonlyArray<TaskRecord | undefined>) => taskSummaries(job, tasks).map((t) => t.status);
@@ -91,6 +91,22 @@ describe('taskSummaries: fields', () => {
     // Assess
     expect(a).toMatchObject({ status: 'retrying', attempts: 2, input: { edited: true }, env: { e: 1 }, reason: 'attempt 2 failed: boom 2' });
     expect(a).not.toHaveProperty('output');
+  });
+
+  it('a retrying task shows when its next attempt is due (retryAt); a task held by a pause or not retrying does not', () => {
+    // Prepare
+    const job = pipelineJob();
+    const due = Date.parse('2026-11-25T10:55:42.123Z');
+
+    // Act
+    const [retrying] = taskSummaries(job, [retryingTask(1, due)]);
+    const [held] = taskSummaries({ ...job, status: 'paused' }, [{ ...retryingTask(1, due), status: 'pending' }]);
+    const [running] = taskSummaries(job, [taskRecord()]);
+
+    // Assess
+    expect(retrying!.retryAt).toBe('2026-11-25T10:55:42.123Z');
+    expect(held).not.toHaveProperty('retryAt');
+    expect(running).not.toHaveProperty('retryAt');
   });
 
   it('the output of a succeeded task is the output of its last attempt', () => {
