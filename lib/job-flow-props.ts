@@ -125,6 +125,13 @@ export interface JobFlowSweeperProps extends EngineFunctionProps {
 /** Queue and event source mapping settings of one provider. */
 export interface ProviderQueueOptions {
   /**
+   * Deploy the provider as this executor: it serves only the tasks pinned to the executor (`preLock`) that use
+   * the provider (route `provider@executor`); without it, the provider's unpinned tasks. A provider may be added
+   * once per executor and once without.
+   * @default - none (the provider's unpinned tasks)
+   */
+  readonly executor?: string;
+  /**
    * Timeout of the provider function. Sets the function's timeout when jobx builds it, and the queue's visibility
    * timeout (6 × this) in every case. Required for an imported function whose timeout jobx cannot read.
    * @default the provider defaults (6 minutes), or the timeout of a `lambda.Function` passed in
@@ -242,6 +249,12 @@ export interface JobFlowProps {
    * @default 'dev'
    */
   readonly stageName?: string;
+  /**
+   * Prefix of the provider queues' names (at most 28 letters, digits, '-' or '_'). The handlers find a queue from
+   * its route and this prefix, so every function's environment stays small however many providers there are.
+   * @default `jobx-<8 hex digits of this construct's address and the stage>-`
+   */
+  readonly queueNamePrefix?: string;
   /**
    * What CloudFormation does with the tables and log groups when they leave the stack.
    * @default RemovalPolicy.RETAIN

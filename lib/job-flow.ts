@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -32,6 +32,7 @@ import { Construct } from 'constructs';
 import { ACTIVE_INDEX, JOBS_TTL_ATTRIBUTE, LIST_INDEX } from '../functions/adapters/dynamodb/keys';
 import { jobsTableDefinition, resultsTableDefinition } from '../functions/adapters/dynamodb/tables';
 import { ENV } from '../functions/runtime/env-names';
+import { EXECUTOR_NAME_PATTERN, PROVIDER_NAME_PATTERN, assertQueuePrefix, formatRoutes, queueNameOf, queuePrefixFor, routeOfDeployment } from '../functions/core/topology';
 import { METRIC } from '../functions/runtime/middy';
 import type {
   EngineFunctionProps,
@@ -132,7 +133,12 @@ export type EngineRole = keyof typeof ENGINE_GRANTS;
 
 /** A provider wired by {@link JobFlow.addProvider}. */
 export interface JobFlowProvider {
+  /** The provider's name (what jobs say in `tasks[].provider`). */
   readonly name: string;
+  /** The executor this deployment serves (tasks pinned to it with `preLock`); undefined for unpinned tasks. */
+  readonly executor?: string;
+  /** The queue route: `name`, or `name@executor` (the key of {@link JobFlow.providers}). */
+  readonly route: string;
   /** The provider's function. */
   readonly fn: lambda.IFunction;
   /** Its task queue. */
@@ -159,7 +165,7 @@ const DEFAULTS = {
 const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 /** Provider names: what a job's `tasks[].provider` may say, and safe in construct ids. */
-const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const PROVIDER_NAME = PROVIDER_NAME_PATTERN;
 
 /** SQS caps a queue's visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;
@@ -301,12 +307,16 @@ export class JobFlow extends Construct {
 
   private readonly props: JobFlowProps;
   private readonly alarmList: cloudwatch.Alarm[] = [];
+  /** Alarms of provider queues that live in other stacks (see `providerHome`). */
+  private readonly foreignAlarms: cloudwatch.Alarm[] = [];
   private readonly providerMap = new Map<string, JobFlowProvider>();
   private readonly extraEnvironmentBytes: number[] = [];
   private readonly externalProviderNames = new Set<string>();
   private readonly engineFunctions: lambda.Function[] = [];
   private readonly removalPolicy: RemovalPolicy;
   private readonly logRetention: logs.RetentionDays;
+  /** Prefix of every provider queue's name (see `core/topology.ts`). */
+  public readonly queueNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: JobFlowProps = {}) {
     super(scope, id);
@@ -317,6 +327,12 @@ export class JobFlow extends Construct {
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.logRetention = props.logRetention ?? DEFAULTS.logRetention;
     const deletionProtection = props.deletionProtection ?? true;
+    this.queueNamePrefix = props.queueNamePrefix ?? queuePrefixFor(`${this.node.addr}/${this.stageName}`);
+    try {
+      assertQueuePrefix(this.queueNamePrefix);
+    } catch (err) {
+      check(false, (err as Error).message);
+    }
     // Alarms notify someone by default: the topic given, or one of the flow's own (subscribe to it).
     if (props.alarms?.enabled !== false) {
       this.alarmTopic = props.alarms?.topic ?? new sns.Topic(this, 'AlarmTopic', { displayName: `jobx ${this.stageName} alarms`, enforceSSL: true });
@@ -376,6 +392,14 @@ export class JobFlow extends Construct {
     this.grantEngine(this.apiFunction, 'api');
     this.grantEngine(this.streamFunction, 'stream');
     this.grantEngine(this.sweeperFunction, 'sweeper');
+    // Whoever dispatches may send to the provider queues (by their name prefix: one statement for any number of
+    // providers, where one ARN per queue would outgrow a role's 10 KB of inline policy): the stream consumer, the
+    // sweeper, and the scheduler's role.
+    for (const fn of [this.apiFunction, this.streamFunction, this.sweeperFunction]) {
+      const grants: EngineGrants = ENGINE_GRANTS[fn === this.apiFunction ? 'api' : fn === this.streamFunction ? 'stream' : 'sweeper'];
+      if (grants.providerQueues) grantActions(fn, grants.providerQueues, [this.providerQueueArnPattern()]);
+    }
+    grantActions(this.schedulerRole, ['sqs:SendMessage'], [this.providerQueueArnPattern()]);
 
     // The outbox: every committed change of the jobs table, in order per item.
     const stream = props.stream ?? {};
@@ -431,9 +455,12 @@ export class JobFlow extends Construct {
     acknowledgeJobFlow(this);
   }
 
-  /** Every alarm created so far (one more per provider); add actions to them, or pass `alarms.topic`. */
+  /**
+   * Every alarm created so far (one more per provider, in the provider's stack for a function of another stack);
+   * add actions to them, or pass `alarms.topic`.
+   */
   get alarms(): readonly cloudwatch.Alarm[] {
-    return this.alarmList;
+    return [...this.alarmList, ...this.foreignAlarms];
   }
 
   /** Every provider added so far, by name. */
@@ -452,7 +479,9 @@ export class JobFlow extends Construct {
       ...this.metricEnvironment(),
       [ENV.jobsTable]: this.table.tableName,
       [ENV.resultsTable]: this.resultsTable.tableName,
-      [ENV.providers]: Lazy.string({ produce: () => this.providersJson() }),
+      [ENV.routes]: Lazy.string({ produce: () => formatRoutes([...this.providerMap.keys()]) }),
+      [ENV.queueUrlPrefix]: `https://sqs.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${Stack.of(this).account}/${this.queueNamePrefix}`,
+      [ENV.queueArnPrefix]: Stack.of(this).formatArn({ service: 'sqs', resource: this.queueNamePrefix, arnFormat: ArnFormat.NO_RESOURCE_NAME }),
       [ENV.externalProviders]: Lazy.string({ produce: () => [...this.externalProviderNames].join(',') }),
       [ENV.schedulerKind]: 'eventbridge',
       [ENV.schedulerGroup]: this.scheduleGroup.scheduleGroupName,
@@ -473,9 +502,14 @@ export class JobFlow extends Construct {
    */
   addProvider(name: string, source: ProviderSource, options: ProviderQueueOptions = {}): JobFlowProvider {
     check(PROVIDER_NAME.test(name), `provider name "${name}" must be 1-64 letters, digits, '-' or '_' (starting with a letter or digit)`);
-    check(!this.providerMap.has(name) && !this.externalProviderNames.has(name), `provider "${name}" is already added`);
-    const defaults = { ...DEFAULTS.provider, ...this.props.providerDefaults };
     const built = !isFunction(source);
+    const executor = (built ? source : options).executor;
+    check(executor === undefined || EXECUTOR_NAME_PATTERN.test(executor), `provider "${name}": executor "${executor}" must be 1-128 letters, digits, '_', '.', ':' or '-' (what preLock accepts)`);
+    const route = routeOfDeployment({ provider: name, ...(executor !== undefined ? { executor } : {}) });
+    check(!this.providerMap.has(route) && (executor !== undefined || !this.externalProviderNames.has(name)), `provider "${route}" is already added`);
+    // Construct ids of an unpinned provider stay `<name>Provider…`; an executor's deployment is `<name>@<executor>Provider…`.
+    const id = route;
+    const defaults = { ...DEFAULTS.provider, ...this.props.providerDefaults };
     if (!built && 'entry' in options) check(false, `provider "${name}": pass either a function or { entry }, not both`);
     const queueOptions: ProviderQueueOptions = built ? source : options;
     const batchSize = queueOptions.batchSize ?? defaults.batchSize;
@@ -495,7 +529,7 @@ export class JobFlow extends Construct {
         check(integerIn(props.reservedConcurrency, 1, 10_000), `provider "${name}": reservedConcurrency must be a positive integer`);
         check(props.reservedConcurrency >= maxConcurrency, `provider "${name}": reservedConcurrency (${props.reservedConcurrency}) below maxConcurrency (${maxConcurrency}) throttles the queue's own invocations`);
       }
-      fn = this.providerFunction(name, props, timeout, props.memorySize ?? defaults.memorySize);
+      fn = this.providerFunction(id, props, timeout, props.memorySize ?? defaults.memorySize);
     } else {
       fn = source;
       timeout = options.timeout ?? (source instanceof lambda.Function ? (source.timeout ?? Duration.seconds(3)) : undefined);
@@ -515,12 +549,15 @@ export class JobFlow extends Construct {
     const visibility = Math.min(MAX_VISIBILITY_SECONDS, Math.max(30, 6 * timeout!.toSeconds()));
     check(visibility >= 6 * timeout!.toSeconds(), `provider "${name}": 6 × timeout exceeds the 12-hour visibility limit of SQS`);
 
-    const deadLetterQueue = new sqs.Queue(this, `${name}ProviderDlq`, {
+    const home = this.providerHome(fn);
+    const deadLetterQueue = new sqs.Queue(home, `${id}ProviderDlq`, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    const queue = new sqs.Queue(this, `${name}ProviderQueue`, {
+    const queue = new sqs.Queue(home, `${id}ProviderQueue`, {
+      // Named from the route, so the handlers find it from JOBX_ROUTES and the prefix (core/topology.ts).
+      queueName: queueNameOf(this.queueNamePrefix, route),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(visibility),
@@ -531,24 +568,19 @@ export class JobFlow extends Construct {
 
     // The provider wrapper claims and ends attempts on the jobs table; nothing else.
     this.grantEngine(fn, 'provider');
-    // Whoever dispatches can send to the queue: the stream consumer, the sweeper, and the scheduler's role.
-    const senders: Array<[iam.IGrantable, EngineGrants]> = [
-      [this.apiFunction, ENGINE_GRANTS.api],
-      [this.streamFunction, ENGINE_GRANTS.stream],
-      [this.sweeperFunction, ENGINE_GRANTS.sweeper],
-    ];
-    for (const [sender, grants] of senders) if (grants.providerQueues) grantActions(sender, grants.providerQueues, [queue.queueArn]);
-    grantActions(this.schedulerRole, ['sqs:SendMessage'], [queue.queueArn]);
+    // The senders may already send to it: they are granted every queue of the flow's name prefix.
 
     const provider: JobFlowProvider = {
       name,
+      ...(executor !== undefined ? { executor } : {}),
+      route,
       fn,
       queue,
       deadLetterQueue,
       ...(built ? { entry: path.resolve(source.entry) } : {}),
-      ...this.providerAlarmsAndWidgets(name, fn, queue, deadLetterQueue),
+      ...this.providerAlarmsAndWidgets(id, fn, queue, deadLetterQueue, home),
     };
-    this.providerMap.set(name, provider);
+    this.providerMap.set(route, provider);
     acknowledgeProvider(this, provider, built);
     return provider;
   }
@@ -583,31 +615,23 @@ export class JobFlow extends Construct {
   }
 
   /**
-   * Lambda caps a function's environment at 4 KB and `JOBX_PROVIDERS` grows with every provider: refuse at
-   * synthesis what Lambda would refuse at deployment (estimated with the queue names CloudFormation generates).
+   * Lambda caps a function's environment at 4 KB and `JOBX_ROUTES` grows with every provider (its route and a
+   * comma): refuse at synthesis what Lambda would refuse at deployment.
    */
   private validateEnvironmentSize(): string[] {
     const stack = Stack.of(this);
     const region = Token.isUnresolved(stack.region) ? 14 : stack.region.length;
-    // Every other jobx variable (names, table names, role ARN, group, bus, Powertools, NODE_OPTIONS): ~550 bytes.
-    let bytes = 700 + Math.max(0, ...this.extraEnvironmentBytes);
-    for (const [name, p] of this.providerMap) {
-      const logicalId = String(stack.resolve(stack.getLogicalId(p.queue.node.defaultChild as sqs.CfnQueue)));
-      // CloudFormation names a queue `<stack>-<logicalId>-<12 random>`, at most 80 characters.
-      const queueName = Math.min(80, stack.stackName.length + logicalId.length + 14);
-      // "name":{"queueUrl":"https://sqs.<region>.amazonaws.com/<account>/<queue>","queueArn":"arn:aws:sqs:<region>:<account>:<queue>"},
-      bytes += name.length + 33 + (40 + region + queueName) + (26 + region + queueName);
-    }
+    // Every other jobx variable (names, table names, role ARN, group, bus, queue prefixes, Powertools, NODE_OPTIONS).
+    let bytes = 900 + 2 * region + Math.max(0, ...this.extraEnvironmentBytes);
+    for (const route of this.providerMap.keys()) bytes += route.length + 1;
     return bytes <= 4096
       ? []
-      : [`JOBX_PROVIDERS for ${this.providerMap.size} providers needs about ${bytes} bytes of environment; Lambda allows 4 KB per function. Split the providers over several JobFlows.`];
+      : [`JOBX_ROUTES for ${this.providerMap.size} provider deployments needs about ${bytes} bytes of environment; Lambda allows 4 KB per function. Split the providers over several JobFlows.`];
   }
 
-  /** The `JOBX_PROVIDERS` value: `{ [name]: { queueUrl, queueArn } }` of every provider added before synthesis. */
-  private providersJson(): string {
-    const map: Record<string, { queueUrl: string; queueArn: string }> = {};
-    for (const [name, p] of this.providerMap) map[name] = { queueUrl: p.queue.queueUrl, queueArn: p.queue.queueArn };
-    return Stack.of(this).toJsonString(map);
+  /** ARN pattern of every provider queue of this flow (their names share {@link queueNamePrefix}). */
+  providerQueueArnPattern(): string {
+    return Stack.of(this).formatArn({ service: 'sqs', resource: `${this.queueNamePrefix}*`, arnFormat: ArnFormat.NO_RESOURCE_NAME });
   }
 
   private tableFrom(id: string, def: CreateTableCommandInput, deletionProtection: boolean, ttl?: string): dynamodb.Table {
@@ -740,27 +764,45 @@ export class JobFlow extends Construct {
     });
   }
 
-  private alarm(id: string, props: cloudwatch.CreateAlarmOptions & { metric: cloudwatch.IMetric }): cloudwatch.Alarm | undefined {
+  private alarm(id: string, props: cloudwatch.CreateAlarmOptions & { metric: cloudwatch.IMetric }, scope: Construct = this): cloudwatch.Alarm | undefined {
     if (this.props.alarms?.enabled === false) return undefined;
     const { metric, ...options } = props;
-    const alarm = new cloudwatch.Alarm(this, id, { metric, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...options });
+    const alarm = new cloudwatch.Alarm(scope, id, { metric, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...options });
     const topic = this.alarmTopic;
     if (topic) {
       alarm.addAlarmAction(new cwActions.SnsAction(topic));
       alarm.addOkAction(new cwActions.SnsAction(topic));
     }
-    this.alarmList.push(alarm);
+    if (scope === this) this.alarmList.push(alarm);
+    else this.foreignAlarms.push(alarm);
     return alarm;
   }
 
-  private dlqDepthAlarm(id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm | undefined {
-    return this.alarm(id, {
-      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      alarmDescription: `jobx ${this.stageName}: ${what} has messages`,
-    });
+  private dlqDepthAlarm(id: string, queue: sqs.IQueue, what: string, scope: Construct = this): cloudwatch.Alarm | undefined {
+    return this.alarm(
+      id,
+      {
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        alarmDescription: `jobx ${this.stageName}: ${what} has messages`,
+      },
+      scope,
+    );
+  }
+
+  /**
+   * Where a provider's queue, dead-letter queue, mapping and alarm live: beside jobx for a function of jobx's
+   * stack; in the function's own stack otherwise. The flow's stack then never names them (the handlers find the
+   * queue by its name, the senders are granted by name prefix), so providers spread over stacks add nothing to
+   * jobx's stack (CloudFormation's 500 resources per stack) and make no dependency cycle.
+   */
+  private providerHome(fn: lambda.IFunction): Construct {
+    const stack = Stack.of(fn);
+    if (stack === Stack.of(this)) return this;
+    const id = `Jobx${Names.uniqueId(this)}Providers`;
+    return (stack.node.tryFindChild(id) as Construct | undefined) ?? new Construct(stack, id);
   }
 
   private taskMetric(name: string): cloudwatch.Metric {
@@ -842,12 +884,18 @@ export class JobFlow extends Construct {
         width: 8,
       }),
     );
-    // The widget reads the array at synthesis, so the providers' alarms added later are shown too.
+    // The widget reads the array at synthesis, so the providers' alarms added later are shown too (those of this
+    // stack: an alarm of another stack named here would make this stack depend on that one).
     if (this.alarmList.length > 0) this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarmList, width: 24 }));
   }
 
-  private providerAlarmsAndWidgets(name: string, fn: lambda.IFunction, queue: sqs.Queue, dlq: sqs.Queue): { dlqAlarm?: cloudwatch.Alarm } {
-    const dlqAlarm = this.dlqDepthAlarm(`${name}ProviderDlqAlarm`, dlq, `the dead-letter queue of provider ${name}`);
+  private providerAlarmsAndWidgets(name: string, fn: lambda.IFunction, queue: sqs.Queue, dlq: sqs.Queue, home: Construct): { dlqAlarm?: cloudwatch.Alarm } {
+    const dlqAlarm = this.dlqDepthAlarm(`${name}ProviderDlqAlarm`, dlq, `the dead-letter queue of provider ${name}`, home);
+    if (home !== this) {
+      // Naming the queues or the function here would make jobx's stack depend on theirs, which depends on it.
+      this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `**provider ${name}**: its queue and function are in stack ${Stack.of(fn).stackName}; see their metrics there.`, width: 24, height: 2 }));
+      return dlqAlarm ? { dlqAlarm } : {};
+    }
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: `provider ${name}: queue`,
@@ -855,16 +903,12 @@ export class JobFlow extends Construct {
         right: [queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)' })],
         width: 12,
       }),
-      // A function of another stack stays off this stack's dashboard: naming it here would make this stack
-      // depend on that one, which already depends on this one (its queue, table and environment).
-      Stack.of(fn) === Stack.of(this)
-        ? new cloudwatch.GraphWidget({
-            title: `provider ${name}: invocations`,
-            left: [fn.metricInvocations({ statistic: cloudwatch.Stats.SUM }), fn.metricErrors({ statistic: cloudwatch.Stats.SUM }), fn.metricThrottles({ statistic: cloudwatch.Stats.SUM })],
-            right: [fn.metricDuration({ statistic: 'p99' })],
-            width: 12,
-          })
-        : new cloudwatch.TextWidget({ markdown: `**provider ${name}**: its function is in stack ${Stack.of(fn).stackName}; see its metrics there.`, width: 12, height: 6 }),
+      new cloudwatch.GraphWidget({
+        title: `provider ${name}: invocations`,
+        left: [fn.metricInvocations({ statistic: cloudwatch.Stats.SUM }), fn.metricErrors({ statistic: cloudwatch.Stats.SUM }), fn.metricThrottles({ statistic: cloudwatch.Stats.SUM })],
+        right: [fn.metricDuration({ statistic: 'p99' })],
+        width: 12,
+      }),
     );
     return dlqAlarm ? { dlqAlarm } : {};
   }

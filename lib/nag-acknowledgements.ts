@@ -79,6 +79,16 @@ export function acknowledgeJobFlow(flow: JobFlow): void {
     );
   }
 
+  // Provider queues are granted by their name prefix: one statement for any number of providers.
+  const queues = `AwsSolutions-IAM5[Resource::${nagResourceId(flow, flow.providerQueueArnPattern())}]`;
+  for (const grantee of [flow.streamFunction.role!, flow.sweeperFunction.role!, flow.schedulerRole]) {
+    acknowledge(
+      grantee,
+      queues,
+      `sqs:SendMessage on the provider queues of this flow only, by their name prefix (${flow.queueNamePrefix}): one ARN per queue would outgrow a role's inline policy with a hundred providers.`,
+    );
+  }
+
   acknowledge(
     flow.streamFailureQueue,
     'AwsSolutions-SQS3',

@@ -123,7 +123,7 @@ export function inboxOf(message: Pick<TaskMessage, 'provider' | 'preLock'>): str
 }
 
 /**
- * The queue route (a `JOBX_PROVIDERS` key) of a message: its provider, or the provider's deployment under its
+ * The queue route (a `JOBX_ROUTES` entry) of a message: its provider, or the provider's deployment under its
  * pinned executor (`provider@executor`). A pinned task never has the unpinned route.
  * @example
  * queueRouteOf({ provider: 'demo', preLock: 'edge-1' }); // 'demo@edge-1'
@@ -132,7 +132,7 @@ export function queueRouteOf(message: Pick<TaskMessage, 'provider' | 'preLock'>)
   return message.preLock === undefined ? message.provider : `${message.provider}@${message.preLock}`;
 }
 
-/** A queue route with no queue behind it (a provider or `provider@executor` missing from `JOBX_PROVIDERS`). */
+/** A queue route with no queue behind it (a provider or `provider@executor` missing from `JOBX_ROUTES`). */
 export class UnknownRouteError extends JobxError {
   /** The route that has no queue. */
   readonly route: string;

@@ -8,7 +8,7 @@ import type { TaskMessage } from '../core/model';
 import { routeTaskMessage, type RouteTopology, type TaskRoute } from '../core/routing';
 import type { EngineDeps, WorkQueue } from '../ports';
 
-/** The deployment's routes as the work queue knows them (its `JOBX_PROVIDERS` keys and external providers). */
+/** The deployment's routes as the work queue knows them (its routes and external providers). */
 export function topologyOf(queue: Pick<WorkQueue, 'hasProvider' | 'isExternal'>): RouteTopology {
   return { hasQueue: (route) => queue.hasProvider(route), isExternal: (provider) => queue.isExternal(provider) };
 }

@@ -14,6 +14,7 @@ import { countRequest } from '../adapters/usage';
 import { ensureTable, jobsTableDefinition, resultsTableDefinition } from '../adapters/dynamodb/tables';
 import type { ProviderQueues } from '../adapters/sqs/work-queue';
 import type { ProviderDefinition } from '../providers/define-provider';
+import { formatRoutes, queueNameOf, queueSuffixOf, queuesOf, type QueueTopology } from '../core/topology';
 import { ENV } from '../runtime/env-names';
 import { localClientConfig } from './client-config';
 import { startDynamoDbLocal, type DynamoDbLocalHandle } from './dynamodb-local';
@@ -59,6 +60,28 @@ export interface LocalStack {
   /** Runs the sweeper once now. */
   sweep(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Queue-name prefix of the local stack's provider queues. */
+const LOCAL_QUEUE_PREFIX = 'jobx-';
+
+/**
+ * The compact form of the queues the local SQS server created (their URL and ARN prefixes), checked against every
+ * queue: the handlers find each queue from it as they do on AWS.
+ */
+function topologyOfQueues(queues: ProviderQueues): QueueTopology {
+  const routes = Object.keys(queues);
+  const first = routes[0];
+  if (first === undefined) return { urlPrefix: '', arnPrefix: '', routes };
+  const suffix = queueSuffixOf(first);
+  const topology = { urlPrefix: queues[first]!.queueUrl.slice(0, -suffix.length), arnPrefix: queues[first]!.queueArn.slice(0, -suffix.length), routes };
+  const derived = queuesOf(topology);
+  for (const route of routes) {
+    if (derived[route]!.queueUrl !== queues[route]!.queueUrl || derived[route]!.queueArn !== queues[route]!.queueArn) {
+      throw new Error(`the local SQS server named queue ${route} ${queues[route]!.queueUrl}, not as core/topology.ts derives it`);
+    }
+  }
+  return topology;
 }
 
 const TABLES = { jobs: 'jobx-jobs', results: 'jobx-results', timers: 'jobx-local-timers', checkpoints: 'jobx-local-checkpoints' } as const;
@@ -109,9 +132,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       if (!provider || !executor) throw new Error(`JOBX_LOCAL_EXECUTORS: ${entry} is not provider@executor with a known provider`);
       deployments.push({ key: entry, provider });
     }
+    // Queues named as the construct names them (core/topology.ts); the handlers derive each URL and ARN the same way.
     const queues: ProviderQueues = {};
     for (const { key } of deployments) {
-      const queueName = `jobx-${key.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+      const queueName = queueNameOf(LOCAL_QUEUE_PREFIX, key);
       const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${queueName}-dlq` }));
       const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
       const q = await sqs.send(
@@ -123,6 +147,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
       queues[key] = { queueUrl: q.QueueUrl!, queueArn: arn! };
     }
+    const topology = topologyOfQueues(queues);
 
     // The handlers read only these, exactly as on Lambda; the SDK picks the endpoints up from AWS_ENDPOINT_URL_*.
     Object.assign(process.env, {
@@ -133,7 +158,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
       [ENV.jobsTable]: TABLES.jobs,
       [ENV.resultsTable]: TABLES.results,
-      [ENV.providers]: JSON.stringify(queues),
+      [ENV.routes]: formatRoutes(topology.routes),
+      [ENV.queueUrlPrefix]: topology.urlPrefix,
+      [ENV.queueArnPrefix]: topology.arnPrefix,
       [ENV.schedulerKind]: 'table',
       [ENV.timersTable]: TABLES.timers,
       [ENV.requeueAfterSeconds]: String(Math.max(sweepSeconds, 5)),

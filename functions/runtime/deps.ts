@@ -11,12 +11,15 @@ import { TableRetryScheduler } from '../adapters/scheduler/table-scheduler';
 import { SqsWorkQueue, type ProviderQueues } from '../adapters/sqs/work-queue';
 import type { EngineDeps, RetryScheduler } from '../ports';
 import { ENV, requireEnv } from './env-names';
+import { parseRoutes, queuesOf } from '../core/topology';
 
 let deps: EngineDeps | undefined;
 
-/** Provider queues from `JOBX_PROVIDERS`. */
+/** Provider queues from `JOBX_ROUTES` and the queue URL and ARN prefixes (`core/topology.ts`). */
 export function providerQueues(): ProviderQueues {
-  return JSON.parse(process.env[ENV.providers] ?? '{}') as ProviderQueues;
+  const routes = parseRoutes(process.env[ENV.routes]);
+  if (routes.length === 0) return {};
+  return queuesOf({ urlPrefix: requireEnv(ENV.queueUrlPrefix), arnPrefix: requireEnv(ENV.queueArnPrefix), routes });
 }
 
 function scheduler(providers: ProviderQueues): RetryScheduler {

@@ -8,8 +8,12 @@ export const ENV = {
   jobsTable: 'JOBX_JOBS_TABLE',
   /** Result table name. */
   resultsTable: 'JOBX_RESULTS_TABLE',
-  /** JSON map provider name → { queueUrl, queueArn }. */
-  providers: 'JOBX_PROVIDERS',
+  /** Comma-separated queue routes (`provider`, `provider@executor`); see `core/topology.ts`. */
+  routes: 'JOBX_ROUTES',
+  /** Queue URL up to a route's part of the queue name (`https://sqs.<region>.amazonaws.com/<account>/<prefix>`). */
+  queueUrlPrefix: 'JOBX_QUEUE_URL_PREFIX',
+  /** Queue ARN up to a route's part of the queue name (`arn:aws:sqs:<region>:<account>:<prefix>`). */
+  queueArnPrefix: 'JOBX_QUEUE_ARN_PREFIX',
   /** `eventbridge` (AWS) or `table` (local durable timers). */
   schedulerKind: 'JOBX_SCHEDULER',
   /** EventBridge Scheduler group for retry schedules. */

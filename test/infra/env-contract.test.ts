@@ -10,6 +10,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoResultStore } from '../../functions/adapters/dynamodb/result-store';
 import { ENV } from '../../functions/runtime/env-names';
+import { parseRoutes, queuesOf } from '../../functions/core/topology';
 import { buildApp } from '../../bin/app';
 import { HANDLER_ENTRIES, RESULT_TTL_ATTRIBUTE, SERVICE_NAME, TASK_METRICS, type JobFlow } from '../../lib/job-flow';
 import { EXAMPLE_PROVIDERS } from '../../lib/jobx-stack';
@@ -105,12 +106,22 @@ describe('environment variables', () => {
     expect(variablesOf(flow.sweeperFunction)[ENV.requeueAfterSeconds]).toBe('300');
   });
 
-  it('JOBX_PROVIDERS parses to { name: { queueUrl, queueArn } } of every provider queue', () => {
+  it('JOBX_ROUTES and the queue prefixes lead every function to every provider queue, as CloudFormation names it', () => {
     for (const f of functions) {
-      const parsed = JSON.parse(flatten(variablesOf(f.fn)[ENV.providers])) as Record<string, { queueUrl: string; queueArn: string }>;
-      expect(Object.keys(parsed), f.label).toEqual([...flow.providers.keys()]);
-      for (const [name, p] of flow.providers) {
-        expect(parsed[name], `${f.label}: ${name}`).toEqual({ queueUrl: `<Ref:${logicalIdOf(p.queue)}>`, queueArn: `<${logicalIdOf(p.queue)}.Arn>` });
+      const vars = variablesOf(f.fn);
+      const routes = parseRoutes(flatten(vars[ENV.routes]));
+      expect(routes, f.label).toEqual([...flow.providers.keys()]);
+      const topology = { urlPrefix: flatten(vars[ENV.queueUrlPrefix]), arnPrefix: flatten(vars[ENV.queueArnPrefix]), routes };
+      expect(topology.urlPrefix, f.label).toBe(`https://sqs.<Ref:AWS::Region>.<Ref:AWS::URLSuffix>/<Ref:AWS::AccountId>/${flow.queueNamePrefix}`);
+      expect(topology.arnPrefix, f.label).toBe(`arn:<Ref:AWS::Partition>:sqs:<Ref:AWS::Region>:<Ref:AWS::AccountId>:${flow.queueNamePrefix}`);
+      const derived = queuesOf(topology);
+      for (const [route, p] of flow.providers) {
+        const name = (t.toJSON().Resources[logicalIdOf(p.queue)] as { Properties: { QueueName: string } }).Properties.QueueName;
+        // SQS's URL and ARN of a queue are these forms of its name (what `Ref` and `Fn::GetAtt Arn` return).
+        expect(derived[route], `${f.label}: ${route}`).toEqual({
+          queueUrl: `https://sqs.<Ref:AWS::Region>.<Ref:AWS::URLSuffix>/<Ref:AWS::AccountId>/${name}`,
+          queueArn: `arn:<Ref:AWS::Partition>:sqs:<Ref:AWS::Region>:<Ref:AWS::AccountId>:${name}`,
+        });
       }
     }
   });
@@ -183,8 +194,8 @@ describe('grants', () => {
     if (same(resource, getAtt(flow.eventBus))) return 'events';
     if (same(resource, getAtt(flow.schedulerRole))) return 'schedulerRole';
     if (same(resource, Stack.of(flow).resolve(flow.scheduleArnPattern()))) return 'schedules';
+    if (action === 'sqs:SendMessage' && same(resource, Stack.of(flow).resolve(flow.providerQueueArnPattern()))) return 'providerQueues';
     const provider = [...flow.providers.values()].find((p) => same(resource, getAtt(p.queue)));
-    if (provider && action === 'sqs:SendMessage') return 'providerQueues';
     // The function's own plumbing: its log group, its event source (own queue, jobs stream, on-failure queue).
     if (provider && provider.fn === fn) return 'own';
     if (same(resource, getAtt(flow.table, 'StreamArn')) && fn === flow.streamFunction) return 'own';
@@ -223,11 +234,15 @@ describe('grants', () => {
     }
   });
 
-  it('whoever sends to provider queues may send to every one of them', () => {
-    const all = new Set([...flow.providers.values()].map((p) => JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(p.queue), 'Arn'] })));
+  it('whoever sends to provider queues may send to every one of them: the prefix every queue name has, nothing wider', () => {
+    for (const [route, p] of flow.providers) {
+      const name = (t.toJSON().Resources[logicalIdOf(p.queue)] as { Properties: { QueueName: string } }).Properties.QueueName;
+      expect(name.startsWith(flow.queueNamePrefix), route).toBe(true);
+    }
+    expect(flow.queueNamePrefix).toMatch(/^jobx-[0-9a-f]{8}-$/);
     for (const f of functions) {
       const g = granted(f.fn);
-      if (g.data.has('providerQueues')) expect(g.queuesPerSend, f.label).toEqual(all);
+      if (g.data.has('providerQueues')) expect([...g.queuesPerSend], f.label).toEqual([JSON.stringify(Stack.of(flow).resolve(flow.providerQueueArnPattern()))]);
     }
   });
 

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVE_INDEX } from '../../functions/adapters/dynamodb/keys';
 import { jobsTableDefinition, resultsTableDefinition } from '../../functions/adapters/dynamodb/tables';
 import { ENV } from '../../functions/runtime/env-names';
+import { queueNameOf } from '../../functions/core/topology';
 import { buildApp } from '../../bin/app';
 import { JOBS_TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb/keys';
 import { JobFlow, RESULT_TTL_ATTRIBUTE, TASK_METRICS, type JobFlowProps } from '../../lib/job-flow';
@@ -179,7 +180,7 @@ describe('provider queues', () => {
     tt.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: logicalIdOf(p.fn) }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
   });
 
-  it('a provider function from another stack: no dependency cycle; its mapping and grants live in its stack, its queue in jobx\'s', () => {
+  it('a provider function from another stack: no dependency cycle; its queue, mapping and grants live in its stack', () => {
     const app = testApp();
     const jobs = new Stack(app, 'Jobs');
     const flow = new JobFlow(jobs, 'Flow');
@@ -192,7 +193,8 @@ describe('provider queues', () => {
     orders.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     expect(jobs.dependencies).toEqual([]);
     expect(apps.dependencies).toEqual([jobs]);
-    expect(Object.keys(jobsTemplate.findResources('AWS::SQS::Queue')).some((id) => id.startsWith('FlowordersProviderQueue'))).toBe(true);
+    expect(Object.keys(orders.findResources('AWS::SQS::Queue')).some((id) => id.includes('ordersProviderQueue'))).toBe(true);
+    expect(Object.keys(jobsTemplate.findResources('AWS::SQS::Queue')).some((id) => id.includes('ordersProvider'))).toBe(false);
     // The provider wrapper's table grants are on the function's own role.
     const policies = Object.values(orders.findResources('AWS::IAM::Policy')) as Array<{ Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[] }> } } }>;
     const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st) => asArray(st.Action)));
@@ -233,16 +235,97 @@ describe('provider queues', () => {
     }
   });
 
-  it('providers added after construction are in JOBX_PROVIDERS (lazy)', () => {
+  it('providers added after construction are in JOBX_ROUTES (lazy)', () => {
     const { flow: f, template } = flowWith({}, (fl) => fl.addProvider('first', { entry: DEMO_ENTRY }));
     f.addProvider('later', { entry: DEMO_ENTRY });
     const variables = template().findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('stream consumer') } });
-    const env = JSON.stringify(Object.values(variables)[0]);
-    for (const name of ['first', 'later']) {
-      expect(env).toContain(`\\"${name}\\":{\\"queueUrl\\"`);
-      expect(env).toContain(logicalIdOf(f.providers.get(name)!.queue));
+    const env = (Object.values(variables)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+    expect(env[ENV.routes]).toBe('first,later');
+  });
+
+  it('addProvider(name, source, { executor }) deploys the provider for tasks pinned to that executor, on its own queue', () => {
+    const { flow: f, template } = flowWith({}, (fl) => {
+      fl.addProvider('demo', { entry: DEMO_ENTRY });
+      fl.addProvider('demo', { entry: DEMO_ENTRY, executor: 'edge-1' });
+    });
+    expect([...f.providers.keys()]).toEqual(['demo', 'demo@edge-1']);
+    const pinned = f.providers.get('demo@edge-1')!;
+    expect(pinned).toMatchObject({ name: 'demo', executor: 'edge-1', route: 'demo@edge-1' });
+    const tt = template();
+    const names = Object.values(tt.findResources('AWS::SQS::Queue')).map((q) => (q as { Properties: { QueueName?: string } }).Properties.QueueName).filter(Boolean);
+    expect(names).toEqual(expect.arrayContaining([queueNameOf(f.queueNamePrefix, 'demo'), queueNameOf(f.queueNamePrefix, 'demo@edge-1')]));
+    const stream = tt.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('stream consumer') } });
+    expect((Object.values(stream)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables[ENV.routes]).toBe('demo,demo@edge-1');
+    expect(() => f.addProvider('demo', { entry: DEMO_ENTRY, executor: 'edge-1' })).toThrow(/already added/);
+    expect(() => f.addProvider('demo', { entry: DEMO_ENTRY, executor: 'no spaces' })).toThrow(/executor "no spaces"/);
+  });
+
+  it('a flow takes 150 providers over several stacks: its environment holds their routes, its stack none of their resources', () => {
+    const app = testApp();
+    const jobs = new Stack(app, 'Jobs');
+    const f = new JobFlow(jobs, 'Flow');
+    const teams = [0, 1, 2].map((i) => new Stack(app, `Team${i}`));
+    for (let i = 0; i < 150; i++) {
+      const team = teams[i % 3]!;
+      const fn = new lambda.Function(team, `P${i}`, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})'), timeout: Duration.seconds(60) });
+      f.addProvider(`provider-number-${i}`, fn);
+    }
+    const tt = Template.fromStack(jobs);
+    for (const team of teams) Template.fromStack(team).resourceCountIs('AWS::SQS::Queue', 100);
+    tt.resourceCountIs('AWS::SQS::Queue', 2);
+    const stream = Object.values(tt.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('stream consumer') } }))[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    const bytes = Object.entries(stream.Properties.Environment.Variables).reduce((n, [k, v]) => n + k.length + JSON.stringify(v).length, 0);
+    expect(bytes).toBeLessThan(4096);
+    expect(jobs.dependencies).toEqual([]);
+  });
+
+  it('the example deployment has exactly the example providers the local stack loads, under the names they define', async () => {
+    const { exampleProviders } = await import('../../functions/providers/examples/index');
+    expect(Object.keys(EXAMPLE_PROVIDERS).sort()).toEqual(exampleProviders.map((p) => p.name).sort());
+    for (const [name, entry] of Object.entries(EXAMPLE_PROVIDERS)) {
+      const mod = (await import(path.join(ROOT, entry))) as { handler: unknown };
+      expect(exampleProviders.find((p) => p.name === name)?.handler, entry).toBe(mod.handler);
     }
   });
+
+  it('external providers: no queue, listed in JOBX_EXTERNAL_PROVIDERS of every function, names unique', () => {
+    const { flow: f, template } = flowWith({}, (fl) => fl.addProvider('lambda-one', { entry: DEMO_ENTRY }));
+    f.addExternalProvider('gpu');
+    f.addExternalProvider('on-prem');
+    expect(() => f.addExternalProvider('lambda-one')).toThrow(/already added/);
+    expect(() => f.addProvider('gpu', { entry: DEMO_ENTRY })).toThrow(/already added/);
+    const tt = template();
+    tt.resourceCountIs('AWS::SQS::Queue', 4); // lambda-one + its DLQ + the stream on-failure queue + the schedules' DLQ
+    for (const fn of Object.values(tt.findResources('AWS::Lambda::Function')) as Resource[]) {
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables[ENV.externalProviders]).toBe('gpu,on-prem');
+    }
+  });
+
+  it('providers added after construction are in JOBX_ROUTES (lazy)', () => {
+    const { flow: f, template } = flowWith({}, (fl) => fl.addProvider('first', { entry: DEMO_ENTRY }));
+    f.addProvider('later', { entry: DEMO_ENTRY });
+    const variables = template().findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('stream consumer') } });
+    const env = (Object.values(variables)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+    expect(env[ENV.routes]).toBe('first,later');
+  });
+
+  it('addProvider(name, source, { executor }) deploys the provider for tasks pinned to that executor, on its own queue', () => {
+    const { flow: f, template } = flowWith({}, (fl) => {
+      fl.addProvider('demo', { entry: DEMO_ENTRY });
+      fl.addProvider('demo', { entry: DEMO_ENTRY, executor: 'edge-1' });
+    });
+    expect([...f.providers.keys()]).toEqual(['demo', 'demo@edge-1']);
+    const pinned = f.providers.get('demo@edge-1')!;
+    expect(pinned).toMatchObject({ name: 'demo', executor: 'edge-1', route: 'demo@edge-1' });
+    const tt = template();
+    const names = Object.values(tt.findResources('AWS::SQS::Queue')).map((q) => (q as { Properties: { QueueName?: string } }).Properties.QueueName).filter(Boolean);
+    expect(names).toEqual(expect.arrayContaining([queueNameOf(f.queueNamePrefix, 'demo'), queueNameOf(f.queueNamePrefix, 'demo@edge-1')]));
+    const stream = tt.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('stream consumer') } });
+    expect((Object.values(stream)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables[ENV.routes]).toBe('demo,demo@edge-1');
+    expect(() => f.addProvider('demo', { entry: DEMO_ENTRY, executor: 'edge-1' })).toThrow(/already added/);
+    expect(() => f.addProvider('demo', { entry: DEMO_ENTRY, executor: 'no spaces' })).toThrow(/executor "no spaces"/);
+  });
+
 });
 
 describe('stream consumer', () => {
@@ -318,7 +401,7 @@ describe('sweeper, scheduler, bus', () => {
     const statements = policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
     expect(statements).toHaveLength(1);
     expect(statements[0]!.Action).toBe('sqs:SendMessage');
-    expect(new Set(asArray(statements[0]!.Resource))).toEqual(new Set([...[...flow.providers.values()].map((p) => arnOf(p.queue)), arnOf(flow.scheduleDeadLetterQueue)]));
+    expect(new Set(asArray(statements[0]!.Resource))).toEqual(new Set([Stack.of(flow).resolve(flow.providerQueueArnPattern()), arnOf(flow.scheduleDeadLetterQueue)]));
     // Every function that may create a schedule names the dead-letter queue in it; the queue alarms when it fills.
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: Match.stringLikeRegexp('retry schedules dead-letter queue') });
   });
@@ -556,7 +639,8 @@ describe('contradictory or out-of-range props throw', () => {
 
   it('too many providers for the 4 KB Lambda environment fail synthesis', () => {
     const { template } = flowWith({}, (f) => {
-      for (let i = 0; i < 30; i++) f.addProvider(`provider-number-${i}`, { entry: DEMO_ENTRY });
+      const shared = new lambda.Function(f, 'Shared', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})'), timeout: Duration.seconds(60) });
+      for (let i = 0; i < 400; i++) f.addProvider(`a-rather-long-provider-name-number-${i}`, shared);
     });
     expect(() => template()).toThrow(/4 KB/);
   });

@@ -10,7 +10,7 @@ import { queueRouteOf, UnknownRouteError } from '../../core/routing';
 /** A message on a provider queue. */
 export interface QueuedMessage {
   id: number;
-  /** `JOBX_PROVIDERS` key it was sent to (`provider` or `provider@executor`). */
+  /** route it was sent to (`provider` or `provider@executor`). */
   route: string;
   message: TaskMessage;
   /** When it becomes visible (ms since epoch). */

@@ -3,18 +3,16 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { TaskMessage } from '../../core/model';
 import { MAX_QUEUE_DELAY_SECONDS, UnknownRouteError, queueRouteOf } from '../../core/routing';
 import type { WorkQueue } from '../../ports';
+import type { RouteQueue } from '../../core/topology';
 
 export { MAX_QUEUE_DELAY_SECONDS } from '../../core/routing';
 
 /** Where a provider's work goes. */
-export interface ProviderQueue {
-  queueUrl: string;
-  queueArn: string;
-}
+export type ProviderQueue = RouteQueue;
 
 /**
- * Provider name → queue, as configured in `JOBX_PROVIDERS`. A key `provider@executor` registers a deployment of
- * that provider as executor `executor`: tasks pinned to the executor (preLock) that use the provider go there.
+ * Route → queue (`core/topology.ts`, from `JOBX_ROUTES`). A route `provider@executor` is a deployment of that
+ * provider as executor `executor`: tasks pinned to the executor (preLock) that use the provider go there.
  */
 export type ProviderQueues = Record<string, ProviderQueue>;
 
@@ -48,13 +46,13 @@ export class SqsWorkQueue implements WorkQueue {
 }
 
 /**
- * The `JOBX_PROVIDERS` key a message goes to: its provider, or the provider's deployment under its pinned executor.
+ * The route a message goes to: its provider, or the provider's deployment under its pinned executor.
  * The same function as {@link queueRouteOf} (kept under this name for its importers).
  */
 export const routeOf = queueRouteOf;
 
 /**
- * The queue of a route (`provider` or `provider@executor`) in a `JOBX_PROVIDERS` map. Shared by the work queue and
+ * The queue of a route (`provider` or `provider@executor`) in a route → queue map. Shared by the work queue and
  * the scheduler, so a message scheduled for later lands on the queue it would have been sent to now.
  * @throws UnknownRouteError when the route has no queue
  */

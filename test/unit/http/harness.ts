@@ -23,7 +23,9 @@ Object.assign(process.env, {
   JOBX_RESULTS_TABLE: 'results',
   JOBX_TIMERS_TABLE: 'timers',
   JOBX_SCHEDULER: 'table',
-  JOBX_PROVIDERS: JSON.stringify({ demo: { queueUrl: 'http://127.0.0.1:1/queue/demo', queueArn: 'arn:aws:sqs:us-east-1:000000000000:demo' } }),
+  JOBX_ROUTES: 'demo',
+  JOBX_QUEUE_URL_PREFIX: 'http://127.0.0.1:1/000000000000/jobx-',
+  JOBX_QUEUE_ARN_PREFIX: 'arn:aws:sqs:us-east-1:000000000000:jobx-',
 });
 
 const { handler } = await import('../../../functions/handlers/http-api');
