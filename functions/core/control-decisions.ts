@@ -8,7 +8,7 @@
 import { mergeEnv } from './env';
 import { JobxError } from './errors';
 import type { JsonObject } from './json';
-import { taskIndexOf, type JobRecord, type TaskRecord } from './model';
+import { resolveTaskIndex, type JobRecord, type TaskRecord } from './model';
 import { nextPipelineStep } from './reactions';
 import type { JobStatus } from './statuses';
 import { taskSummaries } from './views';
@@ -19,9 +19,10 @@ function invalid(message: string, details: Record<string, unknown>): JobxError {
   return new JobxError('INVALID_STATE', message, details);
 }
 
+/** The task `taskId` names: its id (`t2`) or its name. */
 function taskAt(tree: JobTree, taskId: string): { index: number; record: TaskRecord | undefined; status: string } {
-  const index = taskIndexOf(taskId);
-  if (index === undefined || tree.job.kind !== 'pipeline' || index >= (tree.job.tasks?.length ?? 0)) {
+  const index = tree.job.kind === 'pipeline' ? resolveTaskIndex(tree.job, taskId) : undefined;
+  if (index === undefined) {
     throw new JobxError('NOT_FOUND', `task ${taskId} not found in job ${tree.job.jobId}`, { jobId: tree.job.jobId, taskId });
   }
   const status = taskSummaries(tree.job, tree.tasks)[index]!.status;

@@ -7,6 +7,7 @@ import type { Staging } from './staging';
 import type { Env, Json, JsonObject } from './json';
 import type { RetryPolicy, RetryPolicyInput } from './retry-policy';
 import type { AttemptStatus, JobStatus, TaskStatus } from './statuses';
+import { taskIndexOf } from './routing';
 
 /** One task of a pipeline as submitted. */
 export interface TaskSpec {
@@ -150,6 +151,21 @@ export interface TaskRecord {
 
 // Task ids live in routing.ts; re-exported here for the modules that import them from this one.
 export { taskIdOf, taskIndexOf } from './routing';
+
+/**
+ * The 0-based position of the task a client names in a pipeline job: by id (`t1`, `t2`, …) or by name (unique
+ * within a job), so the API takes what the CLI takes. An id that names a task wins over a task *named* like it.
+ * @returns undefined when nothing in the job matches
+ * @example
+ * resolveTaskIndex({ tasks: [{ name: 'fetch', provider: 'demo' }, { name: 'store', provider: 'demo' }] }, 'store'); // 1
+ */
+export function resolveTaskIndex(job: Pick<JobRecord, 'tasks'>, ref: string): number | undefined {
+  const tasks = job.tasks ?? [];
+  const byId = taskIndexOf(ref);
+  if (byId !== undefined && byId < tasks.length) return byId;
+  const byName = tasks.findIndex((t) => t.name === ref);
+  return byName >= 0 ? byName : undefined;
+}
 
 /** The output a finished task hands to the next one: the skip output, or the last attempt's output. */
 export function taskOutput(task: TaskRecord): JsonObject | undefined {

@@ -17,7 +17,7 @@ import {
 } from '../core/control-decisions';
 import { JobxError } from '../core/errors';
 import { decideReleaseHeld } from '../core/pause-holds';
-import { taskIndexOf, type JobRecord } from '../core/model';
+import { resolveTaskIndex, type JobRecord } from '../core/model';
 import { taskDetail, jobView, type JobView, type TaskDetailView } from '../core/views';
 import type { EngineDeps, JobTree, TxOp } from '../ports';
 
@@ -61,17 +61,18 @@ async function commit(deps: EngineDeps, jobId: string, decide: (tree: JobTree, a
 }
 
 function detail(tree: JobTree, taskId: string): TaskDetailView {
-  const index = taskIndexOf(taskId)!;
+  // The decision resolved the same id or name in the same job's tasks (they never change), so it names a task.
+  const index = resolveTaskIndex(tree.job, taskId)!;
   return taskDetail(tree.job, index, tree.tasks[index], tree.tasks);
 }
 
-/** Skips a failed, pending, queued or retrying task; the pipeline moves on with `output`. */
+/** Skips a failed, pending, queued or retrying task (`taskId`: its id or its name); the pipeline moves on with `output`. */
 export async function skipTask(deps: EngineDeps, jobId: string, taskId: string, opts: SkipOptions): Promise<TaskDetailView> {
   return detail(await commit(deps, jobId, (t, ancestors, now) => decideSkip(t, taskId, opts, now, ancestors)), taskId);
 }
 
 /**
- * Runs a failed task again as a new manual attempt (with a fresh automatic retry budget); edits change only the
+ * Runs a failed task (`taskId`: its id or its name) again as a new manual attempt (with a fresh automatic retry budget); edits change only the
  * next run's input/env.
  * @throws JobxError PAYLOAD_TOO_LARGE when an edit would not fit the task's record (nothing is written)
  */

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ulid } from 'ulid';
 import { JobxError } from '../core/errors';
 import type { JobResult, JobSpec } from '../core/model';
-import { taskIndexOf } from '../core/model';
+import { resolveTaskIndex } from '../core/model';
 import { isTerminalJob } from '../core/statuses';
 import { STAGE_ABOVE_DESCENDANTS, stageSubmission, type StageOptions } from '../core/staging';
 import { childJobId, normalizeSpec, parseChildJobId, planSubmission } from '../core/submission';
@@ -117,12 +117,12 @@ export async function submittedJobView(deps: EngineDeps, jobId: string, spec: Jo
   return view;
 }
 
-/** The full view of one task; 404 when the job or task is unknown. */
+/** The full view of one task, named by its id (`t2`) or its name; 404 when the job or task is unknown. */
 export async function getTaskView(deps: EngineDeps, jobId: string, taskId: string): Promise<TaskDetailView> {
   const tree = await deps.store.getJobTree(jobId);
   if (!tree) throw new JobxError('NOT_FOUND', `job ${jobId} not found`, { jobId });
-  const index = taskIndexOf(taskId);
-  if (index === undefined || index >= (tree.job.tasks?.length ?? 0)) throw new JobxError('NOT_FOUND', `task ${taskId} not found in job ${jobId}`, { jobId, taskId });
+  const index = resolveTaskIndex(tree.job, taskId);
+  if (index === undefined) throw new JobxError('NOT_FOUND', `task ${taskId} not found in job ${jobId}`, { jobId, taskId });
   return taskDetail(tree.job, index, tree.tasks[index], tree.tasks);
 }
 

@@ -37,7 +37,7 @@ const ok = (description: string, schema: Json = { type: 'object' }) => ({ descri
 // Path ids carry the patterns the routes enforce: an id outside them names nothing (404; a worker id: 400).
 const pathParam = (name: string, pattern: RegExp, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string', pattern: pattern.source } });
 const jobIdParam = pathParam('jobId', JOB_ID_PATTERN, 'a job id (a root id, then `.<n>` per child level); any other value is 404');
-const taskIdParam = pathParam('taskId', NAME_PATTERN, '`t1`, `t2`, … in pipeline order; any other value is 404');
+const taskIdParam = pathParam('taskId', NAME_PATTERN, '`t1`, `t2`, … in pipeline order, or the task\'s name (an id wins over a task named like one); anything else is 404');
 // A task token is a bearer secret: it travels in a header, never in the path (paths go to the access logs).
 const taskTokenParam = {
   name: TASK_TOKEN_HEADER,

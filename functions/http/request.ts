@@ -79,7 +79,10 @@ export function jobIdParam(event: APIGatewayProxyEventV2): string {
   return jobId;
 }
 
-/** The `taskId` path parameter (`t1`, `t2`, …); 404 NOT_FOUND when it cannot name a task. */
+/**
+ * The `taskId` path parameter: a task id (`t1`, `t2`, …) or a task name, which the engine resolves in the job;
+ * 404 NOT_FOUND when it can be neither (task names follow the same pattern).
+ */
 export function taskIdParam(event: APIGatewayProxyEventV2, jobId: string): string {
   const taskId = pathParam(event, 'taskId');
   if (!NAME_PATTERN.test(taskId)) throw new JobxError('NOT_FOUND', `task ${shown(taskId)} not found in job ${jobId}`, { jobId, taskId: shown(taskId) });

@@ -204,10 +204,11 @@ export class JobxClient {
   }
 
   /**
-   * `GET /jobs/{jobId}/tasks/{taskId}`: one task with every attempt (`taskId` is `t1`, `t2`, … in pipeline order).
+   * `GET /jobs/{jobId}/tasks/{taskId}`: one task with every attempt. `taskId` is `t1`, `t2`, … in pipeline order,
+   * or the task's name (an id wins over a task named like one); `NOT_FOUND` (404) when the job has no such task.
    * @example
    * ```ts
-   * const t = await client.task(jobId, 't3');
+   * const t = await client.task(jobId, 't3'); // or client.task(jobId, 'task_3')
    * for (const a of t.attempts) console.log(a.attempt, a.manual, a.status, a.error?.message);
    * ```
    */
@@ -248,10 +249,12 @@ export class JobxClient {
 
   /**
    * `POST /jobs/{jobId}/tasks/{taskId}/skip`: a failed (or pending/retrying) task becomes `skipped` and the
-   * pipeline moves on with `output` (default `{}`). Throws `INVALID_STATE` (409) when the task cannot be skipped.
+   * pipeline moves on with `output` (default `{}`). `taskId` is the task's id (`t2`) or its name. Throws
+   * `INVALID_STATE` (409) when the task cannot be skipped, `NOT_FOUND` (404) when the job has no such task.
    * @example
    * ```ts
    * await client.skip(jobId, 't2', { reason: 'done by hand', output: { url: 's3://b/k' } });
+   * await client.skip(jobId, 'upload', { reason: 'uploaded by hand' }); // by name
    * ```
    */
   async skip(jobId: string, taskId: string, options: SkipOptions = {}): Promise<TaskDetailView> {
@@ -260,10 +263,11 @@ export class JobxClient {
 
   /**
    * `POST /jobs/{jobId}/tasks/{taskId}/retry`: a failed task runs again as a new manual attempt, with `input`/`env`
-   * merged over the old ones (or replacing them with `replace: true`); the job goes back to `running`.
+   * merged over the old ones (or replacing them with `replace: true`); the job goes back to `running`. `taskId`
+   * is the task's id (`t1`) or its name.
    * @example
    * ```ts
-   * await client.retry(jobId, 't1', { input: { fail: false } });
+   * await client.retry(jobId, 't1', { input: { fail: false } }); // or client.retry(jobId, 'task_1', …)
    * const job = await client.result(jobId, { wait: 30 });
    * ```
    */

@@ -225,6 +225,22 @@ describe.concurrent('control (needs the control API)', () => {
     expect(detail.attempts[1]!.input).toEqual({ fail: false });
   });
 
+  it('the SDK names tasks by name as by id (task, retry, skip); a name the job lacks is 404 NOT_FOUND', async ({ expect }) => {
+    const job = await client
+      .job('by-name', 'sqc', { retry: { count: 0 } })
+      .pipeline('fetch', 'demo', { input: { fail: true } })
+      .pipeline('store', 'demo')
+      .submit({ wait: 30 });
+    expect(job.status).toBe('failed');
+    expect(await client.task(job.jobId, 'fetch')).toEqual(await client.task(job.jobId, 't1'));
+    await expect(client.task(job.jobId, 'no-such-task')).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND', details: { taskId: 'no-such-task' } });
+    await expect(client.skip(job.jobId, 'no-such-task')).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    const retried = await client.retry(job.jobId, 'fetch', { input: { fail: false } });
+    expect(retried).toMatchObject({ taskId: 't1', name: 'fetch' });
+    expect(await client.result(job.jobId, { wait: 30 })).toMatchObject({ finished: true, status: 'succeeded' });
+    await expect(client.skip(job.jobId, 'store')).rejects.toMatchObject({ status: 409, code: 'INVALID_STATE', details: { status: 'succeeded' } });
+  });
+
   it('jobx retry TASK-NAME --input: the job succeeds', async ({ expect }) => {
     const job = await client.job('fix-me-cli', 'sqc', { retry: { count: 0 } }).pipeline('task_1', 'demo', { input: { fail: true } }).submit({ wait: 30 });
     expect(job.status).toBe('failed');
