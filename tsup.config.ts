@@ -29,20 +29,23 @@ const handler = (name: string, entry: string) =>
     banner: { js: ESM_REQUIRE_BANNER },
   });
 
+/** The public entry points (`exports` in package.json). */
+const library = {
+  entry: { sdk: 'functions/sdk/index.ts', provider: 'functions/providers/define-provider.ts', construct: 'lib/index.ts' },
+  outDir: 'dist',
+  platform: 'node',
+  target: 'node20',
+  dts: true,
+  shims: true,
+  splitting: false,
+  sourcemap: true,
+  clean: false,
+} as const;
+
 export default defineConfig([
-  {
-    entry: { sdk: 'functions/sdk/index.ts', provider: 'functions/providers/define-provider.ts', construct: 'lib/index.ts' },
-    outDir: 'dist',
-    format: ['esm', 'cjs'],
-    outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.mjs' }),
-    platform: 'node',
-    target: 'node20',
-    dts: true,
-    shims: true,
-    splitting: false,
-    sourcemap: true,
-    clean: true,
-  },
+  { ...library, format: ['esm'], outExtension: () => ({ js: '.mjs' }), clean: true },
+  // middy ships ESM only: a CommonJS consumer (a stock CDK app, a provider bundled as CommonJS) gets it bundled.
+  { ...library, format: ['cjs'], outExtension: () => ({ js: '.cjs' }), noExternal: [/^@middy\//] },
   {
     entry: { cli: 'bin/cli.ts' },
     outDir: 'dist',

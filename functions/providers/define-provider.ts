@@ -27,6 +27,7 @@ const END_RESERVE_MS = 3_000;
 export type { ProviderEvent, ProviderFunction } from '../engine/run-task';
 export { NonRetryableError, RetryAfterError } from '../core/provider-errors';
 export { pending, PendingResult } from '../core/pending';
+export type { Env, Json, JsonObject } from '../core/json';
 
 /** A provider's name with its handler. */
 export interface ProviderDefinition {

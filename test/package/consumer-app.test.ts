@@ -78,9 +78,9 @@ describe("a user's CDK app (cdk init layout, CommonJS, ts-node) with the tarball
 });
 
 describe('the packaged CLI and SDK', () => {
-  it('`jobx dev` from the package runs the local stack; plain ESM and CommonJS scripts submit jobs to it and see them succeed', async () => {
+  it("`jobx dev --providers` from the package runs the app's own provider beside the examples; plain ESM and CommonJS scripts submit jobs to it and see them succeed", async () => {
     const port = await getFreePort();
-    const child = spawn(path.join(app, 'node_modules/.bin/jobx'), ['dev', '--port', String(port)], { cwd: app, env: { ...process.env, JOBX_SWEEP_SECONDS: '5' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(path.join(app, 'node_modules/.bin/jobx'), ['dev', '--port', String(port), '--providers', 'lambda/orders.ts'], { cwd: app, env: { ...process.env, JOBX_SWEEP_SECONDS: '5' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -89,8 +89,9 @@ describe('the packaged CLI and SDK', () => {
       const url = `http://127.0.0.1:${port}`;
       await waitFor(async () => (await fetch(`${url}/health`).catch(() => undefined))?.ok === true, 90_000, () => out);
       const env = { ...process.env, JOBX_URL: url };
-      const esm = JSON.parse(execFileSync(process.execPath, ['scripts/sdk-esm.mjs'], { cwd: app, env, encoding: 'utf8' })) as { status: string };
-      expect(esm.status).toBe('succeeded');
+      expect(out).toMatch(/providers: .*orders \(lambda\/orders\.ts\)/);
+      const esm = JSON.parse(execFileSync(process.execPath, ['scripts/sdk-esm.mjs'], { cwd: app, env, encoding: 'utf8' })) as { status: string; output: { total?: number } };
+      expect(esm).toMatchObject({ status: 'succeeded', output: { total: 50 } });
       const cjs = JSON.parse(execFileSync(process.execPath, ['scripts/sdk-cjs.cjs'], { cwd: app, env, encoding: 'utf8' })) as { status: string; finished: boolean };
       expect(cjs).toMatchObject({ status: 'succeeded', finished: true });
     } finally {

@@ -1,5 +1,6 @@
 /**
- * `jobx dev` (and `npm start`): runs the jobx local stack with the example providers until Ctrl-C.
+ * `jobx dev` (and `npm start`): runs the jobx local stack with the example providers, and the user's own
+ * (`--providers ./my-providers.ts`, beside the examples or, with `--no-examples`, instead of them), until Ctrl-C.
  *
  * Switches: `--data DIR` keeps DynamoDB Local's data; `--port N` or `PORT` (default 3000);
  * `JOBX_DUPLICATE_DELIVERY=1`; `JOBX_SWEEP_SECONDS` (default 60).
@@ -8,12 +9,41 @@
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../io';
 import type { Program } from '../program';
+import type { ProviderDefinition } from '../../providers/define-provider';
 
 /** Options of {@link runDev}. */
 export interface DevOptions {
   data?: string;
   port?: string;
   verbose?: boolean;
+  /** Modules whose `defineProvider` exports run beside the examples (or instead of them, with `examples: false`). */
+  providers?: string[];
+  /** Run the example providers too. @default true */
+  examples?: boolean;
+}
+
+/**
+ * The providers the local stack runs: the examples (unless turned off) and the user's, a user's provider
+ * replacing an example of the same name. Each user definition is wrapped again with this CLI's own
+ * `defineProvider`, so it runs on the same engine whichever copy of jobx its module imported.
+ */
+export async function devProviders(files: readonly string[], examples: boolean): Promise<{ providers: ProviderDefinition[]; names: string[] }> {
+  const [{ exampleProviders }, { loadProviders }, { defineProvider }] = await Promise.all([
+    import('../../providers/examples/index'),
+    import('./worker'),
+    import('../../providers/define-provider'),
+  ]);
+  const byName = new Map<string, ProviderDefinition>();
+  const labels = new Map<string, string>();
+  if (examples) for (const p of exampleProviders) byName.set(p.name, p);
+  for (const file of files) {
+    for (const [name, loaded] of await loadProviders(file)) {
+      byName.set(name, defineProvider(name, loaded.fn));
+      labels.set(name, `${name} (${file})`);
+    }
+  }
+  if (byName.size === 0) throw new CliError('NO_PROVIDERS', 'no providers to run: pass --providers FILE, or leave the examples on', EXIT.usage);
+  return { providers: [...byName.values()], names: [...byName.keys()].map((n) => labels.get(n) ?? n) };
 }
 
 /**
@@ -47,6 +77,8 @@ export async function runDev(ctx: CliContext, opts: DevOptions): Promise<void> {
       throw portError(err, port) ?? err;
     });
   }
+  // The user's modules load before the JVM starts: a typo in them is known at once.
+  const { providers, names } = await devProviders(opts.providers ?? [], opts.examples !== false);
   // Loaded here so that the other commands never load the AWS SDK, DynamoDB Local or the SQS server.
   const { startLocalStack } = await import('../../local/stack');
   const started = Date.now();
@@ -56,6 +88,7 @@ export async function runDev(ctx: CliContext, opts: DevOptions): Promise<void> {
     dataDir: opts.data ?? null,
     duplicateDelivery,
     sweepSeconds,
+    providers,
     ...(opts.verbose ? { log: (line: string) => ctx.out(`[local] ${line}`) } : {}),
   }).catch((err: unknown) => {
     // Taken between the check and the gateway's listen: the same one line (the stack has stopped what it started).
@@ -65,7 +98,7 @@ export async function runDev(ctx: CliContext, opts: DevOptions): Promise<void> {
   ctx.out(`jobx local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   ctx.out(`  API:        ${stack.url}`);
   ctx.out(`  data:       ${stack.dataDir ?? 'in memory (use --data DIR to keep it)'}`);
-  ctx.out(`  providers:  demo, flaky, delay`);
+  ctx.out(`  providers:  ${names.join(', ')}`);
   ctx.out(`  switches:   duplicateDelivery=${duplicateDelivery} sweepSeconds=${sweepSeconds}`);
   ctx.out('');
   ctx.out('Try it:');
@@ -105,6 +138,8 @@ export function registerDev(program: Program, ctx: CliContext): void {
     .option('--data <dir>', "keep DynamoDB Local's data in DIR (a restart continues every job)")
     .option('--port <port>', 'HTTP port (overrides PORT; default 3000)')
     .option('--verbose', 'print diagnostic lines of the local event source mappings')
+    .option('--providers <file...>', 'also run the providers a module exports (defineProvider definitions; .ts or .js)')
+    .option('--no-examples', 'run only the providers of --providers, not the examples (demo, flaky, delay, callback)')
     .addHelpText('after', '\nEnvironment: PORT, JOBX_DUPLICATE_DELIVERY=1 (deliver every record twice), JOBX_SWEEP_SECONDS (default 60)')
     .action(async (opts) => runDev(ctx, opts));
 }

@@ -88,7 +88,10 @@ export async function loadProviders(file: string): Promise<Map<string, LoadedPro
   };
   for (const [key, value] of Object.entries(mod)) {
     if (key === 'default' && Array.isArray(value)) value.forEach(add);
-    else add(value);
+    else if (key === 'default' && typeof value === 'object' && value !== null && !isProvider(value)) {
+      // A CommonJS module (a stock CDK app's provider file) imported from ESM: its exports are `default`'s keys.
+      for (const inner of Object.values(value as Record<string, unknown>)) add(inner);
+    } else add(value);
   }
   if (found.size === 0) throw new CliError('NO_PROVIDERS', `${file} exports no providers (export defineProvider(name, fn) definitions, or a default array of them)`);
   return found;
