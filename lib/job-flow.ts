@@ -43,6 +43,7 @@ import type {
   ProviderSource,
 } from './job-flow-props';
 import { acknowledgeJobFlow, acknowledgeProvider } from './nag-acknowledgements';
+import { ApiGrants, type GrantedAccess } from './api-grants';
 
 export type * from './job-flow-props';
 
@@ -309,6 +310,8 @@ export class JobFlow extends Construct {
   private readonly alarmList: cloudwatch.Alarm[] = [];
   /** Alarms of provider queues that live in other stacks (see `providerHome`). */
   private readonly foreignAlarms: cloudwatch.Alarm[] = [];
+  /** The API access policies, created on the first grant. */
+  private apiGrants?: ApiGrants;
   private readonly providerMap = new Map<string, JobFlowProvider>();
   private readonly extraEnvironmentBytes: number[] = [];
   private readonly externalProviderNames = new Set<string>();
@@ -601,17 +604,40 @@ export class JobFlow extends Construct {
     this.externalProviderNames.add(name);
   }
 
-  /**
-   * Lets a principal submit jobs and read them (`POST /jobs`, `GET /jobs/*`) with SigV4.
-   * Only with IAM authorization: with JWT, callers present a token instead.
-   */
+  /** Lets a principal submit jobs (`POST /jobs`, sync waits included) with SigV4. IAM authorization only. */
   grantSubmit(grantee: iam.IGrantable): iam.Grant {
-    check(this.authMode === 'iam', 'grantSubmit needs authMode "iam"; with "jwt" callers authenticate with a token');
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['execute-api:Invoke'],
-      resourceArns: [this.api.arnForExecuteApi('POST', '/jobs', '$default'), this.api.arnForExecuteApi('GET', '/jobs/*', '$default')],
-    });
+    return this.grantAccess(grantee, 'submit');
+  }
+
+  /** Lets a principal read jobs, tasks, results and tokens by id (`GET /jobs/{jobId}…`, `GET /tokens/{token}`). */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grantAccess(grantee, 'read');
+  }
+
+  /** Lets a principal list jobs (`GET /jobs`). */
+  grantList(grantee: iam.IGrantable): iam.Grant {
+    return this.grantAccess(grantee, 'list');
+  }
+
+  /** Lets a principal skip, retry, pause, resume and discard (`POST /jobs/{jobId}/…`). */
+  grantControl(grantee: iam.IGrantable): iam.Grant {
+    return this.grantAccess(grantee, 'control');
+  }
+
+  /**
+   * Lets a principal work as external worker `workerId`: claim that worker's tasks (`POST /workers/{workerId}/claim`)
+   * and report them by task token (`POST /task-tokens/…`), nothing else.
+   */
+  grantWorker(grantee: iam.IGrantable, workerId: string): iam.Grant {
+    check(EXECUTOR_NAME_PATTERN.test(workerId), `grantWorker: worker id "${workerId}" must be 1-128 letters, digits, '_', '.', ':' or '-'`);
+    return this.grantAccess(grantee, 'worker', workerId);
+  }
+
+  private grantAccess(grantee: iam.IGrantable, access: GrantedAccess, workerId?: string): iam.Grant {
+    const method = `grant${access[0]!.toUpperCase()}${access.slice(1)}`;
+    check(this.authMode === 'iam', `${method} needs authMode "iam"; with "jwt" callers authenticate with a token`);
+    this.apiGrants ??= new ApiGrants(this, 'ApiAccess', this.api, `jobx ${this.stageName}`);
+    return this.apiGrants.grant(grantee, access, workerId);
   }
 
   /**

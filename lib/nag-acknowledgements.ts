@@ -105,3 +105,15 @@ export function acknowledgeJobFlow(flow: JobFlow): void {
 export function acknowledgeProvider(_flow: JobFlow, provider: JobFlowProvider, builtByJobx: boolean): void {
   if (builtByJobx) acknowledge(provider.fn, 'AwsSolutions-L1', L1_REASON);
 }
+
+/**
+ * Acknowledgements of an API access policy (`lib/api-grants.ts`): execute-api resources name jobs, tasks and
+ * workers by id, so each route with an id in its path is a wildcard.
+ */
+export function acknowledgeAccessPolicy(policy: IConstruct, resourceArns: readonly string[], access: string): void {
+  for (const arn of resourceArns) {
+    const id = nagResourceId(policy, arn);
+    if (!id.includes('*')) continue;
+    acknowledge(policy, `AwsSolutions-IAM5[Resource::${id}]`, `${access} access by route: the API addresses jobs, tasks and task tokens by id in the path, so the route's ARN ends in a wildcard; the method and route are exact.`);
+  }
+}

@@ -456,19 +456,38 @@ describe('HTTP API', () => {
     }
   });
 
-  it('grantSubmit: execute-api:Invoke on POST /jobs and GET /jobs/* of the $default stage', () => {
+  it('grants by route: each kind of access is one managed policy with exactly its routes, attached to the grantee', () => {
     const { stack: s, flow: f, template } = flowWith();
-    const role = new iam.Role(s, 'Client', { assumedBy: new iam.AccountRootPrincipal() });
-    f.grantSubmit(role);
-    const statements = Object.values(template().findResources('AWS::IAM::Policy'))
-      .filter((p) => JSON.stringify((p as Resource).Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(role) }]))
-      .flatMap((p) => ((p as Resource).Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-    expect(statements).toHaveLength(1);
-    expect(statements[0]!.Action).toBe('execute-api:Invoke');
-    const resources = JSON.stringify(statements[0]!.Resource);
-    expect(resources).toContain('/$default/POST/jobs"');
-    expect(resources).toContain('/$default/GET/jobs/*"');
+    const role = (id: string) => new iam.Role(s, id, { assumedBy: new iam.AccountRootPrincipal() });
+    const submitter = role('Submitter');
+    const operator = role('Operator');
+    const worker = role('Worker');
+    f.grantSubmit(submitter);
+    f.grantRead(submitter);
+    f.grantRead(operator);
+    f.grantList(operator);
+    f.grantControl(operator);
+    f.grantWorker(worker, 'edge-1');
+    const tt = template();
+    const policies = tt.findResources('AWS::IAM::ManagedPolicy') as Record<string, Resource>;
+    const text = (r: unknown): string => (typeof r === 'string' ? r : Array.isArray((r as { 'Fn::Join'?: unknown })['Fn::Join']) ? ((r as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map(text).join('')) : '');
+    const routesOf = (id: string) =>
+      ((policies[id]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement.flatMap((st) => asArray(st.Resource)) as unknown[]).map((r) => text(r).split('/$default/')[1]).sort();
+    const attached = (r: iam.Role) => (Stack.of(r).resolve((r.node.defaultChild as iam.CfnRole).managedPolicyArns) as Array<{ Ref: string }>).map((x) => x.Ref);
+    const byAccess = (access: string) => Object.keys(policies).find((id) => id.includes(`${access}Access`))!;
+    expect(routesOf(byAccess('submit'))).toEqual(['POST/jobs']);
+    expect(routesOf(byAccess('read'))).toEqual(['GET/jobs/*', 'GET/jobs/*/tasks/*', 'GET/jobs/*/result', 'GET/tokens/*'].sort());
+    expect(routesOf(byAccess('list'))).toEqual(['GET/jobs']);
+    expect(routesOf(byAccess('control'))).toEqual(['POST/jobs/*/tasks/*/skip', 'POST/jobs/*/tasks/*/retry', 'POST/jobs/*/pause', 'POST/jobs/*/resume', 'POST/jobs/*/discard'].sort());
+    expect(routesOf(byAccess('worker'))).toEqual(['POST/workers/edge-1/claim', 'POST/task-tokens/heartbeat', 'POST/task-tokens/success', 'POST/task-tokens/failure'].sort());
+    // One policy per kind, shared by every grantee of it; nothing inline on the grantees.
+    expect(attached(submitter).sort()).toEqual([byAccess('submit'), byAccess('read')].sort());
+    expect(attached(operator).sort()).toEqual([byAccess('read'), byAccess('list'), byAccess('control')].sort());
+    expect(attached(worker)).toEqual([byAccess('worker')]);
+    expect(Object.values(tt.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify((p as Resource).Properties.Roles).includes(logicalIdOf(submitter)))).toEqual([]);
+    expect(() => f.grantWorker(worker, 'no spaces')).toThrow(/worker id/);
   });
+
 });
 
 describe('functions', () => {
@@ -631,8 +650,9 @@ describe('contradictory or out-of-range props throw', () => {
       /options\.timeout/,
     ],
     ['grantSubmit with JWT auth', (f: JobFlow) => f.grantSubmit(new iam.AccountRootPrincipal()), /grantSubmit needs authMode "iam"/],
+    ['grantControl with JWT auth', (f: JobFlow) => f.grantControl(new iam.AccountRootPrincipal()), /grantControl needs authMode "iam"/],
   ])('%s', (_name, act, message) => {
-    const props: JobFlowProps = String(message).includes('grantSubmit') ? { api: { authMode: 'jwt', jwt: { issuer: 'https://x.example.com', audience: ['a'] } } } : {};
+    const props: JobFlowProps = String(message).includes('needs authMode') ? { api: { authMode: 'jwt', jwt: { issuer: 'https://x.example.com', audience: ['a'] } } } : {};
     const { flow: f } = flowWith(props);
     expect(() => act(f)).toThrow(message);
   });

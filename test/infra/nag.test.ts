@@ -3,7 +3,9 @@
  * lib/nag-acknowledgements.ts still matches a real finding on exactly the construct it sits on (an
  * acknowledgement that matches nothing is silently ignored by cdk-nag, so it would otherwise rot).
  */
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { JobFlow } from '../../lib/job-flow';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -85,5 +87,29 @@ describe('cdk-nag AwsSolutions', () => {
       if (ack.id.startsWith('AwsSolutions-IAM5')) expect(ack.id).toMatch(/^AwsSolutions-IAM5\[Resource::.+\]$/);
       expect(ack.scope.node.scopes.length, `${ack.id} on ${ack.scope.node.path}`).toBeGreaterThan(3); // app / stack / JobFlow / resource
     }
+  });
+
+  it('grants by route leave nothing unacknowledged in the grantee\'s stack or jobx\'s, and each of their acknowledgements is needed', () => {
+    const build = () => {
+      const app = testApp();
+      const jobs = new Stack(app, 'Jobs');
+      const flow = new JobFlow(jobs, 'Flow');
+      const team = new Stack(app, 'Team');
+      const role = new iam.Role(team, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+      flow.grantSubmit(role);
+      flow.grantRead(role);
+      flow.grantList(role);
+      flow.grantControl(role);
+      flow.grantWorker(role, 'edge-1');
+      return app;
+    };
+    const before = recordedAcknowledgements().length;
+    const app = build();
+    const grantAcks = recordedAcknowledgements().slice(before).filter((a) => a.scope.node.path.includes('/ApiAccess/'));
+    expect(grantAcks.length).toBeGreaterThan(0);
+    expect(findings(app)).toEqual([]);
+    vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => undefined);
+    const raw = findings(build());
+    for (const ack of grantAcks) expect(raw.some((f) => f.rule === ack.id && isWithin(ack.scope, f.path)), `${ack.id} on ${ack.scope.node.path}`).toBe(true);
   });
 });

@@ -70,10 +70,15 @@ describe("a user's CDK app (cdk init layout, CommonJS, ts-node) with the tarball
     const fns = (t: Template) => Object.values(t.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     // jobx's own functions come prebuilt from the package: no bundler needed in the app for them.
     expect(fns(jobs).map((f) => f.Properties.Handler)).toEqual(['index.handler', 'index.handler', 'index.handler']);
-    // The provider and its event source mapping live in the app's stack; its queue in jobx's.
-    expect(Object.values(orders.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(1);
-    expect(Object.values(jobs.Resources).filter((r) => r.Type === 'AWS::SQS::Queue').length).toBeGreaterThan(0);
+    // The provider, its queues (unpinned and executor eu-1) and their mappings live in the app's stack; jobx's
+    // stack names none of them (it depends on nothing).
+    expect(Object.values(orders.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(2);
+    expect(Object.values(orders.Resources).filter((r) => r.Type === 'AWS::SQS::Queue')).toHaveLength(4);
     expect(JSON.stringify(jobs)).not.toContain('Fn::ImportValue');
+    expect(JSON.stringify(jobs)).not.toContain('Fn::GetStackOutput');
+    // The caller's role gets jobx's access policies (submit, read), not wildcard statements of its own.
+    const caller = Object.entries(orders.Resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('OrdersCaller'))![1];
+    expect((caller.Properties as { ManagedPolicyArns: unknown[] }).ManagedPolicyArns).toHaveLength(2);
   }, 180_000);
 });
 

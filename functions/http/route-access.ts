@@ -1,0 +1,48 @@
+/**
+ * Who may call which route: the API's routes grouped by the access they need. The construct grants by these
+ * groups (`grantSubmit`, `grantRead`, `grantList`, `grantControl`, `grantWorker`), and a test checks that every
+ * route of the router is in exactly one group, so a new route cannot go ungranted or be granted by accident.
+ * @module
+ */
+
+/** The kinds of access a caller can be granted. `public`: no grant needed beyond reaching the API. */
+export type RouteAccess = 'public' | 'submit' | 'read' | 'list' | 'control' | 'worker';
+
+/** One route and the access it needs. Path parameters are `{name}`. */
+export interface RouteAccessEntry {
+  method: 'GET' | 'POST';
+  path: string;
+  access: RouteAccess;
+}
+
+/** Every route of the API with the access it needs. */
+export const ROUTE_ACCESS: readonly RouteAccessEntry[] = [
+  { method: 'GET', path: '/health', access: 'public' },
+  { method: 'GET', path: '/openapi.json', access: 'public' },
+  { method: 'POST', path: '/jobs', access: 'submit' },
+  { method: 'GET', path: '/jobs/{jobId}', access: 'read' },
+  { method: 'GET', path: '/jobs/{jobId}/tasks/{taskId}', access: 'read' },
+  { method: 'GET', path: '/jobs/{jobId}/result', access: 'read' },
+  { method: 'GET', path: '/tokens/{token}', access: 'read' },
+  { method: 'GET', path: '/jobs', access: 'list' },
+  { method: 'POST', path: '/jobs/{jobId}/tasks/{taskId}/skip', access: 'control' },
+  { method: 'POST', path: '/jobs/{jobId}/tasks/{taskId}/retry', access: 'control' },
+  { method: 'POST', path: '/jobs/{jobId}/pause', access: 'control' },
+  { method: 'POST', path: '/jobs/{jobId}/resume', access: 'control' },
+  { method: 'POST', path: '/jobs/{jobId}/discard', access: 'control' },
+  { method: 'POST', path: '/workers/{workerId}/claim', access: 'worker' },
+  { method: 'POST', path: '/task-tokens/heartbeat', access: 'worker' },
+  { method: 'POST', path: '/task-tokens/success', access: 'worker' },
+  { method: 'POST', path: '/task-tokens/failure', access: 'worker' },
+];
+
+/**
+ * The execute-api resource paths of one access kind (`{param}` becomes `*`, except `{workerId}`, which becomes
+ * `workerId` when one is given: a worker is granted its own claims only).
+ */
+export function accessPaths(access: Exclude<RouteAccess, 'public'>, workerId?: string): Array<{ method: 'GET' | 'POST'; path: string }> {
+  return ROUTE_ACCESS.filter((r) => r.access === access).map((r) => ({
+    method: r.method,
+    path: r.path.replace('{workerId}', workerId ?? '*').replace(/\{[^}]+\}/g, '*'),
+  }));
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { ROUTE_ACCESS, accessPaths } from '../../../functions/http/route-access';
+import { routes } from '../../../functions/handlers/http-api';
+
+describe('route access (what grantSubmit, grantRead, grantList, grantControl and grantWorker cover)', () => {
+  it('every route of the router is in exactly one access group, and every group entry is a route', () => {
+    const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+    expect(ROUTE_ACCESS.map(key).sort()).toEqual(routes.map(key).sort());
+    expect(new Set(ROUTE_ACCESS.map(key)).size).toBe(ROUTE_ACCESS.length);
+  });
+
+  it('a worker is granted its own claims only; ids become wildcards elsewhere', () => {
+    expect(accessPaths('worker', 'edge-1')).toContainEqual({ method: 'POST', path: '/workers/edge-1/claim' });
+    expect(accessPaths('control')).toContainEqual({ method: 'POST', path: '/jobs/*/tasks/*/skip' });
+    expect(accessPaths('list')).toEqual([{ method: 'GET', path: '/jobs' }]);
+  });
+});
