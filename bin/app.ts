@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { JobFlowAuthMode } from '../lib/job-flow-props';
 import { JobxStack } from '../lib/jobx-stack';
 
@@ -26,7 +26,7 @@ export function buildApp(app: App = new App()): { app: App; stack: JobxStack } {
   const audience = setting('jwtAudience', 'JOBX_JWT_AUDIENCE')?.split(',').map((a) => a.trim()).filter(Boolean);
   const retain = setting('retain', 'JOBX_RETAIN') !== 'false';
 
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const region = process.env.CDK_DEFAULT_REGION;

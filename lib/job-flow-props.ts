@@ -266,6 +266,16 @@ export interface JobFlowProps {
    */
   readonly deletionProtection?: boolean;
   /**
+   * X-Ray active tracing on every function jobx builds (about $5 per million traces recorded beyond the free tier).
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Tags on every resource of the flow (CloudFormation propagates them where the resource supports tags).
+   * @default - none
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+  /**
    * Retention of every log group (functions and API access logs).
    * @default logs.RetentionDays.ONE_MONTH
    */

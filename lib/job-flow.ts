@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -331,6 +331,7 @@ export class JobFlow extends Construct {
     this.logRetention = props.logRetention ?? DEFAULTS.logRetention;
     const deletionProtection = props.deletionProtection ?? true;
     this.queueNamePrefix = props.queueNamePrefix ?? queuePrefixFor(`${this.node.addr}/${this.stageName}`);
+    for (const [key, value] of Object.entries(props.tags ?? {})) Tags.of(this).add(key, value);
     try {
       assertQueuePrefix(this.queueNamePrefix);
     } catch (err) {
@@ -455,7 +456,7 @@ export class JobFlow extends Construct {
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     this.node.addValidation({ validate: () => this.validateEnvironmentSize() });
     this.addEngineAlarmsAndWidgets();
-    acknowledgeJobFlow(this);
+    acknowledgeJobFlow(this, { tracing: props.tracing === true, sweepRule });
   }
 
   /**
@@ -567,7 +568,10 @@ export class JobFlow extends Construct {
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
     });
+    const before = new Set(fn.node.children);
     fn.addEventSource(new SqsEventSource(queue, { batchSize, maxConcurrency, reportBatchItemFailures: true }));
+    // The mapping jobx just added (a child of the function, wherever the function lives).
+    const mapping = fn.node.children.find((c) => !before.has(c) && c.node.id.startsWith('SqsEventSource')) ?? fn;
 
     // The provider wrapper claims and ends attempts on the jobs table; nothing else.
     this.grantEngine(fn, 'provider');
@@ -584,7 +588,7 @@ export class JobFlow extends Construct {
       ...this.providerAlarmsAndWidgets(id, fn, queue, deadLetterQueue, home),
     };
     this.providerMap.set(route, provider);
-    acknowledgeProvider(this, provider, built);
+    acknowledgeProvider(provider, { builtByJobx: built, tracing: this.props.tracing === true, mapping });
     return provider;
   }
 
@@ -694,11 +698,12 @@ export class JobFlow extends Construct {
     return role;
   }
 
-  private functionBase(id: string, description: string): Pick<nodejs.NodejsFunctionProps, 'runtime' | 'architecture' | 'logGroup' | 'role' | 'bundling' | 'description'> {
+  private functionBase(id: string, description: string): Pick<nodejs.NodejsFunctionProps, 'runtime' | 'architecture' | 'logGroup' | 'role' | 'bundling' | 'description' | 'tracing'> {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: this.logRetention, removalPolicy: this.removalPolicy });
     return {
       runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
+      ...(this.props.tracing ? { tracing: lambda.Tracing.ACTIVE } : {}),
       logGroup,
       role: this.functionRole(id, logGroup, `jobx ${this.stageName}: ${description}`),
       bundling: LAMBDA_BUNDLING,

@@ -58,9 +58,32 @@ const L1_REASON =
   'no Node 24 API used); AwsSolutions-L1 asks for the newest runtime aws-cdk-lib knows (nodejs24.x). ' +
   'Moving to nodejs24.x is one constant in lib/job-flow.ts once it is tested.';
 
+const TRACING_REASON =
+  'X-Ray tracing is a prop (tracing: true), off by default: it bills per trace, and the jobs table records every attempt with its times already.';
+const ESM_DLQ_REASON =
+  'Invoked by an event source mapping only (a function dead-letter queue applies to asynchronous invocations): what it gives up on goes to the mapping\'s own failure destination or its queue\'s redrive dead-letter queue.';
+const IS_DLQ_REASON = 'This queue is itself a dead-letter queue (alarmed on depth > 0): a redrive policy of its own would only move dead letters further away.';
+
+/** Serverless-pack acknowledgements of a function jobx builds. */
+function acknowledgeBuiltFunction(fn: IConstruct, tracing: boolean): void {
+  acknowledge(fn, 'Serverless-LambdaLatestVersion', L1_REASON);
+  if (!tracing) acknowledge(fn, 'Serverless-LambdaTracing', TRACING_REASON);
+}
+
 /** Acknowledgements of the construct's own resources. */
-export function acknowledgeJobFlow(flow: JobFlow): void {
-  for (const fn of [flow.apiFunction, flow.streamFunction, flow.sweeperFunction]) acknowledge(fn, 'AwsSolutions-L1', L1_REASON);
+export function acknowledgeJobFlow(flow: JobFlow, opts: { tracing: boolean; sweepRule: IConstruct }): void {
+  for (const fn of [flow.apiFunction, flow.streamFunction, flow.sweeperFunction]) {
+    acknowledge(fn, 'AwsSolutions-L1', L1_REASON);
+    acknowledgeBuiltFunction(fn, opts.tracing);
+  }
+  acknowledge(flow.apiFunction, 'Serverless-LambdaDLQ', 'Invoked synchronously by API Gateway: a failure is the caller\'s answer (a function dead-letter queue applies to asynchronous invocations only).');
+  acknowledge(flow.streamFunction, 'Serverless-LambdaDLQ', ESM_DLQ_REASON);
+  const sweep = 'A failed sweep is repeated by the next scheduled one a minute later (every repair is idempotent): there is nothing to keep, and Lambda\'s own retries are off so that sweeps never overlap.';
+  acknowledge(flow.sweeperFunction, 'Serverless-LambdaDLQ', sweep);
+  acknowledge(flow.sweeperFunction, 'Serverless-LambdaAsyncFailureDestination', sweep);
+  acknowledge(opts.sweepRule, 'Serverless-EventBusDLQ', sweep);
+  acknowledge(flow.streamFailureQueue, 'Serverless-SQSRedrivePolicy', IS_DLQ_REASON);
+  acknowledge(flow.scheduleDeadLetterQueue, 'Serverless-SQSRedrivePolicy', IS_DLQ_REASON);
 
   // DynamoEventSource grants dynamodb:ListStreams, which has no resource-level permissions (AWS requires "*").
   acknowledge(
@@ -101,9 +124,19 @@ export function acknowledgeJobFlow(flow: JobFlow): void {
   );
 }
 
-/** Acknowledgements of one provider's resources. */
-export function acknowledgeProvider(_flow: JobFlow, provider: JobFlowProvider, builtByJobx: boolean): void {
-  if (builtByJobx) acknowledge(provider.fn, 'AwsSolutions-L1', L1_REASON);
+/** Acknowledgements of one provider's resources (its function's only when jobx built it). */
+export function acknowledgeProvider(provider: JobFlowProvider, opts: { builtByJobx: boolean; tracing: boolean; mapping: IConstruct }): void {
+  if (opts.builtByJobx) {
+    acknowledge(provider.fn, 'AwsSolutions-L1', L1_REASON);
+    acknowledgeBuiltFunction(provider.fn, opts.tracing);
+    acknowledge(provider.fn, 'Serverless-LambdaDLQ', ESM_DLQ_REASON);
+  }
+  acknowledge(provider.deadLetterQueue, 'Serverless-SQSRedrivePolicy', IS_DLQ_REASON);
+  acknowledge(
+    opts.mapping,
+    'Serverless-LambdaEventSourceMappingDestination',
+    'An SQS event source mapping takes no on-failure destination (Lambda supports one for streams and Kafka only): a message that keeps failing moves to the queue\'s redrive dead-letter queue, which is alarmed.',
+  );
 }
 
 /**

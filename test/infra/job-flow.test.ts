@@ -328,6 +328,21 @@ describe('provider queues', () => {
 
 });
 
+describe('tracing and tags', () => {
+  it('tracing: true turns X-Ray on for every function jobx builds; off by default', () => {
+    const on = flowWith({ tracing: true }, (f) => f.addProvider('p', { entry: DEMO_ENTRY })).template();
+    for (const fn of Object.values(on.findResources('AWS::Lambda::Function'))) expect((fn as Resource).Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    const off = flowWith().template();
+    for (const fn of Object.values(off.findResources('AWS::Lambda::Function'))) expect((fn as Resource).Properties.TracingConfig).toBeUndefined();
+  });
+
+  it('tags reach the resources', () => {
+    const tt = flowWith({ tags: { team: 'payments', 'cost-center': '42' } }).template();
+    tt.hasResourceProperties('AWS::DynamoDB::Table', { Tags: Match.arrayWith([{ Key: 'team', Value: 'payments' }]) });
+    tt.hasResourceProperties('AWS::Lambda::Function', { Tags: Match.arrayWith([{ Key: 'cost-center', Value: '42' }]) });
+  });
+});
+
 describe('stream consumer', () => {
   it('maps the jobs stream: TRIM_HORIZON, bisect, partial batch responses, bounded retries, record age, on-failure queue', () => {
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {

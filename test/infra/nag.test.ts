@@ -6,7 +6,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { JobFlow } from '../../lib/job-flow';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../bin/app';
@@ -18,14 +18,16 @@ interface Finding {
   path: string;
 }
 
+/** Findings of both packs jobx is held to: AwsSolutions and Serverless. */
 function findings(app: App): Finding[] {
-  const report = new AwsSolutionsChecks().validateScope(app);
-  return report.violations.flatMap((v) => v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath ?? r.resourceLogicalId ?? '?' })));
+  return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
+    pack.validateScope(app).violations.flatMap((v) => v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath ?? r.resourceLogicalId ?? '?' }))),
+  );
 }
 
 const isWithin = (scope: IConstruct, path: string) => path === scope.node.path || path.startsWith(`${scope.node.path}/`);
 
-describe('cdk-nag AwsSolutions', () => {
+describe('cdk-nag AwsSolutions and Serverless', () => {
   let app: App;
   let acks: JobxAcknowledgement[];
 
@@ -60,7 +62,7 @@ describe('cdk-nag AwsSolutions', () => {
   it('every acknowledgement has a rule id, a reason, and is needed on exactly its construct', () => {
     expect(acks.length).toBeGreaterThan(0);
     for (const ack of acks) {
-      expect(ack.id).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+      expect(ack.id).toMatch(/^(AwsSolutions-[A-Z]+\d+(\[.+\])?|Serverless-[A-Za-z]+)$/);
       expect(ack.reason.length).toBeGreaterThan(40);
     }
     // The same app without acknowledgements: what would be found, and where.
