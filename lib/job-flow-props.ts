@@ -3,6 +3,7 @@
  * the few values the construct forces are listed in the README ("Deploy to AWS").
  * @module
  */
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -22,6 +23,14 @@ export interface JobFlowJwtProps {
    * @default - no scope required
    */
   readonly scopes?: readonly string[];
+  /**
+   * Scopes per kind of route (the groups of `functions/http/route-access.ts`): `submit` (POST /jobs), `read`
+   * (GET /jobs/{jobId}…, GET /tokens/…), `list` (GET /jobs), `control` (skip, retry, pause, resume, discard),
+   * `worker` (claims and task tokens). A group given here gets routes of its own with these scopes; the others
+   * keep `scopes`.
+   * @default - every route requires `scopes`
+   */
+  readonly routeScopes?: Readonly<Partial<Record<'submit' | 'read' | 'list' | 'control' | 'worker', readonly string[]>>>;
 }
 
 /** Request throttling of the API stage. */
@@ -79,6 +88,23 @@ export interface JobFlowApiProps extends EngineFunctionProps {
    * @default 100
    */
   readonly reservedConcurrency?: number;
+  /**
+   * Owner binding: a job's `owner` is its submitter (the IAM principal, or `jwt:<subject>`; a body naming
+   * another owner gets 403), and only the owner, or a JWT caller with `controlScope`, may skip, retry, pause,
+   * resume or discard it. With IAM authorization, callers granted `grantControl` are the ones with the scope.
+   * @default false
+   */
+  readonly bindOwner?: boolean;
+  /**
+   * The JWT scope that may act on any job under owner binding.
+   * @default 'jobx/control'
+   */
+  readonly controlScope?: string;
+  /**
+   * CORS for browsers calling the API from another origin (JWT mode; API Gateway answers the preflight).
+   * @default - no CORS headers
+   */
+  readonly cors?: apigwv2.CorsPreflightOptions;
 }
 
 /** The DynamoDB stream consumer (the engine's outbox). */

@@ -44,6 +44,7 @@ import type {
 } from './job-flow-props';
 import { acknowledgeJobFlow, acknowledgeProvider } from './nag-acknowledgements';
 import { ApiGrants, type GrantedAccess } from './api-grants';
+import { ROUTE_ACCESS } from '../functions/http/route-access';
 
 export type * from './job-flow-props';
 
@@ -390,6 +391,9 @@ export class JobFlow extends Construct {
     (this.sweeperFunction.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;
     this.sweeperFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
     // Sync waits hold an execution each: the API gets a bounded share of the account's concurrency.
+    // Identity: owner binding and the scope that may act on any job (read by the API only).
+    this.apiFunction.addEnvironment(ENV.bindOwner, props.api?.bindOwner ? 'true' : 'false');
+    this.apiFunction.addEnvironment(ENV.controlScope, props.api?.controlScope ?? 'jobx/control');
     const apiReserved = props.api?.reservedConcurrency ?? DEFAULTS.api.reservedConcurrency;
     if (apiReserved > 0) (this.apiFunction.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = apiReserved;
 
@@ -431,15 +435,21 @@ export class JobFlow extends Construct {
       this.authMode === 'jwt'
         ? new HttpJwtAuthorizer('JwtAuthorizer', props.api!.jwt!.issuer, { jwtAudience: [...props.api!.jwt!.audience] })
         : new HttpIamAuthorizer();
+    const integration = new HttpLambdaIntegration('ApiIntegration', this.apiFunction, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 });
     this.api = new apigwv2.HttpApi(this, 'HttpApi', {
       description: `jobx ${this.stageName} API`,
       createDefaultStage: false,
-      defaultIntegration: new HttpLambdaIntegration('ApiIntegration', this.apiFunction, {
-        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-      }),
+      defaultIntegration: integration,
       defaultAuthorizer: authorizer,
       ...(this.authMode === 'jwt' && props.api?.jwt?.scopes ? { defaultAuthorizationScopes: [...props.api.jwt.scopes] } : {}),
+      ...(props.api?.cors ? { corsPreflight: props.api.cors } : {}),
     });
+    // JWT scopes per kind of route: each group given scopes gets routes of its own (the rest stay on $default).
+    for (const [access, scopes] of Object.entries(props.api?.jwt?.routeScopes ?? {})) {
+      for (const route of ROUTE_ACCESS.filter((r) => r.access === access)) {
+        this.api.addRoutes({ path: route.path, methods: [route.method === 'GET' ? apigwv2.HttpMethod.GET : apigwv2.HttpMethod.POST], integration, authorizer, authorizationScopes: [...(scopes ?? [])] });
+      }
+    }
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: this.logRetention, removalPolicy: this.removalPolicy });
     this.apiStage = new apigwv2.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
@@ -959,6 +969,8 @@ function accessLogFormat(): AccessLogFormat {
       caller: '$context.identity.caller',
       user: '$context.identity.user',
       userArn: '$context.identity.userArn',
+      // JWT mode: who called (the token's subject); empty with IAM, where userArn says it.
+      sub: '$context.authorizer.claims.sub',
       requestTime: '$context.requestTime',
       httpMethod: '$context.httpMethod',
       path: '$context.path',
@@ -982,6 +994,7 @@ function validateProps(props: JobFlowProps): void {
   if (mode === 'jwt') {
     check(typeof props.api?.jwt?.issuer === 'string' && /^https:\/\//.test(props.api.jwt.issuer), 'api.authMode "jwt" needs api.jwt.issuer (an https URL)');
     check((props.api?.jwt?.audience?.length ?? 0) > 0, 'api.authMode "jwt" needs at least one api.jwt.audience');
+    for (const key of Object.keys(props.api?.jwt?.routeScopes ?? {})) check(['submit', 'read', 'list', 'control', 'worker'].includes(key), `api.jwt.routeScopes.${key} is not a kind of route (submit, read, list, control, worker)`);
   } else {
     check(props.api?.jwt === undefined, 'api.jwt is set but api.authMode is "iam": set authMode "jwt" or drop jwt');
   }

@@ -39,6 +39,16 @@ export interface JobSpec {
   children?: JobSpec[];
 }
 
+/** One manual action on a job, as the API recorded it: who, what, when and why. */
+export interface AuditEntry {
+  action: 'skip' | 'retry' | 'pause' | 'resume' | 'discard';
+  /** The caller (an IAM principal ARN, `jwt:<subject>`, or `anonymous` without authorization). */
+  by: string;
+  at: string;
+  taskId?: string;
+  reason?: string;
+}
+
 /** Default lease of a task attempt in seconds. */
 export const DEFAULT_TASK_TIMEOUT_SECONDS = 300;
 
@@ -55,6 +65,8 @@ export interface JobRecord {
   depth: number;
   name: string;
   owner: string;
+  /** Who submitted it (the API's caller: an IAM principal ARN, or `jwt:<subject>`); roots only. */
+  createdBy?: string;
   desc?: string;
   bizId?: string;
   status: JobStatus;

@@ -5,7 +5,7 @@
  */
 import { mergeEnv } from './env';
 import type { Env, JsonObject } from './json';
-import { taskIdOf, taskOutput, type JobRecord, type TaskRecord } from './model';
+import { taskIdOf, taskOutput, type AuditEntry, type JobRecord, type TaskRecord } from './model';
 import { isTaskDone, type AttemptStatus, type JobStatus, type TaskStatus } from './statuses';
 import { attemptPayloads, originalPayload } from './task-payload';
 
@@ -70,6 +70,10 @@ export interface JobView {
   preLock?: string;
   parentId?: string;
   rootId: string;
+  /** Who submitted the job (the API's caller), when the API knew. */
+  createdBy?: string;
+  /** Manual actions on this job, oldest first: who, what, when and why. */
+  actions?: AuditEntry[];
   createdAt: string;
   updatedAt: string;
   tasks: TaskSummaryView[];
@@ -182,7 +186,7 @@ export function isOmittedOutput(output: unknown): output is OmittedOutput {
 }
 
 /** The API view of a job with its tasks or children. */
-export function jobView(job: JobRecord, tasks: ReadonlyArray<TaskRecord | undefined>, children: readonly JobRecord[]): JobView {
+export function jobView(job: JobRecord, tasks: ReadonlyArray<TaskRecord | undefined>, children: readonly JobRecord[], audit?: readonly AuditEntry[]): JobView {
   const view: JobView = {
     jobId: job.jobId,
     name: job.name,
@@ -206,5 +210,7 @@ export function jobView(job: JobRecord, tasks: ReadonlyArray<TaskRecord | undefi
   if (job.tokens !== undefined) view.tokens = job.tokens;
   if (job.preLock !== undefined) view.preLock = job.preLock;
   if (job.parentId !== undefined) view.parentId = job.parentId;
+  if (job.createdBy !== undefined) view.createdBy = job.createdBy;
+  if (audit?.length) view.actions = audit.map((a) => ({ ...a }));
   return view;
 }

@@ -4,7 +4,7 @@
  * store adapters turn each write into their own conditional request.
  * @module
  */
-import type { JobRecord, TaskRecord } from './model';
+import type { AuditEntry, JobRecord, TaskRecord } from './model';
 import type { JobStatus } from './statuses';
 
 /** A job with everything stored under it: its tasks (by position) or its children, and child completion buckets. */
@@ -16,6 +16,8 @@ export interface JobTree {
   children: JobRecord[];
   /** Parent jobs: the children already counted, per bucket. */
   countedChildren: Set<number>;
+  /** Manual actions on the job, oldest first. */
+  audit?: AuditEntry[];
 }
 
 /** Fields a job transition may set. */
@@ -58,7 +60,9 @@ export type TxOp =
   /** Mark a root's result row as running again under run `run` (its job was reopened or discarded by hand). */
   | { op: 'resetResult'; jobId: string; run: number }
   /** Remove a task record that never ran (a next task held by a pause, released by resume). */
-  | { op: 'deleteHeldTask'; task: TaskRecord };
+  | { op: 'deleteHeldTask'; task: TaskRecord }
+  /** Record a manual action on a job (an item of its own, written with the action it records). */
+  | { op: 'putAudit'; jobId: string; entry: AuditEntry; nonce: string };
 
 /** The writes a provider's claim may make to hold or release its own task (see `core/pause-holds.ts`). */
 export type TaskTxOp = Extract<TxOp, { op: 'replaceTask' | 'deleteHeldTask' | 'checkJob' }>;

@@ -66,12 +66,13 @@ export interface SubmitLimits {
 }
 
 /** Submits a job. `created` is false when the bizId already named a job (nothing new is written). */
-export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitLimits): Promise<{ created: boolean; jobId: string }> {
+export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitLimits, createdBy?: string): Promise<{ created: boolean; jobId: string }> {
   if (depthOf(spec) - 1 > limits.maxDepth) throw new JobxError('VALIDATION_FAILED', `children nest deeper than ${limits.maxDepth} levels`);
   assertProviders(deps, spec, '');
   const records = planSubmission(spec, rootIdFor(spec), new Date(deps.clock.now()).toISOString());
   const specHash = spec.bizId === undefined ? undefined : specDigest(spec);
   if (specHash !== undefined) records[records.length - 1]!.specHash = specHash;
+  if (createdBy !== undefined) records[records.length - 1]!.createdBy = createdBy;
   for (const record of records) {
     const bytes = Buffer.byteLength(JSON.stringify(record), 'utf8');
     if (bytes > limits.maxJobPayloadBytes) {
@@ -98,7 +99,7 @@ export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitL
 export async function getJobView(deps: EngineDeps, jobId: string): Promise<JobView> {
   const tree = await deps.store.getJobTree(jobId);
   if (!tree) throw new JobxError('NOT_FOUND', `job ${jobId} not found`, { jobId });
-  return jobView(tree.job, tree.tasks, tree.children);
+  return jobView(tree.job, tree.tasks, tree.children, tree.audit);
 }
 
 /**

@@ -78,6 +78,9 @@ export function toApiEvent(req: IncomingMessage, body: string | undefined): APIG
       stage: '$default',
       time: new Date(now).toUTCString(),
       timeEpoch: now,
+      // What a JWT authorizer would pass on: on the laptop, who is calling comes from `x-jobx-caller` (and
+      // `x-jobx-scopes`, space-separated), so identity, audit and owner binding work as they do on AWS.
+      ...(headers['x-jobx-caller'] ? { authorizer: { jwt: { claims: { sub: headers['x-jobx-caller'] }, scopes: (headers['x-jobx-scopes'] ?? '').split(' ').filter(Boolean) } } } : {}),
     },
     isBase64Encoded: false,
   };

@@ -34,6 +34,10 @@ export const ENV = {
   externalProviders: 'JOBX_EXTERNAL_PROVIDERS',
   /** Name of the EventBridge bus that receives job and task lifecycle events (unset: no events). */
   eventBus: 'JOBX_EVENT_BUS',
+  /** `true`: a job's owner is its submitter, and only the owner (or the control scope) acts on it. */
+  bindOwner: 'JOBX_BIND_OWNER',
+  /** JWT scope that may act on any job under owner binding (default `jobx/control`). */
+  controlScope: 'JOBX_CONTROL_SCOPE',
   /** JSON facts the local stack adds to `GET /health`. */
   localInfo: 'JOBX_LOCAL_INFO',
 } as const;

@@ -24,6 +24,7 @@ export type JobxErrorCode =
   | 'VALIDATION_FAILED'
   | 'MALFORMED_JSON'
   | 'NOT_FOUND'
+  | 'FORBIDDEN'
   | 'INVALID_STATE'
   | 'CONFLICT'
   | 'BIZ_ID_CONFLICT'

@@ -328,6 +328,35 @@ describe('provider queues', () => {
 
 });
 
+describe('identity and JWT routes', () => {
+  it('owner binding and the control scope reach the API function only', () => {
+    const { flow: f, template } = flowWith({ api: { bindOwner: true, controlScope: 'ops/admin' } });
+    const tt = template();
+    const env = (fn: lambda.IFunction) => (tt.toJSON().Resources[logicalIdOf(fn)] as Resource).Properties.Environment as { Variables: Record<string, unknown> };
+    expect(env(f.apiFunction).Variables[ENV.bindOwner]).toBe('true');
+    expect(env(f.apiFunction).Variables[ENV.controlScope]).toBe('ops/admin');
+    expect(env(f.streamFunction).Variables[ENV.bindOwner]).toBeUndefined();
+  });
+
+  it('JWT routeScopes: each group gets its own routes with its scopes; CORS; the subject in the access log', () => {
+    const { template } = flowWith({
+      api: {
+        authMode: 'jwt',
+        jwt: { issuer: 'https://issuer.example.com', audience: ['jobx'], routeScopes: { control: ['jobx/control'], worker: ['jobx/worker'] } },
+        cors: { allowOrigins: ['https://console.example.com'], allowHeaders: ['authorization', 'content-type'] },
+      },
+    });
+    const tt = template();
+    tt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /jobs/{jobId}/pause', AuthorizationScopes: ['jobx/control'], AuthorizationType: 'JWT' });
+    tt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /workers/{workerId}/claim', AuthorizationScopes: ['jobx/worker'] });
+    tt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'JWT' });
+    expect(Object.keys(tt.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: 'POST /jobs' } }))).toHaveLength(0);
+    tt.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: { AllowOrigins: ['https://console.example.com'] } });
+    tt.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: { Format: Match.stringLikeRegexp('authorizer.claims.sub') } });
+    expect(() => flowWith({ api: { authMode: 'jwt', jwt: { issuer: 'https://i.example.com', audience: ['a'], routeScopes: { admin: ['x'] } as never } } })).toThrow(/not a kind of route/);
+  });
+});
+
 describe('tracing and tags', () => {
   it('tracing: true turns X-Ray on for every function jobx builds; off by default', () => {
     const on = flowWith({ tracing: true }, (f) => f.addProvider('p', { entry: DEMO_ENTRY })).template();

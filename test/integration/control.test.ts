@@ -78,6 +78,25 @@ describe('retry by hand', () => {
 });
 
 describe('skip', () => {
+  it('the job records who submitted it and who skipped, retried, paused, resumed or discarded, when and why', async () => {
+    const as = (who: string) => ({ 'x-jobx-caller': who });
+    const created = await client.call('POST', '/jobs', failingPipeline('audited'), undefined, as('alice'));
+    const jobId = created.body.jobId;
+    expect(created.body.createdBy).toBe('jwt:alice');
+    await client.waitResult(jobId);
+    expect((await client.call('POST', `/jobs/${jobId}/tasks/t2/retry`, {}, undefined, as('bob'))).status).toBe(200);
+    await client.waitResult(jobId);
+    expect((await client.call('POST', `/jobs/${jobId}/tasks/t2/skip`, { reason: 'known bad input', output: { b: 0 } }, undefined, as('carol'))).status).toBe(200);
+    await client.waitResult(jobId);
+    const view = (await client.job(jobId)).body as { createdBy: string; actions: Array<{ action: string; by: string; at: string; taskId?: string; reason?: string }> };
+    expect(view.createdBy).toBe('jwt:alice');
+    expect(view.actions.map(({ action, by, taskId, reason }) => ({ action, by, taskId, reason }))).toEqual([
+      { action: 'retry', by: 'jwt:bob', taskId: 't2', reason: undefined },
+      { action: 'skip', by: 'jwt:carol', taskId: 't2', reason: 'known bad input' },
+    ]);
+    expect(Date.parse(view.actions[0]!.at)).toBeLessThanOrEqual(Date.parse(view.actions[1]!.at));
+  });
+
   it('skipping a failed task continues the pipeline with the given output', async () => {
     const created = await client.submit(failingPipeline('skip-me'));
     const jobId = created.body.jobId;

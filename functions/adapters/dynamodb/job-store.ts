@@ -8,7 +8,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { JobxError } from '../../core/errors';
 import type { JsonObject } from '../../core/json';
-import type { AttemptError, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
+import type { AttemptError, AuditEntry, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
 import type { JobPatch, JobStore, JobTree, Offer, TaskGuard, TaskTxOp, TokenState, TxOp } from '../../ports';
 import { isTaskTxOp } from '../../core/writes';
@@ -40,7 +40,7 @@ import { mapLimit } from '../../util/map-limit';
 import { CHILD_BUCKET_SIZE, bucketCount, bucketOf, bucketSize, childJobId, incompleteRanges } from '../../core/routing';
 import type { StagedPart } from '../../core/staging';
 import { DynamoStagedParts } from './staged-parts';
-import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, bucketKey, inboxPartitionOf, jobKey, offerKey, offerMarkerKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
+import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, auditKey, bucketKey, inboxPartitionOf, jobKey, offerKey, offerMarkerKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
 
 type Item = Record<string, unknown>;
 
@@ -48,6 +48,13 @@ const JOB_ITEM_ONLY = new Set(['pk', 'sk', 't', 'activeShard', 'doneBuckets', 'f
 const TASK_ITEM_ONLY = new Set(['pk', 'sk', 't']);
 
 /** Strips storage-only attributes from a job item (a parent's bucket sets become counts). */
+function auditFromItem(item: Item): AuditEntry {
+  const entry: AuditEntry = { action: item.action as AuditEntry['action'], by: String(item.by), at: String(item.at) };
+  if (item.taskId !== undefined) entry.taskId = String(item.taskId);
+  if (item.reason !== undefined) entry.reason = String(item.reason);
+  return entry;
+}
+
 export function jobFromItem(item: Item): JobRecord {
   const out: Item = {};
   for (const [k, v] of Object.entries(item)) if (!JOB_ITEM_ONLY.has(k)) out[k] = v;
@@ -198,6 +205,7 @@ export class DynamoJobStore implements JobStore {
     const tasks: Array<TaskRecord | undefined> = new Array(job.tasks?.length ?? 0).fill(undefined);
     const children: JobRecord[] = [];
     const countedChildren = new Set<number>();
+    const audit: AuditEntry[] = [];
     for (const item of items) {
       const sk = String(item.sk);
       if (sk.startsWith('T#')) {
@@ -205,8 +213,9 @@ export class DynamoJobStore implements JobStore {
         tasks[task.taskIndex] = task;
       } else if (sk.startsWith('C#')) children.push(jobFromItem(item));
       else if (sk.startsWith('B#')) for (const n of (item.done as Set<number> | undefined) ?? []) countedChildren.add(Number(n));
+      else if (sk.startsWith('A#')) audit.push(auditFromItem(item));
     }
-    return { job, tasks, children, countedChildren };
+    return { job, tasks, children, countedChildren, ...(audit.length ? { audit } : {}) };
   }
 
   async unfinishedChildren(parentId: string, childCount: number): Promise<{ children: JobRecord[]; counted: Set<number> }> {
@@ -582,6 +591,8 @@ export class DynamoJobStore implements JobStore {
           },
         };
       }
+      case 'putAudit':
+        return { Put: { TableName: this.table, Item: { ...auditKey(op.jobId, op.entry.at, op.nonce), t: 'audit', ...op.entry }, ConditionExpression: CREATE_IF_ABSENT } };
       case 'resetResult':
         // A marker row, not a deletion: a late record of the run before can then never recreate its answer.
         return { Put: { TableName: this.resultsTable, Item: { jobId: op.jobId, status: 'running', run: op.run } } };

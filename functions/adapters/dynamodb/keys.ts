@@ -46,6 +46,11 @@ export function taskKey(jobId: string, taskIndex: number): ItemKey {
   return { pk: partitionOf(jobId), sk: `T#${pad(taskIndex, 4)}` };
 }
 
+/** Key of one manual action on a job (sorted by time, in the job's partition: the tree read brings them along). */
+export function auditKey(jobId: string, at: string, nonce: string): ItemKey {
+  return { pk: partitionOf(jobId), sk: `A#${at}#${nonce}` };
+}
+
 /** Key of a parent's completion bucket. */
 export function bucketKey(parentId: string, bucket: number): ItemKey {
   return { pk: partitionOf(parentId), sk: `B#${pad(bucket, 4)}` };

@@ -9,7 +9,7 @@
  * @module
  */
 import type { JsonObject } from '../../core/json';
-import type { AttemptError, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
+import type { AttemptError, AuditEntry, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import { bucketOf } from '../../core/submission';
 import { CHILD_BUCKET_SIZE, bucketCount, bucketSize, childJobId, incompleteRanges } from '../../core/routing';
 import type { StagedPart } from '../../core/staging';
@@ -100,6 +100,8 @@ function publicJob(job: StoredJob): JobRecord {
 
 /** {@link JobStore} on maps. */
 export class MemoryJobStore implements JobStore {
+  /** Manual actions by job, oldest first. */
+  readonly audits = new Map<string, AuditEntry[]>();
   readonly jobs = new Map<string, StoredJob>();
   readonly tasks = new Map<string, TaskRecord>();
   readonly buckets = new Map<string, Bucket>();
@@ -224,7 +226,8 @@ export class MemoryJobStore implements JobStore {
       if (child) children.push(publicJob(child));
     }
     for (const [key, bucket] of this.buckets) if (key.startsWith(`${jobId}#B`)) for (const n of bucket.done) countedChildren.add(n);
-    return { job, tasks, children, countedChildren };
+    const audit = this.audits.get(jobId);
+    return { job, tasks, children, countedChildren, ...(audit ? { audit: audit.map(clone) } : {}) };
   }
 
   async unfinishedChildren(parentId: string, childCount: number): Promise<{ children: JobRecord[]; counted: Set<number> }> {
@@ -416,6 +419,7 @@ export class MemoryJobStore implements JobStore {
       }
       case 'uncountChild':
       case 'resetResult':
+      case 'putAudit':
         return true;
     }
   }
@@ -436,6 +440,8 @@ export class MemoryJobStore implements JobStore {
         return `${op.parentId}#B${bucketOf(op.childIndex)}`;
       case 'resetResult':
         return `result:${op.jobId}`;
+      case 'putAudit':
+        return `audit:${op.jobId}#${op.entry.at}#${op.nonce}`;
     }
   }
 
@@ -489,6 +495,13 @@ export class MemoryJobStore implements JobStore {
         }
         case 'checkJob':
           break;
+        case 'putAudit': {
+          const list = this.audits.get(op.jobId) ?? [];
+          list.push(clone(op.entry));
+          list.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+          this.audits.set(op.jobId, list);
+          break;
+        }
       }
     }
     return -1;

@@ -4,7 +4,11 @@
  * @module
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { discardJob, pauseJob, resumeJob, retryTask, skipTask } from '../../engine/control';
+import { discardJob, pauseJob, resumeJob, retryTask, skipTask, type Actor } from '../../engine/control';
+import { JobxError } from '../../core/errors';
+import { rootIdOf } from '../../core/routing';
+import type { EngineDeps } from '../../ports';
+import { assertMayControl, callerOf, ownerBound } from '../caller';
 import { MAX_OUTPUT_BYTES } from '../../engine/run-task';
 import { engineDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
@@ -13,13 +17,28 @@ import { MAX_RETRY_EDIT_BYTES, discardSchema, emptySchema, retryActionSchema, sk
 
 type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/**
+ * The caller of a manual action, as recorded with it; under owner binding, checked against the owner of the
+ * job's root first (a job and its children share their root's owner).
+ */
+async function actorFor(deps: EngineDeps, event: APIGatewayProxyEventV2, jobId: string): Promise<Actor> {
+  const caller = callerOf(event);
+  if (ownerBound()) {
+    const root = await deps.store.getJob(rootIdOf(jobId));
+    if (!root) throw new JobxError('NOT_FOUND', `job ${jobId} not found`, { jobId });
+    assertMayControl(caller, root.owner);
+  }
+  return { by: caller.id };
+}
+
 /** POST /jobs/{jobId}/tasks/{taskId}/skip. The output is a task output: the same 128 KB limit as a provider's. */
 export const skip: Handler = async (event) => {
   const jobId = jobIdParam(event);
   const taskId = taskIdParam(event, jobId);
   const body = skipSchema.parse(jsonBody(event) ?? {});
   assertSize('output', body.output, MAX_OUTPUT_BYTES);
-  return json(200, await skipTask(engineDeps(), jobId, taskId, body));
+  const deps = engineDeps();
+  return json(200, await skipTask(deps, jobId, taskId, body, await actorFor(deps, event, jobId)));
 };
 
 /** POST /jobs/{jobId}/tasks/{taskId}/retry. The edits are stored on the new attempt, hence their own limit. */
@@ -28,26 +47,30 @@ export const retry: Handler = async (event) => {
   const taskId = taskIdParam(event, jobId);
   const body = retryActionSchema.parse(jsonBody(event) ?? {});
   assertSize('input and env', body.input === undefined && body.env === undefined ? undefined : { input: body.input, env: body.env }, MAX_RETRY_EDIT_BYTES);
-  return json(200, await retryTask(engineDeps(), jobId, taskId, body));
+  const deps = engineDeps();
+  return json(200, await retryTask(deps, jobId, taskId, body, await actorFor(deps, event, jobId)));
 };
 
 /** POST /jobs/{jobId}/pause. */
 export const pause: Handler = async (event) => {
   const jobId = jobIdParam(event);
   emptySchema.parse(jsonBody(event) ?? {});
-  return json(200, await pauseJob(engineDeps(), jobId));
+  const deps = engineDeps();
+  return json(200, await pauseJob(deps, jobId, await actorFor(deps, event, jobId)));
 };
 
 /** POST /jobs/{jobId}/resume. */
 export const resume: Handler = async (event) => {
   const jobId = jobIdParam(event);
   emptySchema.parse(jsonBody(event) ?? {});
-  return json(200, await resumeJob(engineDeps(), jobId));
+  const deps = engineDeps();
+  return json(200, await resumeJob(deps, jobId, await actorFor(deps, event, jobId)));
 };
 
 /** POST /jobs/{jobId}/discard. */
 export const discard: Handler = async (event) => {
   const jobId = jobIdParam(event);
   const body = discardSchema.parse(jsonBody(event) ?? {});
-  return json(200, await discardJob(engineDeps(), jobId, body));
+  const deps = engineDeps();
+  return json(200, await discardJob(deps, jobId, body, await actorFor(deps, event, jobId)));
 };

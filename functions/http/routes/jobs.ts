@@ -5,6 +5,7 @@ import { engineDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
 import { jobIdParam, jsonBody, queryParam, taskIdParam } from '../request';
 import { listJobs } from '../../engine/list-jobs';
+import { boundOwner, callerOf, ownerBound } from '../caller';
 import { MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, jobSpecSchema, listQuerySchema, waitSchema } from '../schemas';
 
 type Handler = (event: APIGatewayProxyEventV2, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -21,9 +22,13 @@ function waitWithin(seconds: number, context: Pick<Context, 'getRemainingTimeInM
 /** POST /jobs: 201 created, 200 for an existing bizId; `?wait=N` returns the job once finished (or after N s). */
 export const submit: Handler = async (event, context) => {
   const wait = queryParam(event, 'wait', waitSchema);
-  const spec = jobSpecSchema.parse(jsonBody(event) ?? {});
+  const caller = callerOf(event);
+  const body = (jsonBody(event) ?? {}) as Record<string, unknown>;
+  // Owner binding: the owner is the caller (the body may leave it out, or name the caller).
+  if (ownerBound()) body.owner = boundOwner(caller, typeof body.owner === 'string' ? body.owner : undefined);
+  const spec = jobSpecSchema.parse(body);
   const deps = engineDeps();
-  const { created, jobId } = await submitJob(deps, spec, { maxDepth: MAX_DEPTH, maxJobPayloadBytes: MAX_JOB_PAYLOAD_BYTES });
+  const { created, jobId } = await submitJob(deps, spec, { maxDepth: MAX_DEPTH, maxJobPayloadBytes: MAX_JOB_PAYLOAD_BYTES }, caller.id);
   if (wait) await waitForResult(deps, jobId, waitWithin(wait, context));
   return json(created ? 201 : 200, await submittedJobView(deps, jobId, spec));
 };
