@@ -19,6 +19,12 @@ const PAYLOAD_DOC = {
 } as const;
 
 /**
+ * Any JSON value. One instance, shared by request and response schemas, so the OpenAPI document names it once
+ * (`Json`) instead of repeating a recursive definition per schema.
+ */
+export const jsonValueSchema = z.json();
+
+/**
  * A JSON object payload within the limits of `core/json-limits.ts`, checked on the raw value before zod parses it
  * (a zod record drops an own `__proto__` key without a word, and recurses without a depth bound).
  * @example
@@ -28,6 +34,6 @@ export const payloadObjectSchema = z
   .preprocess((value, ctx) => {
     for (const problem of jsonProblems(value)) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path, input: value });
     return value;
-  }, z.record(z.string(), z.json()))
+  }, z.record(z.string(), jsonValueSchema))
   .meta(PAYLOAD_DOC);
 

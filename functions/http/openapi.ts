@@ -1,131 +1,297 @@
 /**
- * The OpenAPI 3.1 document of the API, built from the same zod schemas that validate requests (zod's own JSON
- * Schema output, which is OpenAPI 3.1's schema dialect). Built once per process, on first request.
+ * The OpenAPI 3.1 document of the API (`GET /openapi.json`). Its schemas are generated from the zod schemas that
+ * validate requests and describe responses (see `openapi-components.ts`); this file lays out the operations:
+ * every route of the router, every status each can answer with, its parameters with their patterns and limits.
+ * Built once per process, on first request. A test generates a client from it and drives every route with it.
  * @module
  */
 import { TASK_TOKEN_HEADER } from '../core/task-token';
-import { z } from 'zod';
-import { JOB_ID_PATTERN, NAME_PATTERN, TASK_TOKEN_PATTERN, discardSchema, failureSchema, jobSpecSchema, listQuerySchema, retryActionSchema, skipSchema, successSchema } from './schemas';
+import { MAX_OUTPUT_BYTES } from '../engine/run-task';
+import { ERROR_SCHEMA_NAMES, componentSchemas, inlineInput, ref, type JsonObject } from './openapi-components';
+import { codesOf, type ErrorStatus } from './response-schemas';
+import { ROUTE_ACCESS, type RouteAccess } from './route-access';
+import { JOB_ID_PATTERN, MAX_BODY_BYTES, MAX_BODY_DEPTH, MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, MAX_RETRY_EDIT_BYTES, NAME_PATTERN, TASK_TOKEN_PATTERN, listQuerySchema, waitSchema } from './schemas';
 
-type Json = Record<string, unknown>;
+const json = (schema: JsonObject) => ({ 'application/json': { schema } });
+const ok = (description: string, schema: JsonObject) => ({ description, content: json(schema) });
 
-/**
- * A zod schema as a named component. zod's local references (`#`, `#/$defs/x`) point into the schema itself;
- * in a document they would point at the document root, so they are rewritten to component references.
- */
-function component(name: string, schema: z.ZodType, into: Record<string, Json>): Json {
-  const raw = z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as Json;
-  delete raw.$schema;
-  const defs = (raw.$defs ?? {}) as Record<string, Json>;
-  delete raw.$defs;
-  const rewrite = (value: Json): Json =>
-    JSON.parse(
-      JSON.stringify(value)
-        .replace(/"\$ref":"#\/\$defs\/([^"]+)"/g, (_m, def: string) => `"$ref":"#/components/schemas/${name}_${def}"`)
-        .replace(/"\$ref":"#"/g, `"$ref":"#/components/schemas/${name}"`),
-    ) as Json;
-  for (const [def, body] of Object.entries(defs)) into[`${name}_${def}`] = rewrite(body);
-  into[name] = rewrite(raw);
-  return into[name]!;
+const ERROR_TEXT: Record<ErrorStatus, string> = {
+  400: 'bad request',
+  403: 'not allowed',
+  404: 'not found',
+  409: 'the action does not apply to the current status',
+  413: 'payload too large',
+  500: 'internal error',
+};
+
+/** An error response of the API with the codes this operation can answer with (all of the status's by default). */
+function apiError(status: ErrorStatus, codes: readonly string[] = codesOf(status), why = ''): JsonObject {
+  return { description: `${ERROR_TEXT[status]}: ${codes.join(', ')}${why ? `. ${why}` : ''}`, content: json(ref(ERROR_SCHEMA_NAMES[status])) };
 }
 
-const error = { $ref: '#/components/schemas/Error' };
-const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: { 400: 'bad request', 404: 'not found', 409: 'the action does not apply to the current status', 413: 'payload too large' }[c] ?? 'error', content: { 'application/json': { schema: error } } }]));
-const jsonBody = (ref: string, required = true) => ({ required, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
-const ok = (description: string, schema: Json = { type: 'object' }) => ({ description, content: { 'application/json': { schema } } });
+// What API Gateway answers by itself, before the API's function runs: `{ message }`, not the API's error body.
+const gatewayError = ref('GatewayError');
+const UNAUTHORIZED = { description: 'JWT authorization: the bearer token is missing, expired or not for this API (answered by API Gateway)', content: json(gatewayError) };
+const TOO_MANY = { description: "throttled by the stage's rate and burst limits (answered by API Gateway)", content: json(gatewayError) };
+const INTERNAL = { description: "INTERNAL from the API (an unexpected failure; nothing a client sends causes one), or API Gateway's own answer when the function could not run", content: json({ oneOf: [ref('InternalError'), gatewayError] }) };
+const forbidden = (ownerBinding: boolean) =>
+  ownerBinding
+    ? { description: 'refused by API Gateway (IAM: the caller has no grant for this route; JWT: a missing scope), or FORBIDDEN from the API: with owner binding, the job belongs to someone else', content: json({ oneOf: [ref('ForbiddenError'), gatewayError] }) }
+    : { description: 'refused by API Gateway (IAM: the caller has no grant for this route; JWT: a missing scope)', content: json(gatewayError) };
+
+/** Responses every operation can get, whatever it is. */
+const common = (ownerBinding = false) => ({ 401: UNAUTHORIZED, 403: forbidden(ownerBinding), 429: TOO_MANY, 500: INTERNAL });
+
 // Path ids carry the patterns the routes enforce: an id outside them names nothing (404; a worker id: 400).
+// Malformed percent-encoding in any path parameter is 400 VALIDATION_FAILED.
 const pathParam = (name: string, pattern: RegExp, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string', pattern: pattern.source } });
 const jobIdParam = pathParam('jobId', JOB_ID_PATTERN, 'a job id (a root id, then `.<n>` per child level); any other value is 404');
-const taskIdParam = pathParam('taskId', NAME_PATTERN, '`t1`, `t2`, … in pipeline order, or the task\'s name (an id wins over a task named like one); anything else is 404');
+const taskIdParam = pathParam('taskId', NAME_PATTERN, "`t1`, `t2`, … in pipeline order, or the task's name (an id wins over a task named like one); any other value is 404");
+const tokenParam = pathParam('token', NAME_PATTERN, 'a token name; any other value is 404');
+const workerIdParam = pathParam('workerId', NAME_PATTERN, 'the worker (executor) id, the charset of `preLock`: a task pinned with `preLock: <id>` is claimed here; any other value is 400');
 // A task token is a bearer secret: it travels in a header, never in the path (paths go to the access logs).
 const taskTokenParam = {
   name: TASK_TOKEN_HEADER,
   in: 'header',
   required: true,
-  description: 'the task token (base64url) given with the attempt; absent is 400, any other value is 404',
+  description: 'the task token (base64url) of the attempt (from a claim, or given to an asynchronous provider); absent is 400, any other value is 404',
   schema: { type: 'string', pattern: TASK_TOKEN_PATTERN.source },
 };
-const tokenParam = pathParam('token', NAME_PATTERN, 'a token name; any other value is 404');
-const workerIdParam = pathParam('workerId', NAME_PATTERN, 'the worker (executor) id, the same charset as `preLock`; any other value is 400');
-const waitParam = { name: 'wait', in: 'query', required: false, schema: { type: 'number', minimum: 0, maximum: 25 } };
+const waitParam = (what: string) => ({ name: 'wait', in: 'query', required: false, description: `seconds to wait ${what} (cut to what the invocation has left)`, schema: inlineInput(waitSchema) });
+const NAME = NAME_PATTERN.source.slice(1, -1);
+const providersParam = {
+  name: 'providers',
+  in: 'query',
+  required: false,
+  description: 'comma-separated names of external providers this worker also serves (unpinned tasks of those providers), at most 50; white space around each is ignored',
+  schema: { type: 'string', pattern: `^\\s*(?:${NAME}\\s*)?(?:,\\s*(?:${NAME}\\s*)?)*$` },
+};
+const listParams = Object.entries((inlineInput(listQuerySchema).properties ?? {}) as Record<string, JsonObject>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
 
-let cached: Json | undefined;
+const kib = (bytes: number) => `${bytes / 1024} KiB`;
+const BODY_RULES = `The body is at most ${kib(MAX_BODY_BYTES)} (413 PAYLOAD_TOO_LARGE) and nests at most ${MAX_BODY_DEPTH} levels (400 VALIDATION_FAILED); no body at all is the same as \`{}\`.`;
+const body = (schema: string, required: boolean, description: string, limits: Record<string, number> = {}) => ({
+  required,
+  description: `${description} ${BODY_RULES}`,
+  content: json(ref(schema)),
+  'x-jobx-limits': { maxBodyBytes: MAX_BODY_BYTES, maxBodyDepth: MAX_BODY_DEPTH, ...limits },
+});
+const emptyBody = body('EmptyRequest', false, 'None, or an empty object.');
+
+const ACCESS_TEXT: Record<RouteAccess, string> = {
+  public: 'no jobx grant (an IAM caller needs `execute-api:Invoke` on it from a policy of its own)',
+  submit: '`grantSubmit`',
+  read: '`grantRead`',
+  list: '`grantList`',
+  control: '`grantControl`',
+  worker: '`grantWorker`',
+};
+
+interface Operation {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  parameters?: JsonObject[];
+  requestBody?: JsonObject;
+  responses: Record<string, JsonObject>;
+}
+
+/** The operations by path and method (lower case, as OpenAPI spells them). */
+function operations(): Record<string, Record<string, Operation>> {
+  const control = (status: 'paused' | 'running' | 'failed' | 'any') => apiError(409, ['INVALID_STATE', 'CONFLICT'], `INVALID_STATE when the action does not apply${status === 'any' ? '' : ` (e.g. the job is not ${status})`}: details.status is the status found; CONFLICT when the job kept changing while the action was applied (try again)`);
+  const badBody = apiError(400, ['VALIDATION_FAILED', 'MALFORMED_JSON']);
+  const badPath = apiError(400, ['VALIDATION_FAILED'], 'a path parameter is not valid percent-encoding');
+  const tokenErrors = {
+    404: apiError(404, ['NOT_FOUND'], 'no attempt has this task token'),
+    409: apiError(409, ['INVALID_STATE'], 'the attempt is over (ended, or its lease lapsed): the token no longer applies'),
+    413: apiError(413, ['PAYLOAD_TOO_LARGE']),
+  };
+  return {
+    '/health': { get: { operationId: 'health', summary: 'Is the API up', tags: ['meta'], responses: { 200: ok('the API is up', ref('Health')), ...common() } } },
+    '/openapi.json': { get: { operationId: 'openApi', summary: 'This document', tags: ['meta'], responses: { 200: ok('this document', { type: 'object' }), ...common() } } },
+    '/jobs': {
+      post: {
+        operationId: 'submitJob',
+        summary: 'Submit a job',
+        description: `A pipeline of tasks or a parent of child jobs (children nest at most ${MAX_DEPTH} levels below the root); each job's input, env and tasks take at most ${kib(MAX_JOB_PAYLOAD_BYTES)}. With \`wait\`, answers once the job has finished or the time is up, finished or not.`,
+        tags: ['jobs'],
+        parameters: [waitParam('for the job to finish before answering')],
+        requestBody: body('JobSpec', true, 'The job.', { maxJobPayloadBytes: MAX_JOB_PAYLOAD_BYTES, maxChildDepth: MAX_DEPTH }),
+        responses: {
+          201: ok('created', ref('Job')),
+          200: ok('a job with this bizId exists, submitted with the same spec', ref('Job')),
+          400: apiError(400, ['VALIDATION_FAILED', 'MALFORMED_JSON', 'UNKNOWN_PROVIDER']),
+          409: apiError(409, ['BIZ_ID_CONFLICT'], 'the bizId names a job submitted with another spec (details.jobId)'),
+          413: apiError(413, ['PAYLOAD_TOO_LARGE']),
+          ...common(true),
+        },
+      },
+      get: {
+        operationId: 'listJobs',
+        summary: 'List root jobs, newest first',
+        tags: ['jobs'],
+        parameters: listParams,
+        responses: { 200: ok('one page of root jobs, newest first', ref('JobList')), 400: apiError(400, ['VALIDATION_FAILED']), ...common() },
+      },
+    },
+    '/jobs/{jobId}': { get: { operationId: 'getJob', summary: 'A job with its tasks or children', tags: ['jobs'], parameters: [jobIdParam], responses: { 200: ok('the job', ref('Job')), 400: badPath, 404: apiError(404, ['NOT_FOUND']), ...common() } } },
+    '/jobs/{jobId}/result': {
+      get: {
+        operationId: 'getResult',
+        summary: "A job's result",
+        tags: ['jobs'],
+        parameters: [jobIdParam, waitParam('for the job to finish')],
+        responses: { 200: ok('finished', ref('Result')), 202: ok('not finished yet', ref('PendingResult')), 400: apiError(400, ['VALIDATION_FAILED']), 404: apiError(404, ['NOT_FOUND']), ...common() },
+      },
+    },
+    '/jobs/{jobId}/tasks/{taskId}': {
+      get: { operationId: 'getTask', summary: 'A task with every attempt', tags: ['jobs'], parameters: [jobIdParam, taskIdParam], responses: { 200: ok('the task with every attempt, oldest first', ref('TaskDetail')), 400: badPath, 404: apiError(404, ['NOT_FOUND']), ...common() } },
+    },
+    '/jobs/{jobId}/tasks/{taskId}/skip': {
+      post: {
+        operationId: 'skipTask',
+        summary: 'Skip a task',
+        description: `A failed, pending or retrying task is marked skipped and the pipeline goes on with \`output\` (at most ${kib(MAX_OUTPUT_BYTES)}).`,
+        tags: ['control'],
+        parameters: [jobIdParam, taskIdParam],
+        requestBody: body('SkipRequest', false, 'Why, and the output the pipeline continues with.', { maxOutputBytes: MAX_OUTPUT_BYTES }),
+        responses: { 200: ok('the skipped task', ref('TaskDetail')), 400: badBody, 404: apiError(404, ['NOT_FOUND']), 409: control('any'), 413: apiError(413, ['PAYLOAD_TOO_LARGE']), ...common(true) },
+      },
+    },
+    '/jobs/{jobId}/tasks/{taskId}/retry': {
+      post: {
+        operationId: 'retryTask',
+        summary: 'Retry a task by hand',
+        description: `A new manual attempt, with input and env edited (together at most ${kib(MAX_RETRY_EDIT_BYTES)}).`,
+        tags: ['control'],
+        parameters: [jobIdParam, taskIdParam],
+        requestBody: body('RetryRequest', false, 'Edited input and env for the new attempt.', { maxRetryEditBytes: MAX_RETRY_EDIT_BYTES }),
+        responses: { 200: ok('the queued task', ref('TaskDetail')), 400: badBody, 404: apiError(404, ['NOT_FOUND']), 409: control('any'), 413: apiError(413, ['PAYLOAD_TOO_LARGE']), ...common(true) },
+      },
+    },
+    '/jobs/{jobId}/pause': {
+      post: {
+        operationId: 'pauseJob',
+        summary: 'Pause a job',
+        tags: ['control'],
+        parameters: [jobIdParam],
+        requestBody: emptyBody,
+        responses: { 200: ok('the paused job', ref('Job')), 400: apiError(400, ['VALIDATION_FAILED', 'MALFORMED_JSON', 'NOT_PAUSABLE']), 404: apiError(404, ['NOT_FOUND']), 409: control('running'), 413: apiError(413, ['PAYLOAD_TOO_LARGE']), ...common(true) },
+      },
+    },
+    '/jobs/{jobId}/resume': {
+      post: {
+        operationId: 'resumeJob',
+        summary: 'Resume a paused job',
+        tags: ['control'],
+        parameters: [jobIdParam],
+        requestBody: emptyBody,
+        responses: { 200: ok('the resumed job', ref('Job')), 400: apiError(400, ['VALIDATION_FAILED', 'MALFORMED_JSON', 'NOT_PAUSABLE']), 404: apiError(404, ['NOT_FOUND']), 409: control('paused'), 413: apiError(413, ['PAYLOAD_TOO_LARGE']), ...common(true) },
+      },
+    },
+    '/jobs/{jobId}/discard': {
+      post: {
+        operationId: 'discardJob',
+        summary: 'Discard a job',
+        tags: ['control'],
+        parameters: [jobIdParam],
+        requestBody: body('DiscardRequest', false, 'Why.'),
+        responses: { 200: ok('the discarded job', ref('Job')), 400: badBody, 404: apiError(404, ['NOT_FOUND']), 409: control('any'), 413: apiError(413, ['PAYLOAD_TOO_LARGE']), ...common(true) },
+      },
+    },
+    '/tokens/{token}': {
+      get: { operationId: 'getToken', summary: 'Holder and queue of a token', tags: ['jobs'], parameters: [tokenParam], responses: { 200: ok('who holds the token and who waits for it', ref('TokenState')), 400: badPath, 404: apiError(404, ['NOT_FOUND'], 'nobody holds or waits for the token'), ...common() } },
+    },
+    '/workers/{workerId}/claim': {
+      post: {
+        operationId: 'claimTask',
+        summary: 'Claim a task (external worker)',
+        description: 'Long-polls for a task pinned to this worker id, or an unpinned task of one of `providers`; no request body.',
+        tags: ['workers'],
+        parameters: [workerIdParam, waitParam('for a task'), providersParam],
+        responses: { 200: ok('a claimed task with its task token', ref('ClaimedTask')), 204: { description: 'no task came in time' }, 400: apiError(400, ['VALIDATION_FAILED']), ...common() },
+      },
+    },
+    '/task-tokens/heartbeat': {
+      post: { operationId: 'heartbeat', summary: "Renew an attempt's lease", tags: ['workers'], parameters: [taskTokenParam], requestBody: emptyBody, responses: { 200: ok('lease renewed', ref('TokenReport')), 400: badBody, ...tokenErrors, ...common() } },
+    },
+    '/task-tokens/success': {
+      post: {
+        operationId: 'succeed',
+        summary: 'End an attempt with an output',
+        tags: ['workers'],
+        parameters: [taskTokenParam],
+        requestBody: body('SuccessRequest', false, `The output (at most ${kib(MAX_OUTPUT_BYTES)}).`, { maxOutputBytes: MAX_OUTPUT_BYTES }),
+        responses: { 200: ok('attempt ended', ref('TokenReport')), 400: badBody, ...tokenErrors, ...common() },
+      },
+    },
+    '/task-tokens/failure': {
+      post: {
+        operationId: 'fail',
+        summary: 'End an attempt with an error',
+        description: "Retried by the task's retry policy unless `retryable` is false.",
+        tags: ['workers'],
+        parameters: [taskTokenParam],
+        requestBody: body('FailureRequest', true, 'The error.'),
+        responses: { 200: ok('attempt ended', ref('TokenReport')), 400: badBody, ...tokenErrors, ...common() },
+      },
+    },
+  };
+}
+
+/** Each operation says which grant lets a caller reach it (the route groups of `route-access.ts`). */
+function withAccess(paths: Record<string, Record<string, Operation>>): Record<string, Record<string, Operation>> {
+  for (const { method, path, access } of ROUTE_ACCESS) {
+    const op = paths[path]?.[method.toLowerCase()];
+    if (!op) throw new Error(`route ${method} ${path} has no operation in the OpenAPI document`);
+    Object.assign(op, { 'x-jobx-access': access, description: `${op.description ? `${op.description}\n\n` : ''}IAM authorization: granted by ${ACCESS_TEXT[access]}.` });
+  }
+  return paths;
+}
+
+let cached: JsonObject | undefined;
 
 /** The OpenAPI document. */
-export function openApiDocument(): Json {
+export function openApiDocument(): JsonObject {
   if (cached) return cached;
-  const schemas: Record<string, Json> = {};
-  for (const [name, schema] of [
-    ['JobSpec', jobSpecSchema],
-    ['SkipRequest', skipSchema],
-    ['RetryRequest', retryActionSchema],
-    ['DiscardRequest', discardSchema],
-    ['SuccessRequest', successSchema],
-    ['FailureRequest', failureSchema],
-  ] as const) {
-    component(name, schema, schemas);
-  }
-  const listQuery = component('ListQuery', listQuerySchema, {}) as { properties?: Record<string, Json> };
   cached = {
     openapi: '3.1.0',
-    info: { title: 'jobx', version: '0.1.0', description: 'Serverless asynchronous jobs: pipelines of tasks and nested child jobs.' },
-    paths: {
-      '/health': { get: { operationId: 'health', responses: { 200: ok('the API is up') } } },
-      '/jobs': {
-        post: {
-          operationId: 'submitJob',
-          parameters: [waitParam],
-          requestBody: jsonBody('JobSpec'),
-          responses: {
-            201: ok('created', { $ref: '#/components/schemas/Job' }),
-            200: ok('a job with this bizId exists, submitted with the same spec', { $ref: '#/components/schemas/Job' }),
-            ...errors(400, 413),
-            409: { description: 'BIZ_ID_CONFLICT: the bizId names a job submitted with another spec (details.jobId)', content: { 'application/json': { schema: error } } },
-          },
-        },
-        get: {
-          operationId: 'listJobs',
-          parameters: Object.entries(listQuery.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
-          responses: { 200: ok('root jobs, newest first', { $ref: '#/components/schemas/JobList' }), ...errors(400) },
-        },
-      },
-      '/jobs/{jobId}': { get: { operationId: 'getJob', parameters: [jobIdParam], responses: { 200: ok('the job', { $ref: '#/components/schemas/Job' }), ...errors(404) } } },
-      '/jobs/{jobId}/result': {
-        get: { operationId: 'getResult', parameters: [jobIdParam, waitParam], responses: { 200: ok('finished', { $ref: '#/components/schemas/Result' }), 202: ok('not finished yet'), ...errors(400, 404) } },
-      },
-      '/jobs/{jobId}/tasks/{taskId}': { get: { operationId: 'getTask', parameters: [jobIdParam, taskIdParam], responses: { 200: ok('the task with every attempt'), ...errors(404) } } },
-      '/jobs/{jobId}/tasks/{taskId}/skip': { post: { operationId: 'skipTask', parameters: [jobIdParam, taskIdParam], requestBody: jsonBody('SkipRequest', false), responses: { 200: ok('the skipped task'), ...errors(400, 404, 409, 413) } } },
-      '/jobs/{jobId}/tasks/{taskId}/retry': { post: { operationId: 'retryTask', parameters: [jobIdParam, taskIdParam], requestBody: jsonBody('RetryRequest', false), responses: { 200: ok('the queued task'), ...errors(400, 404, 409, 413) } } },
-      '/jobs/{jobId}/pause': { post: { operationId: 'pauseJob', parameters: [jobIdParam], responses: { 200: ok('the paused job', { $ref: '#/components/schemas/Job' }), ...errors(400, 404, 409) } } },
-      '/jobs/{jobId}/resume': { post: { operationId: 'resumeJob', parameters: [jobIdParam], responses: { 200: ok('the resumed job', { $ref: '#/components/schemas/Job' }), ...errors(400, 404, 409) } } },
-      '/jobs/{jobId}/discard': { post: { operationId: 'discardJob', parameters: [jobIdParam], requestBody: jsonBody('DiscardRequest', false), responses: { 200: ok('the discarded job', { $ref: '#/components/schemas/Job' }), ...errors(400, 404, 409) } } },
-      '/tokens/{token}': {
-        get: { operationId: 'getToken', parameters: [tokenParam], responses: { 200: ok('holder and queue of the token'), ...errors(404) } },
-      },
-      '/workers/{workerId}/claim': {
-        post: {
-          operationId: 'claimTask',
-          parameters: [workerIdParam, waitParam, { name: 'providers', in: 'query', required: false, schema: { type: 'string' } }],
-          responses: { 200: ok('a claimed task with its task token'), 204: { description: 'no task came in time' }, ...errors(400) },
-        },
-      },
-      '/task-tokens/heartbeat': { post: { operationId: 'heartbeat', parameters: [taskTokenParam], responses: { 200: ok('lease renewed'), ...errors(400, 404, 409) } } },
-      '/task-tokens/success': { post: { operationId: 'succeed', parameters: [taskTokenParam], requestBody: jsonBody('SuccessRequest', false), responses: { 200: ok('attempt ended'), ...errors(400, 404, 409, 413) } } },
-      '/task-tokens/failure': { post: { operationId: 'fail', parameters: [taskTokenParam], requestBody: jsonBody('FailureRequest'), responses: { 200: ok('attempt ended'), ...errors(400, 404, 409) } } },
-      '/openapi.json': { get: { operationId: 'openApi', responses: { 200: ok('this document') } } },
+    info: {
+      title: 'jobx',
+      version: '0.1.0',
+      license: { name: 'MIT', identifier: 'MIT' },
+      description:
+        'Serverless asynchronous jobs: pipelines of tasks and nested child jobs.\n\n' +
+        "Errors of the API are `{ error: { code, message, details? } }`; an unknown method or path is 404 `ROUTE_NOT_FOUND`. API Gateway's own refusals (401, 403, 429, and some 500s) are `{ message }`.\n\n" +
+        'Times are ISO 8601 UTC with milliseconds. Authorization is one of the two schemes, as the deployment chose (`authMode`); the local stack checks none.',
     },
+    servers: [
+      { url: 'https://{apiId}.execute-api.{region}.amazonaws.com', description: "a deployment (API Gateway HTTP API, `$default` stage): the construct's `apiUrl`", variables: { apiId: { default: 'abc123', description: 'the HTTP API id' }, region: { default: 'us-east-1' } } },
+      { url: 'http://127.0.0.1:3000', description: 'the local stack (`jobx dev`; `PORT` changes the port)' },
+    ],
+    security: [{ sigv4: [] }, { jwt: [] }],
+    tags: [
+      { name: 'jobs', description: 'submit and read jobs' },
+      { name: 'control', description: 'manual actions: skip, retry, pause, resume, discard' },
+      { name: 'workers', description: 'external workers and task tokens' },
+      { name: 'meta', description: 'health and this document' },
+    ],
+    paths: withAccess(operations()),
     components: {
-      schemas: {
-        ...schemas,
-        Job: { type: 'object', required: ['jobId', 'name', 'owner', 'status', 'tasks', 'children'], properties: { jobId: { type: 'string' }, name: { type: 'string' }, owner: { type: 'string' }, status: { enum: ['pending', 'running', 'paused', 'succeeded', 'failed', 'discarded'] }, tasks: { type: 'array' }, children: { type: 'array' } } },
-        Result: { type: 'object', required: ['jobId', 'status'], properties: { jobId: { type: 'string' }, status: { type: 'string' }, output: {}, reason: { type: 'string' } } },
-        JobList: { type: 'object', required: ['items'], properties: { items: { type: 'array' }, cursor: { type: 'string' } } },
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } } } },
+      schemas: componentSchemas(),
+      securitySchemes: {
+        sigv4: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description:
+            'IAM authorization (`authMode: iam`, the default): every request signed with AWS Signature Version 4 for service `execute-api` ' +
+            '(the `Authorization`, `X-Amz-Date` and, with temporary credentials, `X-Amz-Security-Token` headers). The caller needs `execute-api:Invoke` on the route: ' +
+            "the construct's `grantSubmit`, `grantRead`, `grantList`, `grantControl` and `grantWorker` grant the routes of each operation's `x-jobx-access`.",
+          'x-amazon-apigateway-authtype': 'awsSigv4',
         },
+        jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'JWT authorization (`authMode: jwt`): a token of the configured issuer and audience in `Authorization: Bearer …`.' },
       },
     },
   };

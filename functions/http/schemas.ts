@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { JobSpec } from '../core/model';
+import { JOB_STATUSES } from '../core/statuses';
 import { payloadObjectSchema, textProblem } from './json-limits';
 
 /** Largest accepted request body (bytes): room for a parent of 5,000 small children. Larger bodies get 413. */
@@ -55,7 +56,12 @@ const NAME_RULE = 'letters, digits and _ . : - (1-128 characters)';
  * @example
  * nameOf('worker ids').parse('edge-1');
  */
-export const nameOf = (what: string, opts: { trim?: boolean } = {}) => (opts.trim ? z.string().trim() : z.string()).regex(NAME_PATTERN, `${what} use ${NAME_RULE}`);
+export const nameOf = (what: string, opts: { trim?: boolean } = {}) => {
+  const schema = (opts.trim ? z.string().trim() : z.string()).regex(NAME_PATTERN, `${what} use ${NAME_RULE}`);
+  // The document describes what a client may send: white space around a trimmed name is accepted (and dropped),
+  // so its pattern allows it. JavaScript's trim() removes exactly what `\s` matches.
+  return opts.trim ? schema.meta({ pattern: `^\\s*${NAME_PATTERN.source.slice(1, -1)}\\s*$`, description: `${NAME_RULE}; white space around it is removed` }) : schema;
+};
 
 /** Free text stored as it is (descriptions, reasons): well-formed Unicode, nothing SQS refuses. */
 const text = (max: number, min = 0) =>
@@ -83,7 +89,11 @@ const label = (max: number, opts: { trim?: boolean } = {}) =>
       if (problem) ctx.addIssue({ code: 'custom', message: `text ${problem}` });
       if (Buffer.byteLength(value, 'utf8') > MAX_LABEL_BYTES) ctx.addIssue({ code: 'custom', message: `at most ${MAX_LABEL_BYTES} UTF-8 bytes` });
     })
-    .meta({ description: `printable text: no control characters, well-formed Unicode without U+FFFE or U+FFFF, at most ${MAX_LABEL_BYTES} UTF-8 bytes` });
+    .meta({
+      description: `printable text: no control characters, well-formed Unicode without U+FFFE or U+FFFF, at most ${MAX_LABEL_BYTES} UTF-8 bytes${opts.trim ? `; white space around it is removed first, then 1-${max} characters must remain` : ''}`,
+      // Trimmed: the limits apply to what remains, so the document states them as a pattern on what is sent.
+      ...(opts.trim ? { minLength: undefined, maxLength: undefined, pattern: `^\\s*\\S(?:[\\s\\S]{0,${max - 2}}\\S)?\\s*$` } : {}),
+    });
 
 const jsonObject = payloadObjectSchema;
 const name = label(256, { trim: true });
@@ -164,11 +174,14 @@ export const discardSchema = z.object({ reason: text(4096).optional() }).strict(
 /** Body of pause and resume: none, or an empty object. */
 export const emptySchema = z.object({}).strict();
 
+/** A job's status (a filter of `GET /jobs`, and in every job the API answers with). */
+export const jobStatusSchema = z.enum(JOB_STATUSES);
+
 /** Query of `GET /jobs`. */
 export const listQuerySchema = z
   .object({
     owner: label(256).optional(),
-    status: z.enum(['pending', 'running', 'paused', 'succeeded', 'failed', 'discarded']).optional(),
+    status: jobStatusSchema.optional(),
     name: label(256).optional(),
     bizId: label(512).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),

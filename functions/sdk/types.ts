@@ -364,5 +364,6 @@ export interface JobListPage {
  */
 export interface HealthView {
   status: 'ok';
-  local?: { duplicateDelivery: boolean; sweepSeconds: number; data: string | null };
+  /** Only on the local stack: its switches, and where its DynamoDB Local and SQS server listen. */
+  local?: { duplicateDelivery: boolean; sweepSeconds: number; data: string | null; endpoints: { dynamodb: string; sqs: string } };
 }

@@ -274,6 +274,7 @@ describe('OpenAPI', () => {
     const refs = [...JSON.stringify(res.body).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
     for (const ref of refs) expect(res.body.components.schemas[ref], ref).toBeDefined();
     // the request schema is the validating one: a task needs a provider
-    expect(res.body.components.schemas.JobSpec.properties.tasks.items.required).toContain('provider');
+    expect(res.body.components.schemas.JobSpec.properties.tasks.items).toEqual({ $ref: '#/components/schemas/TaskSpec' });
+    expect(res.body.components.schemas.TaskSpec.required).toContain('provider');
   });
 });

@@ -238,7 +238,9 @@ describe('the OpenAPI document', () => {
     const res = await call('GET', '/openapi.json');
     expect(res.status).toBe(200);
     const doc = res.body as unknown as { components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>> }> }; paths: Record<string, Record<string, { parameters: Array<{ name: string; schema: { pattern?: string } }> }>> };
-    const input = doc.components.schemas.JobSpec!.properties.input!;
+    // Every payload object refers to one component, which carries the limits.
+    expect(doc.components.schemas.JobSpec!.properties.input).toEqual({ $ref: '#/components/schemas/JsonPayload' });
+    const input = doc.components.schemas.JsonPayload as unknown as Record<string, unknown>;
     expect(input['x-jobx-max-depth']).toBe(MAX_JSON_DEPTH);
     expect(input.propertyNames).toMatchObject({ minLength: 1, not: { enum: ['__proto__', 'constructor', 'prototype'] } });
     expect(doc.components.schemas.JobSpec!.properties.preLock).toMatchObject({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' });
