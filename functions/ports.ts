@@ -143,6 +143,8 @@ export interface WorkQueue {
   hasProvider(provider: string): boolean;
   /** Whether a provider is served by external workers (its tasks wait in the worker inbox). */
   isExternal(provider: string): boolean;
+  /** The longest task timeout (seconds) the function behind a route can run; undefined when not bounded. */
+  maxTaskSeconds(route: string): number | undefined;
 }
 
 /** A task message waiting in the worker inbox for an executor (`exec:<id>`) or an external provider (`prov:<name>`). */

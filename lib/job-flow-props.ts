@@ -158,6 +158,13 @@ export interface ProviderQueueOptions {
    */
   readonly executor?: string;
   /**
+   * The longest task timeout (`timeoutSeconds`) the provider runs. The function's timeout must leave 3 s more
+   * (the wrapper stops an attempt that long before the invocation ends, to record it), and the API refuses a
+   * task with a longer `timeoutSeconds` for this provider (400), instead of Lambda killing the batch mid-task.
+   * @default - the function's timeout less 3 s, which must cover the default task timeout (300 s)
+   */
+  readonly maxTaskTimeout?: Duration;
+  /**
    * Timeout of the provider function. Sets the function's timeout when jobx builds it, and the queue's visibility
    * timeout (6 × this) in every case. Required for an imported function whose timeout jobx cannot read.
    * @default the provider defaults (6 minutes), or the timeout of a `lambda.Function` passed in

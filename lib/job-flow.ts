@@ -32,6 +32,8 @@ import { Construct } from 'constructs';
 import { ACTIVE_INDEX, JOBS_TTL_ATTRIBUTE, LIST_INDEX } from '../functions/adapters/dynamodb/keys';
 import { jobsTableDefinition, resultsTableDefinition } from '../functions/adapters/dynamodb/tables';
 import { ENV } from '../functions/runtime/env-names';
+import { DEFAULT_TASK_TIMEOUT_SECONDS } from '../functions/core/model';
+import { INVOCATION_END_RESERVE_MS } from '../functions/core/attempt-limits';
 import { EXECUTOR_NAME_PATTERN, PROVIDER_NAME_PATTERN, assertQueuePrefix, formatRoutes, queueNameOf, queuePrefixFor, routeOfDeployment } from '../functions/core/topology';
 import { METRIC } from '../functions/runtime/middy';
 import type {
@@ -168,6 +170,9 @@ const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 /** Provider names: what a job's `tasks[].provider` may say, and safe in construct ids. */
 const PROVIDER_NAME = PROVIDER_NAME_PATTERN;
+
+/** Seconds the provider wrapper keeps back at the end of an invocation to record an attempt it stopped. */
+const TASK_END_RESERVE_SECONDS = Math.ceil(INVOCATION_END_RESERVE_MS / 1000);
 
 /** SQS caps a queue's visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;
@@ -311,6 +316,8 @@ export class JobFlow extends Construct {
   private readonly alarmList: cloudwatch.Alarm[] = [];
   /** Alarms of provider queues that live in other stacks (see `providerHome`). */
   private readonly foreignAlarms: cloudwatch.Alarm[] = [];
+  /** Route → the longest task timeout its function can run (in `JOBX_ROUTES`, checked by the API at submit). */
+  private readonly maxTaskSeconds = new Map<string, number>();
   /** The API access policies, created on the first grant. */
   private apiGrants?: ApiGrants;
   private readonly providerMap = new Map<string, JobFlowProvider>();
@@ -493,7 +500,7 @@ export class JobFlow extends Construct {
       ...this.metricEnvironment(),
       [ENV.jobsTable]: this.table.tableName,
       [ENV.resultsTable]: this.resultsTable.tableName,
-      [ENV.routes]: Lazy.string({ produce: () => formatRoutes([...this.providerMap.keys()]) }),
+      [ENV.routes]: Lazy.string({ produce: () => formatRoutes([...this.providerMap.keys()], Object.fromEntries(this.maxTaskSeconds)) }),
       [ENV.queueUrlPrefix]: `https://sqs.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${Stack.of(this).account}/${this.queueNamePrefix}`,
       [ENV.queueArnPrefix]: Stack.of(this).formatArn({ service: 'sqs', resource: this.queueNamePrefix, arnFormat: ArnFormat.NO_RESOURCE_NAME }),
       [ENV.externalProviders]: Lazy.string({ produce: () => [...this.externalProviderNames].join(',') }),
@@ -560,6 +567,18 @@ export class JobFlow extends Construct {
         for (const [key, value] of Object.entries(this.engineEnvironment())) source.addEnvironment(key, value);
       }
     }
+    // Tasks must fit the function: Lambda would stop an invocation before the task's own timeout could record it.
+    const maxTask = (built ? source : options).maxTaskTimeout;
+    const fits = timeout!.toSeconds() - TASK_END_RESERVE_SECONDS;
+    if (maxTask === undefined) {
+      check(
+        fits >= DEFAULT_TASK_TIMEOUT_SECONDS,
+        `provider "${route}": its function's timeout (${timeout!.toSeconds()} s) is shorter than the default task timeout (${DEFAULT_TASK_TIMEOUT_SECONDS} s) plus the ${TASK_END_RESERVE_SECONDS} s the wrapper needs to record an attempt's end: raise the timeout to ${DEFAULT_TASK_TIMEOUT_SECONDS + TASK_END_RESERVE_SECONDS} s or more, or pass maxTaskTimeout (at most ${Math.max(0, fits)} s) and submit its tasks with timeoutSeconds within it`,
+      );
+    } else {
+      check(maxTask.toSeconds() >= 1 && maxTask.toSeconds() <= fits, `provider "${route}": maxTaskTimeout (${maxTask.toSeconds()} s) must be from 1 s to the function's timeout less ${TASK_END_RESERVE_SECONDS} s (${fits} s)`);
+    }
+    this.maxTaskSeconds.set(route, maxTask?.toSeconds() ?? fits);
     const visibility = Math.min(MAX_VISIBILITY_SECONDS, Math.max(30, 6 * timeout!.toSeconds()));
     check(visibility >= 6 * timeout!.toSeconds(), `provider "${name}": 6 × timeout exceeds the 12-hour visibility limit of SQS`);
 
@@ -663,7 +682,10 @@ export class JobFlow extends Construct {
     const region = Token.isUnresolved(stack.region) ? 14 : stack.region.length;
     // Every other jobx variable (names, table names, role ARN, group, bus, queue prefixes, Powertools, NODE_OPTIONS).
     let bytes = 900 + 2 * region + Math.max(0, ...this.extraEnvironmentBytes);
-    for (const route of this.providerMap.keys()) bytes += route.length + 1;
+    // Each route and a comma; a limit of its own (`=N`) only where it differs from the common one.
+    const limits = [...this.maxTaskSeconds.values()];
+    const common = limits.sort((a, b) => limits.filter((x) => x === b).length - limits.filter((x) => x === a).length)[0];
+    for (const route of this.providerMap.keys()) bytes += route.length + 1 + (this.maxTaskSeconds.get(route) === common ? 0 : 6);
     return bytes <= 4096
       ? []
       : [`JOBX_ROUTES for ${this.providerMap.size} provider deployments needs about ${bytes} bytes of environment; Lambda allows 4 KB per function. Split the providers over several JobFlows.`];

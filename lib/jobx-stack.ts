@@ -36,12 +36,12 @@ export class JobxStack extends Stack {
   constructor(scope: Construct, id: string, props: JobxStackProps = {}) {
     super(scope, id, { description: 'jobx: serverless asynchronous jobs (DynamoDB, SQS, Lambda)', ...props });
     this.jobFlow = new JobFlow(this, 'JobFlow', props.jobFlow);
-    this.jobFlow.addProvider('demo', { entry: path.join(ROOT, EXAMPLE_PROVIDERS.demo), timeout: Duration.seconds(30), maxConcurrency: 5 });
-    this.jobFlow.addProvider('flaky', { entry: path.join(ROOT, EXAMPLE_PROVIDERS.flaky), timeout: Duration.seconds(30), maxConcurrency: 5 });
+    this.jobFlow.addProvider('demo', { entry: path.join(ROOT, EXAMPLE_PROVIDERS.demo), timeout: Duration.minutes(6), maxConcurrency: 5 });
+    this.jobFlow.addProvider('flaky', { entry: path.join(ROOT, EXAMPLE_PROVIDERS.flaky), timeout: Duration.minutes(6), maxConcurrency: 5 });
     // `delay` waits `input.seconds` (up to the task's timeoutSeconds, 300 by default).
     this.jobFlow.addProvider('delay', { entry: path.join(ROOT, EXAMPLE_PROVIDERS.delay), timeout: Duration.minutes(6), maxConcurrency: 5, memorySize: 256 });
     // `callback` hands its task token to a webhook (`input.callbackUrl`) and leaves the task running.
-    this.jobFlow.addProvider('callback', { entry: path.join(ROOT, EXAMPLE_PROVIDERS.callback), timeout: Duration.seconds(30), maxConcurrency: 5 });
+    this.jobFlow.addProvider('callback', { entry: path.join(ROOT, EXAMPLE_PROVIDERS.callback), timeout: Duration.minutes(6), maxConcurrency: 5 });
 
     new CfnOutput(this, 'ApiUrl', { value: this.jobFlow.apiUrl, description: 'Base URL of the jobx API' });
     new CfnOutput(this, 'AuthMode', { value: this.jobFlow.authMode, description: 'iam: sign requests with SigV4 (execute-api); jwt: send a bearer token' });

@@ -47,3 +47,6 @@ export function outputProblem(task: TaskRecord, output: JsonObject): AttemptErro
   }
   return undefined;
 }
+
+/** Time a provider invocation keeps back at its end to record an attempt it stopped (the wrapper's reserve). */
+export const INVOCATION_END_RESERVE_MS = 3_000;

@@ -87,15 +87,40 @@ export function queuesOf(t: QueueTopology): Record<string, RouteQueue> {
   return out;
 }
 
-/** Routes as one environment value (`,` never appears in a provider or executor name). */
-export function formatRoutes(routes: readonly string[]): string {
-  return routes.join(',');
+/**
+ * Routes as one environment value: `route` or `route=seconds`, the longest task timeout its function can run,
+ * and `*=seconds` for the routes without a value of their own (the most common one, written once, so hundreds
+ * of providers fit a function's 4 KB environment). `,` `=` and `*` never appear in a provider or executor name.
+ * @example
+ * formatRoutes(['demo', 'resize', 'fast'], { demo: 357, resize: 357, fast: 27 }); // 'demo,resize,fast=27,*=357'
+ */
+export function formatRoutes(routes: readonly string[], maxTaskSeconds: Readonly<Record<string, number>> = {}): string {
+  const counts = new Map<number, number>();
+  for (const r of routes) if (maxTaskSeconds[r] !== undefined) counts.set(maxTaskSeconds[r]!, (counts.get(maxTaskSeconds[r]!) ?? 0) + 1);
+  const common = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0];
+  const entries = routes.map((r) => (maxTaskSeconds[r] !== undefined && maxTaskSeconds[r] !== common ? `${r}=${maxTaskSeconds[r]}` : r));
+  // A route without a value of its own takes the common one; a route with none at all cannot exist beside it.
+  if (common !== undefined && routes.every((r) => maxTaskSeconds[r] !== undefined)) entries.push(`*=${common}`);
+  else return routes.map((r) => (maxTaskSeconds[r] !== undefined ? `${r}=${maxTaskSeconds[r]}` : r)).join(',');
+  return entries.join(',');
 }
 
 /** Routes from their environment value. */
 export function parseRoutes(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((r) => r.trim())
-    .filter(Boolean);
+  return Object.keys(parseRouteLimits(value));
+}
+
+/** Route → the longest task timeout (seconds) its function can run, or undefined when not bounded. */
+export function parseRouteLimits(value: string | undefined): Record<string, number | undefined> {
+  const out: Record<string, number | undefined> = {};
+  let common: number | undefined;
+  for (const entry of (value ?? '').split(',').map((r) => r.trim()).filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    const route = eq < 0 ? entry : entry.slice(0, eq);
+    const seconds = eq < 0 ? undefined : Number(entry.slice(eq + 1));
+    if (route === '*') common = seconds;
+    else out[route] = seconds;
+  }
+  if (common !== undefined) for (const route of Object.keys(out)) out[route] ??= common;
+  return out;
 }

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ulid } from 'ulid';
 import { JobxError } from '../core/errors';
 import type { JobResult, JobSpec } from '../core/model';
-import { resolveTaskIndex } from '../core/model';
+import { DEFAULT_TASK_TIMEOUT_SECONDS, resolveTaskIndex } from '../core/model';
+import { queueRouteOf } from '../core/routing';
 import { isTerminalJob } from '../core/statuses';
 import { STAGE_ABOVE_DESCENDANTS, stageSubmission, type StageOptions } from '../core/staging';
 import { childJobId, normalizeSpec, parseChildJobId, planSubmission } from '../core/submission';
@@ -26,8 +27,16 @@ export function rootIdFor(spec: JobSpec): string {
 function assertProviders(deps: EngineDeps, spec: JobSpec, path: string, inheritedPreLock?: string): void {
   const jobPreLock = spec.preLock ?? inheritedPreLock;
   spec.tasks?.forEach((task, i) => {
+    const preLock = task.preLock ?? jobPreLock;
+    // A task must fit the function that runs it: Lambda would stop it before its own timeout could record it.
+    const route = queueRouteOf({ provider: task.provider, ...(preLock !== undefined ? { preLock } : {}) });
+    const max = deps.queue.hasProvider(route) ? deps.queue.maxTaskSeconds(route) : undefined;
+    const timeout = task.timeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS;
+    if (max !== undefined && timeout > max) {
+      throw new JobxError('VALIDATION_FAILED', `${path}tasks.${i}.timeoutSeconds: ${timeout} s is longer than the ${max} s provider ${route}'s function can run a task for`, { provider: route, timeoutSeconds: timeout, max });
+    }
     // A pinned task runs on its executor, which brings its own providers: any name is the executor's business.
-    if ((task.preLock ?? jobPreLock) !== undefined) return;
+    if (preLock !== undefined) return;
     if (!deps.queue.hasProvider(task.provider) && !deps.queue.isExternal(task.provider)) {
       throw new JobxError('UNKNOWN_PROVIDER', `${path}tasks.${i}.provider: no provider named ${task.provider}`, { provider: task.provider });
     }

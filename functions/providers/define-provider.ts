@@ -6,6 +6,7 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { JsonObject } from '../core/json';
+import { INVOCATION_END_RESERVE_MS } from '../core/attempt-limits';
 import type { TaskMessage } from '../core/model';
 import { runTask, type ProviderFunction } from '../engine/run-task';
 import { engineDeps } from '../runtime/deps';
@@ -22,7 +23,7 @@ const OUTCOME_METRIC: Record<RunTaskResult, string> = {
 };
 
 /** Invocation time kept back to record an attempt's end after it was stopped for the invocation's sake. */
-const END_RESERVE_MS = 3_000;
+const END_RESERVE_MS = INVOCATION_END_RESERVE_MS;
 
 export type { ProviderEvent, ProviderFunction } from '../engine/run-task';
 export { NonRetryableError, RetryAfterError } from '../core/provider-errors';

@@ -11,7 +11,7 @@ import { TableRetryScheduler } from '../adapters/scheduler/table-scheduler';
 import { SqsWorkQueue, type ProviderQueues } from '../adapters/sqs/work-queue';
 import type { EngineDeps, RetryScheduler } from '../ports';
 import { ENV, requireEnv } from './env-names';
-import { parseRoutes, queuesOf } from '../core/topology';
+import { parseRouteLimits, parseRoutes, queuesOf } from '../core/topology';
 
 let deps: EngineDeps | undefined;
 
@@ -46,6 +46,7 @@ export function engineDeps(): EngineDeps {
         client: sqsClient(),
         providers,
         externalProviders: new Set((process.env[ENV.externalProviders] ?? '').split(',').map((p) => p.trim()).filter(Boolean)),
+        maxTaskSeconds: parseRouteLimits(process.env[ENV.routes]),
       }),
       scheduler: scheduler(providers),
       events: process.env[ENV.eventBus] ? new EventBridgePublisher({ client: eventBridgeClient(), busName: process.env[ENV.eventBus]! }) : new NoopPublisher(),

@@ -156,7 +156,7 @@ describe('provider queues', () => {
 
   it('provider options reach the queue, the mapping and the function', () => {
     const { flow: f, template } = flowWith({}, (fl) =>
-      fl.addProvider('resize', { entry: DEMO_ENTRY, timeout: Duration.minutes(2), memorySize: 1024, batchSize: 3, maxConcurrency: 20, maxReceiveCount: 7, reservedConcurrency: 25 }),
+      fl.addProvider('resize', { entry: DEMO_ENTRY, timeout: Duration.minutes(2), maxTaskTimeout: Duration.seconds(110), memorySize: 1024, batchSize: 3, maxConcurrency: 20, maxReceiveCount: 7, reservedConcurrency: 25 }),
     );
     const p = f.providers.get('resize')!;
     const tt = template();
@@ -168,7 +168,7 @@ describe('provider queues', () => {
   it('an existing lambda.Function becomes a provider: env set on it, queue sized from its timeout', () => {
     const { flow: f, template } = flowWith({}, (fl) => {
       const own = new lambda.Function(fl, 'Own', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('export const handler = async () => ({})'), timeout: Duration.seconds(40) });
-      fl.addProvider('own', own);
+      fl.addProvider('own', own, { maxTaskTimeout: Duration.seconds(30) });
     });
     const p = f.providers.get('own')!;
     const tt = template();
@@ -186,7 +186,7 @@ describe('provider queues', () => {
     const flow = new JobFlow(jobs, 'Flow');
     const apps = new Stack(app, 'Orders');
     const fn = new lambda.Function(apps, 'Orders', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})'), timeout: Duration.seconds(60) });
-    flow.addProvider('orders', fn);
+    flow.addProvider('orders', fn, { maxTaskTimeout: Duration.seconds(50) });
     // The cycle showed here: synthesis of either stack fails once both depend on each other.
     const orders = Template.fromStack(apps);
     const jobsTemplate = Template.fromStack(jobs);
@@ -240,7 +240,7 @@ describe('provider queues', () => {
     f.addProvider('later', { entry: DEMO_ENTRY });
     const variables = template().findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('stream consumer') } });
     const env = (Object.values(variables)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
-    expect(env[ENV.routes]).toBe('first,later');
+    expect(env[ENV.routes]).toBe('first,later,*=357');
   });
 
   it('addProvider(name, source, { executor }) deploys the provider for tasks pinned to that executor, on its own queue', () => {
@@ -255,7 +255,7 @@ describe('provider queues', () => {
     const names = Object.values(tt.findResources('AWS::SQS::Queue')).map((q) => (q as { Properties: { QueueName?: string } }).Properties.QueueName).filter(Boolean);
     expect(names).toEqual(expect.arrayContaining([queueNameOf(f.queueNamePrefix, 'demo'), queueNameOf(f.queueNamePrefix, 'demo@edge-1')]));
     const stream = tt.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('stream consumer') } });
-    expect((Object.values(stream)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables[ENV.routes]).toBe('demo,demo@edge-1');
+    expect((Object.values(stream)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables[ENV.routes]).toBe('demo,demo@edge-1,*=357');
     expect(() => f.addProvider('demo', { entry: DEMO_ENTRY, executor: 'edge-1' })).toThrow(/already added/);
     expect(() => f.addProvider('demo', { entry: DEMO_ENTRY, executor: 'no spaces' })).toThrow(/executor "no spaces"/);
   });
@@ -268,7 +268,7 @@ describe('provider queues', () => {
     for (let i = 0; i < 150; i++) {
       const team = teams[i % 3]!;
       const fn = new lambda.Function(team, `P${i}`, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})'), timeout: Duration.seconds(60) });
-      f.addProvider(`provider-number-${i}`, fn);
+      f.addProvider(`provider-number-${i}`, fn, { maxTaskTimeout: Duration.seconds(50) });
     }
     const tt = Template.fromStack(jobs);
     for (const team of teams) Template.fromStack(team).resourceCountIs('AWS::SQS::Queue', 100);
@@ -278,54 +278,6 @@ describe('provider queues', () => {
     expect(bytes).toBeLessThan(4096);
     expect(jobs.dependencies).toEqual([]);
   });
-
-  it('the example deployment has exactly the example providers the local stack loads, under the names they define', async () => {
-    const { exampleProviders } = await import('../../functions/providers/examples/index');
-    expect(Object.keys(EXAMPLE_PROVIDERS).sort()).toEqual(exampleProviders.map((p) => p.name).sort());
-    for (const [name, entry] of Object.entries(EXAMPLE_PROVIDERS)) {
-      const mod = (await import(path.join(ROOT, entry))) as { handler: unknown };
-      expect(exampleProviders.find((p) => p.name === name)?.handler, entry).toBe(mod.handler);
-    }
-  });
-
-  it('external providers: no queue, listed in JOBX_EXTERNAL_PROVIDERS of every function, names unique', () => {
-    const { flow: f, template } = flowWith({}, (fl) => fl.addProvider('lambda-one', { entry: DEMO_ENTRY }));
-    f.addExternalProvider('gpu');
-    f.addExternalProvider('on-prem');
-    expect(() => f.addExternalProvider('lambda-one')).toThrow(/already added/);
-    expect(() => f.addProvider('gpu', { entry: DEMO_ENTRY })).toThrow(/already added/);
-    const tt = template();
-    tt.resourceCountIs('AWS::SQS::Queue', 4); // lambda-one + its DLQ + the stream on-failure queue + the schedules' DLQ
-    for (const fn of Object.values(tt.findResources('AWS::Lambda::Function')) as Resource[]) {
-      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables[ENV.externalProviders]).toBe('gpu,on-prem');
-    }
-  });
-
-  it('providers added after construction are in JOBX_ROUTES (lazy)', () => {
-    const { flow: f, template } = flowWith({}, (fl) => fl.addProvider('first', { entry: DEMO_ENTRY }));
-    f.addProvider('later', { entry: DEMO_ENTRY });
-    const variables = template().findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('stream consumer') } });
-    const env = (Object.values(variables)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
-    expect(env[ENV.routes]).toBe('first,later');
-  });
-
-  it('addProvider(name, source, { executor }) deploys the provider for tasks pinned to that executor, on its own queue', () => {
-    const { flow: f, template } = flowWith({}, (fl) => {
-      fl.addProvider('demo', { entry: DEMO_ENTRY });
-      fl.addProvider('demo', { entry: DEMO_ENTRY, executor: 'edge-1' });
-    });
-    expect([...f.providers.keys()]).toEqual(['demo', 'demo@edge-1']);
-    const pinned = f.providers.get('demo@edge-1')!;
-    expect(pinned).toMatchObject({ name: 'demo', executor: 'edge-1', route: 'demo@edge-1' });
-    const tt = template();
-    const names = Object.values(tt.findResources('AWS::SQS::Queue')).map((q) => (q as { Properties: { QueueName?: string } }).Properties.QueueName).filter(Boolean);
-    expect(names).toEqual(expect.arrayContaining([queueNameOf(f.queueNamePrefix, 'demo'), queueNameOf(f.queueNamePrefix, 'demo@edge-1')]));
-    const stream = tt.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('stream consumer') } });
-    expect((Object.values(stream)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables[ENV.routes]).toBe('demo,demo@edge-1');
-    expect(() => f.addProvider('demo', { entry: DEMO_ENTRY, executor: 'edge-1' })).toThrow(/already added/);
-    expect(() => f.addProvider('demo', { entry: DEMO_ENTRY, executor: 'no spaces' })).toThrow(/executor "no spaces"/);
-  });
-
 });
 
 describe('identity and JWT routes', () => {
@@ -704,7 +656,7 @@ describe('contradictory or out-of-range props throw', () => {
   it('too many providers for the 4 KB Lambda environment fail synthesis', () => {
     const { template } = flowWith({}, (f) => {
       const shared = new lambda.Function(f, 'Shared', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})'), timeout: Duration.seconds(60) });
-      for (let i = 0; i < 400; i++) f.addProvider(`a-rather-long-provider-name-number-${i}`, shared);
+      for (let i = 0; i < 400; i++) f.addProvider(`a-rather-long-provider-name-number-${i}`, shared, { maxTaskTimeout: Duration.seconds(50) });
     });
     expect(() => template()).toThrow(/4 KB/);
   });

@@ -16,6 +16,8 @@ export { FakeClock, MemoryEventPublisher, MemoryRetryScheduler, MemoryWorkQueue,
 export interface MemoryEngineOptions {
   /** Routes with a Lambda queue: provider names, or `provider@executor` deployments. */
   routes: readonly string[];
+  /** Route → the longest task timeout its function can run (the API refuses longer tasks). */
+  maxTaskSeconds?: Readonly<Record<string, number>>;
   externalProviders?: readonly string[];
   clock?: FakeClock;
   onChange?: (change: MemoryChange) => void;
@@ -39,7 +41,7 @@ export function createMemoryEngine(opts: MemoryEngineOptions): MemoryEngine {
   const hooks = opts.beforeWrite ? { beforeWrite: opts.beforeWrite } : {};
   const results = new MemoryResultStore(hooks);
   const store = new MemoryJobStore({ clock, results, ...hooks, ...(opts.onChange ? { onChange: opts.onChange } : {}) });
-  const queue = new MemoryWorkQueue({ clock, routes: new Set(opts.routes), externalProviders: new Set(opts.externalProviders ?? []), ...hooks });
+  const queue = new MemoryWorkQueue({ clock, routes: new Set(opts.routes), externalProviders: new Set(opts.externalProviders ?? []), ...(opts.maxTaskSeconds ? { maxTaskSeconds: opts.maxTaskSeconds } : {}), ...hooks });
   const scheduler = new MemoryRetryScheduler({ queue, ...hooks });
   const events = new MemoryEventPublisher();
   return { deps: { store, results, queue, scheduler, events, clock }, clock, store, results, queue, scheduler, events };

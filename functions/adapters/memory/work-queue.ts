@@ -30,9 +30,15 @@ export class MemoryWorkQueue implements WorkQueue {
       /** Routes with a Lambda queue (`provider` or `provider@executor`). */
       routes: ReadonlySet<string>;
       externalProviders?: ReadonlySet<string>;
+      /** Route → the longest task timeout (seconds) its function can run. */
+      maxTaskSeconds?: Readonly<Record<string, number>>;
       beforeWrite?: (what: string) => void;
     },
   ) {}
+
+  maxTaskSeconds(route: string): number | undefined {
+    return Object.hasOwn(this.opts.maxTaskSeconds ?? {}, route) ? this.opts.maxTaskSeconds![route] : undefined;
+  }
 
   hasProvider(provider: string): boolean {
     return this.opts.routes.has(provider);

@@ -18,7 +18,11 @@ export type ProviderQueues = Record<string, ProviderQueue>;
 
 /** {@link WorkQueue} on SQS standard queues. */
 export class SqsWorkQueue implements WorkQueue {
-  constructor(private readonly opts: { client: SQSClient; providers: ProviderQueues; externalProviders?: ReadonlySet<string> }) {}
+  constructor(private readonly opts: { client: SQSClient; providers: ProviderQueues; externalProviders?: ReadonlySet<string>; maxTaskSeconds?: Readonly<Record<string, number | undefined>> }) {}
+
+  maxTaskSeconds(route: string): number | undefined {
+    return Object.hasOwn(this.opts.maxTaskSeconds ?? {}, route) ? this.opts.maxTaskSeconds![route] : undefined;
+  }
 
   hasProvider(provider: string): boolean {
     return Object.hasOwn(this.opts.providers, provider);

@@ -47,6 +47,7 @@ describe('TableRetryScheduler', () => {
     const queue: WorkQueue = {
       hasProvider: (r) => ROUTES.has(r),
       isExternal: () => false,
+      maxTaskSeconds: () => undefined,
       send: async (m: TaskMessage) => {
         const route = queueRouteOf(m);
         if (!ROUTES.has(route)) throw new UnknownRouteError(route);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EXECUTOR_NAME_PATTERN, MAX_QUEUE_NAME_LENGTH, PROVIDER_NAME_PATTERN, formatRoutes, parseRoutes, queueNameOf, queuePrefixFor, queuesOf, routeOfDeployment } from '../../../functions/core/topology';
+import { EXECUTOR_NAME_PATTERN, MAX_QUEUE_NAME_LENGTH, PROVIDER_NAME_PATTERN, formatRoutes, parseRouteLimits, parseRoutes, queueNameOf, queuePrefixFor, queuesOf, routeOfDeployment } from '../../../functions/core/topology';
 import { NAME_PATTERN } from '../../../functions/http/schemas';
 
 const provider = fc.stringMatching(PROVIDER_NAME_PATTERN);
@@ -40,5 +40,18 @@ describe('queue topology (one description for the construct, the local stack and
 
   it('executor names are exactly what the API accepts as preLock', () => {
     expect(EXECUTOR_NAME_PATTERN.source).toBe(NAME_PATTERN.source);
+  });
+});
+
+describe('route limits in the environment', () => {
+  it('the most common limit is written once; every route reads back its own', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(provider, { minLength: 1, maxLength: 20 }), fc.array(fc.integer({ min: 1, max: 900 }), { minLength: 20, maxLength: 20 }), (routes, secs) => {
+        const limits = Object.fromEntries(routes.map((r, i) => [r, secs[i]!]));
+        expect(parseRouteLimits(formatRoutes(routes, limits))).toEqual(limits);
+      }),
+    );
+    expect(formatRoutes(['demo', 'resize', 'fast'], { demo: 357, resize: 357, fast: 27 })).toBe('demo,resize,fast=27,*=357');
+    expect(parseRouteLimits('demo,resize')).toEqual({ demo: undefined, resize: undefined });
   });
 });
