@@ -32,12 +32,18 @@ function apiError(status: ErrorStatus, codes: readonly string[] = codesOf(status
 // What API Gateway answers by itself, before the API's function runs: `{ message }`, not the API's error body.
 const gatewayError = ref('GatewayError');
 const UNAUTHORIZED = { description: 'JWT authorization: the bearer token is missing, expired or not for this API (answered by API Gateway)', content: json(gatewayError) };
-const TOO_MANY = { description: "throttled by the stage's rate and burst limits (answered by API Gateway)", content: json(gatewayError) };
+const TOO_MANY = { description: "throttled (answered by API Gateway): over the stage's rate and burst limits, or every execution the API function may have is busy (its reserved concurrency); retry later", content: json(gatewayError) };
 const INTERNAL = { description: "INTERNAL from the API (an unexpected failure; nothing a client sends causes one), or API Gateway's own answer when the function could not run", content: json({ oneOf: [ref('InternalError'), gatewayError] }) };
 const forbidden = (ownerBinding: boolean) =>
   ownerBinding
     ? { description: 'refused by API Gateway (IAM: the caller has no grant for this route; JWT: a missing scope), or FORBIDDEN from the API: with owner binding, the job belongs to someone else', content: json({ oneOf: [ref('ForbiddenError'), gatewayError] }) }
     : { description: 'refused by API Gateway (IAM: the caller has no grant for this route; JWT: a missing scope)', content: json(gatewayError) };
+
+// Over API Gateway's own 10 MB limit the request never reaches the API: the gateway answers `{ message }`.
+const TOO_LARGE = {
+  description: 'payload too large: PAYLOAD_TOO_LARGE from the API (details.bytes and details.limit); a body over 10 MB is refused by API Gateway itself',
+  content: json({ oneOf: [ref('PayloadTooLargeError'), gatewayError] }),
+};
 
 /** Responses every operation can get, whatever it is. */
 const common = (ownerBinding = false) => ({ 401: UNAUTHORIZED, 403: forbidden(ownerBinding), 429: TOO_MANY, 500: INTERNAL });
@@ -105,7 +111,7 @@ function operations(): Record<string, Record<string, Operation>> {
   const tokenErrors = {
     404: apiError(404, ['NOT_FOUND'], 'no attempt has this task token'),
     409: apiError(409, ['INVALID_STATE'], 'the attempt is over (ended, or its lease lapsed): the token no longer applies'),
-    413: apiError(413, ['PAYLOAD_TOO_LARGE']),
+    413: TOO_LARGE,
   };
   return {
     '/health': { get: { operationId: 'health', summary: 'Is the API up', tags: ['meta'], responses: { 200: ok('the API is up', ref('Health')), ...common() } } },
@@ -114,7 +120,11 @@ function operations(): Record<string, Record<string, Operation>> {
       post: {
         operationId: 'submitJob',
         summary: 'Submit a job',
-        description: `A pipeline of tasks or a parent of child jobs (children nest at most ${MAX_DEPTH} levels below the root); each job's input, env and tasks take at most ${kib(MAX_JOB_PAYLOAD_BYTES)}. With \`wait\`, answers once the job has finished or the time is up, finished or not.`,
+        description:
+          `A pipeline of tasks or a parent of child jobs (children nest at most ${MAX_DEPTH} levels below the root); each job's input, env and tasks take at most ${kib(MAX_JOB_PAYLOAD_BYTES)}. ` +
+          "A task's `timeoutSeconds` must fit what its provider's function can run (else 400 VALIDATION_FAILED with details.max), and every provider must exist (else 400 UNKNOWN_PROVIDER). " +
+          'With `wait`, answers once the job has finished or the time is up, finished or not. ' +
+          'With owner binding on (the construct\'s owner option), `owner` is the caller: the body may leave it out, and any other owner is 403 FORBIDDEN.',
         tags: ['jobs'],
         parameters: [waitParam('for the job to finish before answering')],
         requestBody: body('JobSpec', true, 'The job.', { maxJobPayloadBytes: MAX_JOB_PAYLOAD_BYTES, maxChildDepth: MAX_DEPTH }),
@@ -123,7 +133,7 @@ function operations(): Record<string, Record<string, Operation>> {
           200: ok('a job with this bizId exists, submitted with the same spec', ref('Job')),
           400: apiError(400, ['VALIDATION_FAILED', 'MALFORMED_JSON', 'UNKNOWN_PROVIDER']),
           409: apiError(409, ['BIZ_ID_CONFLICT'], 'the bizId names a job submitted with another spec (details.jobId)'),
-          413: apiError(413, ['PAYLOAD_TOO_LARGE']),
+          413: TOO_LARGE,
           ...common(true),
         },
       },
@@ -156,7 +166,7 @@ function operations(): Record<string, Record<string, Operation>> {
         tags: ['control'],
         parameters: [jobIdParam, taskIdParam],
         requestBody: body('SkipRequest', false, 'Why, and the output the pipeline continues with.', { maxOutputBytes: MAX_OUTPUT_BYTES }),
-        responses: { 200: ok('the skipped task', ref('TaskDetail')), 400: badBody, 404: apiError(404, ['NOT_FOUND']), 409: control('any'), 413: apiError(413, ['PAYLOAD_TOO_LARGE']), ...common(true) },
+        responses: { 200: ok('the skipped task', ref('TaskDetail')), 400: badBody, 404: apiError(404, ['NOT_FOUND']), 409: control('any'), 413: TOO_LARGE, ...common(true) },
       },
     },
     '/jobs/{jobId}/tasks/{taskId}/retry': {
@@ -167,7 +177,7 @@ function operations(): Record<string, Record<string, Operation>> {
         tags: ['control'],
         parameters: [jobIdParam, taskIdParam],
         requestBody: body('RetryRequest', false, 'Edited input and env for the new attempt.', { maxRetryEditBytes: MAX_RETRY_EDIT_BYTES }),
-        responses: { 200: ok('the queued task', ref('TaskDetail')), 400: badBody, 404: apiError(404, ['NOT_FOUND']), 409: control('any'), 413: apiError(413, ['PAYLOAD_TOO_LARGE']), ...common(true) },
+        responses: { 200: ok('the queued task', ref('TaskDetail')), 400: badBody, 404: apiError(404, ['NOT_FOUND']), 409: control('any'), 413: TOO_LARGE, ...common(true) },
       },
     },
     '/jobs/{jobId}/pause': {
@@ -177,7 +187,7 @@ function operations(): Record<string, Record<string, Operation>> {
         tags: ['control'],
         parameters: [jobIdParam],
         requestBody: emptyBody,
-        responses: { 200: ok('the paused job', ref('Job')), 400: apiError(400, ['VALIDATION_FAILED', 'MALFORMED_JSON', 'NOT_PAUSABLE']), 404: apiError(404, ['NOT_FOUND']), 409: control('running'), 413: apiError(413, ['PAYLOAD_TOO_LARGE']), ...common(true) },
+        responses: { 200: ok('the paused job', ref('Job')), 400: apiError(400, ['VALIDATION_FAILED', 'MALFORMED_JSON', 'NOT_PAUSABLE']), 404: apiError(404, ['NOT_FOUND']), 409: control('running'), 413: TOO_LARGE, ...common(true) },
       },
     },
     '/jobs/{jobId}/resume': {
@@ -187,7 +197,7 @@ function operations(): Record<string, Record<string, Operation>> {
         tags: ['control'],
         parameters: [jobIdParam],
         requestBody: emptyBody,
-        responses: { 200: ok('the resumed job', ref('Job')), 400: apiError(400, ['VALIDATION_FAILED', 'MALFORMED_JSON', 'NOT_PAUSABLE']), 404: apiError(404, ['NOT_FOUND']), 409: control('paused'), 413: apiError(413, ['PAYLOAD_TOO_LARGE']), ...common(true) },
+        responses: { 200: ok('the resumed job', ref('Job')), 400: apiError(400, ['VALIDATION_FAILED', 'MALFORMED_JSON', 'NOT_PAUSABLE']), 404: apiError(404, ['NOT_FOUND']), 409: control('paused'), 413: TOO_LARGE, ...common(true) },
       },
     },
     '/jobs/{jobId}/discard': {
@@ -197,7 +207,7 @@ function operations(): Record<string, Record<string, Operation>> {
         tags: ['control'],
         parameters: [jobIdParam],
         requestBody: body('DiscardRequest', false, 'Why.'),
-        responses: { 200: ok('the discarded job', ref('Job')), 400: badBody, 404: apiError(404, ['NOT_FOUND']), 409: control('any'), 413: apiError(413, ['PAYLOAD_TOO_LARGE']), ...common(true) },
+        responses: { 200: ok('the discarded job', ref('Job')), 400: badBody, 404: apiError(404, ['NOT_FOUND']), 409: control('any'), 413: TOO_LARGE, ...common(true) },
       },
     },
     '/tokens/{token}': {
@@ -245,7 +255,9 @@ function withAccess(paths: Record<string, Record<string, Operation>>): Record<st
   for (const { method, path, access } of ROUTE_ACCESS) {
     const op = paths[path]?.[method.toLowerCase()];
     if (!op) throw new Error(`route ${method} ${path} has no operation in the OpenAPI document`);
-    Object.assign(op, { 'x-jobx-access': access, description: `${op.description ? `${op.description}\n\n` : ''}IAM authorization: granted by ${ACCESS_TEXT[access]}.` });
+    const jwt = access === 'public' ? '`api.jwt.scopes`' : `\`api.jwt.routeScopes.${access}\` (else \`api.jwt.scopes\`)`;
+    const rule = `Access \`${access}\`: with IAM authorization, granted by ${ACCESS_TEXT[access]}; with JWT authorization, the token needs the scopes of ${jwt}.`;
+    Object.assign(op, { 'x-jobx-access': access, description: `${op.description ? `${op.description}\n\n` : ''}${rule}` });
   }
   return paths;
 }
@@ -291,7 +303,14 @@ export function openApiDocument(): JsonObject {
             "the construct's `grantSubmit`, `grantRead`, `grantList`, `grantControl` and `grantWorker` grant the routes of each operation's `x-jobx-access`.",
           'x-amazon-apigateway-authtype': 'awsSigv4',
         },
-        jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'JWT authorization (`authMode: jwt`): a token of the configured issuer and audience in `Authorization: Bearer …`.' },
+        jwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'JWT authorization (`authMode: jwt`): a token of the configured issuer and audience in `Authorization: Bearer …`, with the scopes the deployment requires ' +
+            "(`api.jwt.scopes`, or `api.jwt.routeScopes` for each operation's `x-jobx-access` group). The token's subject is the caller (`jwt:<subject>`).",
+        },
       },
     },
   };

@@ -72,6 +72,11 @@ describe('the OpenAPI document', () => {
     expect(documented.sort()).toEqual(routes.map((r) => key(r.method, r.path)).sort());
   });
 
+  it("carries the package's version", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect((document as { info: { version: string } }).info.version).toBe(pkg.version);
+  });
+
   it("passes Redocly's recommended rules", async () => {
     const config = await createConfig({ extends: ['recommended'], rules: Object.fromEntries(Object.keys(RULES_OFF).map((rule) => [rule, 'off'])) });
     const problems = await lintFromString({ source: JSON.stringify(document), absoluteRef: 'openapi.json', config });
