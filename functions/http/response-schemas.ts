@@ -106,13 +106,13 @@ export const jobViewSchema = z.strictObject({
 /** `GET /jobs/{jobId}/result`, 200: the finished job's outcome. */
 export const resultViewSchema = z.strictObject({
   jobId: z.string(),
-  // The result row's own field, passed through by the route (see the report on issue 10): which run of the job
-  // (0, then one more per manual action that reopened it) the result describes.
-  run: z.int().min(0).optional().meta({ description: 'which run of the job this result describes: 0, then one more for each manual action that reopened it' }),
   status: jobStatusSchema,
   output: jsonValueSchema.optional(),
   reason: z.string().optional(),
 });
+
+/** What the result route answers: a result row without its end time (the route drops it) or run (the stores do). */
+type ResultView = Omit<JobResult, 'endedAt' | 'run'>;
 
 /** `GET /jobs/{jobId}/result`, 202: not finished yet. */
 export const pendingResultViewSchema = z.strictObject({ jobId: z.string(), status: jobStatusSchema });
@@ -233,7 +233,7 @@ export type ResponseSchemaTwins = [
   Assert<Twin<typeof childViewSchema, ChildView>>,
   Assert<Twin<typeof auditEntrySchema, AuditEntry>>,
   Assert<Twin<typeof jobViewSchema, JobView>>,
-  Assert<Twin<typeof resultViewSchema, Omit<JobResult, 'endedAt'>>>,
+  Assert<Twin<typeof resultViewSchema, ResultView>>,
   Assert<Twin<typeof jobListItemSchema, ListItem>>,
   Assert<Twin<typeof tokenStateSchema, TokenState>>,
   Assert<Twin<typeof claimedTaskSchema, ClaimedTask>>,
