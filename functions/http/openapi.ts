@@ -8,7 +8,8 @@
 import { TASK_TOKEN_HEADER } from '../core/task-token';
 import { MAX_OUTPUT_BYTES } from '../engine/run-task';
 import { ERROR_SCHEMA_NAMES, componentSchemas, inlineInput, ref, type JsonObject } from './openapi-components';
-import { codesOf, type ErrorStatus } from './response-schemas';
+import type { JobxErrorCode } from '../core/errors';
+import { ERROR_STATUS, codesOf, type ErrorStatus } from './response-schemas';
 import { ROUTE_ACCESS, type RouteAccess } from './route-access';
 import { JOB_ID_PATTERN, MAX_BODY_BYTES, MAX_BODY_DEPTH, MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, MAX_RETRY_EDIT_BYTES, NAME_PATTERN, TASK_TOKEN_PATTERN, listQuerySchema, waitSchema } from './schemas';
 
@@ -25,7 +26,10 @@ const ERROR_TEXT: Record<ErrorStatus, string> = {
 };
 
 /** An error response of the API with the codes this operation can answer with (all of the status's by default). */
-function apiError(status: ErrorStatus, codes: readonly string[] = codesOf(status), why = ''): JsonObject {
+function apiError(status: ErrorStatus, codes: readonly JobxErrorCode[] = codesOf(status), why = ''): JsonObject {
+  // The body's schema lists every code of the status; a code listed here under another status would be a lie.
+  const misplaced = codes.filter((code) => ERROR_STATUS[code] !== status);
+  if (misplaced.length > 0) throw new Error(`${misplaced.join(', ')} is not a ${status} code`);
   return { description: `${ERROR_TEXT[status]}: ${codes.join(', ')}${why ? `. ${why}` : ''}`, content: json(ref(ERROR_SCHEMA_NAMES[status])) };
 }
 
@@ -36,7 +40,7 @@ const TOO_MANY = { description: "throttled (answered by API Gateway): over the s
 const INTERNAL = { description: "INTERNAL from the API (an unexpected failure; nothing a client sends causes one), or API Gateway's own answer when the function could not run", content: json({ oneOf: [ref('InternalError'), gatewayError] }) };
 const forbidden = (ownerBinding: boolean) =>
   ownerBinding
-    ? { description: 'refused by API Gateway (IAM: the caller has no grant for this route; JWT: a missing scope), or FORBIDDEN from the API: with owner binding, the job belongs to someone else', content: json({ oneOf: [ref('ForbiddenError'), gatewayError] }) }
+    ? { description: 'refused by API Gateway (IAM: the caller has no grant for this route; JWT: a missing scope), or FORBIDDEN from the API: with owner binding, the job (or the owner the body names) is not the caller\'s', content: json({ oneOf: [ref('ForbiddenError'), gatewayError] }) }
     : { description: 'refused by API Gateway (IAM: the caller has no grant for this route; JWT: a missing scope)', content: json(gatewayError) };
 
 // Over API Gateway's own 10 MB limit the request never reaches the API: the gateway answers `{ message }`.
@@ -72,7 +76,8 @@ const providersParam = {
   description: 'comma-separated names of external providers this worker also serves (unpinned tasks of those providers), at most 50; white space around each is ignored',
   schema: { type: 'string', pattern: `^\\s*(?:${NAME}\\s*)?(?:,\\s*(?:${NAME}\\s*)?)*$` },
 };
-const listParams = Object.entries((inlineInput(listQuerySchema).properties ?? {}) as Record<string, JsonObject>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+// Built with the document (not at module load: the API function's cold start does not pay for it).
+const listParams = () => Object.entries((inlineInput(listQuerySchema).properties ?? {}) as Record<string, JsonObject>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
 
 const kib = (bytes: number) => `${bytes / 1024} KiB`;
 const BODY_RULES = `The body is at most ${kib(MAX_BODY_BYTES)} (413 PAYLOAD_TOO_LARGE) and nests at most ${MAX_BODY_DEPTH} levels (400 VALIDATION_FAILED); no body at all is the same as \`{}\`.`;
@@ -141,7 +146,7 @@ function operations(): Record<string, Record<string, Operation>> {
         operationId: 'listJobs',
         summary: 'List root jobs, newest first',
         tags: ['jobs'],
-        parameters: listParams,
+        parameters: listParams(),
         responses: { 200: ok('one page of root jobs, newest first', ref('JobList')), 400: apiError(400, ['VALIDATION_FAILED']), ...common() },
       },
     },
