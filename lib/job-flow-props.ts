@@ -5,6 +5,7 @@
  */
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -298,6 +299,14 @@ export interface JobFlowProps {
    * @default true
    */
   readonly deletionProtection?: boolean;
+  /**
+   * A customer-managed KMS key for everything of the flow that stores data: both tables (and the jobs stream),
+   * every queue, every log group, the event bus and the alarm topic. jobx grants its functions and the
+   * scheduler's role what they need on it, and (for a key of this app) adds the service principals of CloudWatch
+   * Logs, EventBridge and CloudWatch alarms to its policy; an imported key's policy must allow them already.
+   * @default - AWS-owned or AWS-managed keys (DynamoDB, SQS-managed SSE, CloudWatch Logs, EventBridge, SNS defaults)
+   */
+  readonly encryptionKey?: kms.IKey;
   /**
    * X-Ray active tracing on every function jobx builds (about $5 per million traces recorded beyond the free tier).
    * @default false

@@ -23,6 +23,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -170,6 +171,9 @@ const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 /** Provider names: what a job's `tasks[].provider` may say, and safe in construct ids. */
 const PROVIDER_NAME = PROVIDER_NAME_PATTERN;
+
+/** What a function does with the flow's key to read and write encrypted tables and send to encrypted queues. */
+const KEY_USE_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'] as const;
 
 /** Seconds the provider wrapper keeps back at the end of an invocation to record an attempt it stopped. */
 const TASK_END_RESERVE_SECONDS = Math.ceil(INVOCATION_END_RESERVE_MS / 1000);
@@ -347,14 +351,14 @@ export class JobFlow extends Construct {
     }
     // Alarms notify someone by default: the topic given, or one of the flow's own (subscribe to it).
     if (props.alarms?.enabled !== false) {
-      this.alarmTopic = props.alarms?.topic ?? new sns.Topic(this, 'AlarmTopic', { displayName: `jobx ${this.stageName} alarms`, enforceSSL: true });
+      this.alarmTopic = props.alarms?.topic ?? new sns.Topic(this, 'AlarmTopic', { displayName: `jobx ${this.stageName} alarms`, enforceSSL: true, ...(props.encryptionKey ? { masterKey: props.encryptionKey } : {}) });
     }
 
     // Tables: keys, index and stream come from the same definitions the local stack creates.
     this.table = this.tableFrom('JobsTable', jobsTableDefinition('jobs'), deletionProtection, JOBS_TTL_ATTRIBUTE);
     this.resultsTable = this.tableFrom('ResultsTable', resultsTableDefinition('results'), deletionProtection, RESULT_TTL_ATTRIBUTE);
 
-    this.eventBus = new events.EventBus(this, 'EventBus', { description: `jobx ${this.stageName}: job and task lifecycle events` });
+    this.eventBus = new events.EventBus(this, 'EventBus', { description: `jobx ${this.stageName}: job and task lifecycle events`, ...(props.encryptionKey ? { kmsKey: props.encryptionKey } : {}) });
 
     // Long retry delays: one-time schedules that send the task message to its provider's queue.
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'RetrySchedules', {
@@ -372,14 +376,14 @@ export class JobFlow extends Construct {
     });
     // A retry the scheduler could not deliver lands here (alarmed); the sweeper re-sends the retry meanwhile.
     this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleFailures', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...this.queueEncryption(),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
     grantActions(this.schedulerRole, ['sqs:SendMessage'], [this.scheduleDeadLetterQueue.queueArn]);
 
     this.streamFailureQueue = new sqs.Queue(this, 'StreamFailures', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...this.queueEncryption(),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
@@ -415,6 +419,7 @@ export class JobFlow extends Construct {
       if (grants.providerQueues) grantActions(fn, grants.providerQueues, [this.providerQueueArnPattern()]);
     }
     grantActions(this.schedulerRole, ['sqs:SendMessage'], [this.providerQueueArnPattern()]);
+    if (props.encryptionKey) this.grantKeyUse(props.encryptionKey);
 
     // The outbox: every committed change of the jobs table, in order per item.
     const stream = props.stream ?? {};
@@ -457,7 +462,7 @@ export class JobFlow extends Construct {
         this.api.addRoutes({ path: route.path, methods: [route.method === 'GET' ? apigwv2.HttpMethod.GET : apigwv2.HttpMethod.POST], integration, authorizer, authorizationScopes: [...(scopes ?? [])] });
       }
     }
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: this.logRetention, removalPolicy: this.removalPolicy });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: this.logRetention, removalPolicy: this.removalPolicy, ...this.logEncryption() });
     this.apiStage = new apigwv2.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
@@ -473,7 +478,7 @@ export class JobFlow extends Construct {
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     this.node.addValidation({ validate: () => this.validateEnvironmentSize() });
     this.addEngineAlarmsAndWidgets();
-    acknowledgeJobFlow(this, { tracing: props.tracing === true, sweepRule });
+    acknowledgeJobFlow(this, { tracing: props.tracing === true, sweepRule, keyed: props.encryptionKey !== undefined });
   }
 
   /**
@@ -584,14 +589,14 @@ export class JobFlow extends Construct {
 
     const home = this.providerHome(fn);
     const deadLetterQueue = new sqs.Queue(home, `${id}ProviderDlq`, {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...this.queueEncryption(),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
     const queue = new sqs.Queue(home, `${id}ProviderQueue`, {
       // Named from the route, so the handlers find it from JOBX_ROUTES and the prefix (core/topology.ts).
       queueName: queueNameOf(this.queueNamePrefix, route),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...this.queueEncryption(),
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(visibility),
       retentionPeriod: Duration.days(4),
@@ -604,6 +609,8 @@ export class JobFlow extends Construct {
 
     // The provider wrapper claims and ends attempts on the jobs table; nothing else.
     this.grantEngine(fn, 'provider');
+    // The tables under the flow's key: claims and ends encrypt and decrypt (the queue's key comes with the mapping).
+    this.props.encryptionKey?.grant(fn, ...KEY_USE_ACTIONS);
     // The senders may already send to it: they are granted every queue of the flow's name prefix.
 
     const provider: JobFlowProvider = {
@@ -707,6 +714,7 @@ export class JobFlow extends Construct {
       removalPolicy: this.removalPolicy,
       ...(stream ? { stream } : {}),
       ...(ttl ? { timeToLiveAttribute: ttl } : {}),
+      ...(this.props.encryptionKey ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: this.props.encryptionKey } : {}),
     });
     for (const gsi of def.GlobalSecondaryIndexes ?? []) {
       table.addGlobalSecondaryIndex({
@@ -731,7 +739,7 @@ export class JobFlow extends Construct {
   }
 
   private functionBase(id: string, description: string): Pick<nodejs.NodejsFunctionProps, 'runtime' | 'architecture' | 'logGroup' | 'role' | 'bundling' | 'description' | 'tracing'> {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: this.logRetention, removalPolicy: this.removalPolicy });
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: this.logRetention, removalPolicy: this.removalPolicy, ...this.logEncryption() });
     return {
       runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -795,6 +803,7 @@ export class JobFlow extends Construct {
    */
   grantProvider(grantee: iam.IGrantable): void {
     this.grantEngine(grantee, 'provider');
+    this.props.encryptionKey?.grant(grantee, ...KEY_USE_ACTIONS);
   }
 
   private grantEngine(fn: iam.IGrantable, role: EngineRole): void {
@@ -861,6 +870,45 @@ export class JobFlow extends Construct {
    * queue by its name, the senders are granted by name prefix), so providers spread over stacks add nothing to
    * jobx's stack (CloudFormation's 500 resources per stack) and make no dependency cycle.
    */
+  /**
+   * What the flow's key must allow: its functions read and write the tables and send to the queues (encrypt and
+   * decrypt), the scheduler's role sends to the queues, and the services that write with it on the flow's
+   * behalf (CloudWatch Logs, EventBridge, CloudWatch alarms to the topic) are named in the key's policy.
+   */
+  private grantKeyUse(key: kms.IKey): void {
+    // Exact actions (no `GenerateDataKey*`): what DynamoDB and SQS ask of a caller of an encrypted table or queue.
+    for (const fn of [this.apiFunction, this.streamFunction, this.sweeperFunction]) key.grant(fn, ...KEY_USE_ACTIONS);
+    key.grant(this.schedulerRole, 'kms:GenerateDataKey', 'kms:Decrypt');
+    const stack = Stack.of(this);
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
+        resources: ['*'],
+        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+      }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+  }
+
+  /** How a queue of the flow is encrypted: with the flow's key, or SQS-managed SSE. */
+  private queueEncryption(): Pick<sqs.QueueProps, 'encryption' | 'encryptionMasterKey'> {
+    const key = this.props.encryptionKey;
+    return key ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key } : { encryption: sqs.QueueEncryption.SQS_MANAGED };
+  }
+
+  /** The flow's key on a log group, when it has one. */
+  private logEncryption(): Pick<logs.LogGroupProps, 'encryptionKey'> {
+    return this.props.encryptionKey ? { encryptionKey: this.props.encryptionKey } : {};
+  }
+
   private providerHome(fn: lambda.IFunction): Construct {
     const stack = Stack.of(fn);
     if (stack === Stack.of(this)) return this;

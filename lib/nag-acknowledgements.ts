@@ -71,7 +71,17 @@ function acknowledgeBuiltFunction(fn: IConstruct, tracing: boolean): void {
 }
 
 /** Acknowledgements of the construct's own resources. */
-export function acknowledgeJobFlow(flow: JobFlow, opts: { tracing: boolean; sweepRule: IConstruct }): void {
+export function acknowledgeJobFlow(flow: JobFlow, opts: { tracing: boolean; sweepRule: IConstruct; keyed: boolean }): void {
+  if (opts.keyed) {
+    // CDK's own grant for the stream mapping's on-failure queue under the flow's key (Queue.grantSendMessages).
+    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+      acknowledge(
+        flow.streamFunction.role!,
+        `AwsSolutions-IAM5[Action::${action}]`,
+        "Granted by aws-cdk-lib's SqsDlq for sending the stream's failed records to the on-failure queue under the flow's key (Queue.grantSendMessages); jobx's own key grants name exact actions.",
+      );
+    }
+  }
   for (const fn of [flow.apiFunction, flow.streamFunction, flow.sweeperFunction]) {
     acknowledge(fn, 'AwsSolutions-L1', L1_REASON);
     acknowledgeBuiltFunction(fn, opts.tracing);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -306,6 +307,36 @@ describe('identity and JWT routes', () => {
     tt.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: { AllowOrigins: ['https://console.example.com'] } });
     tt.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: { Format: Match.stringLikeRegexp('authorizer.claims.sub') } });
     expect(() => flowWith({ api: { authMode: 'jwt', jwt: { issuer: 'https://i.example.com', audience: ['a'], routeScopes: { admin: ['x'] } as never } } })).toThrow(/not a kind of route/);
+  });
+});
+
+describe('a customer-managed key', () => {
+  it('encrypts tables, queues, log groups, the bus and the alarm topic; functions and the scheduler may use it; the services are in its policy', () => {
+    let key!: kms.Key;
+    const { flow: f, template } = flowWith(
+      (stack) => {
+        key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+        return { encryptionKey: key };
+      },
+      (fl) => fl.addProvider('p', { entry: DEMO_ENTRY }),
+    );
+    const tt = template();
+    const keyArn = { 'Fn::GetAtt': [logicalIdOf(key), 'Arn'] };
+    tt.allResourcesProperties('AWS::DynamoDB::Table', { SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn } });
+    tt.allResourcesProperties('AWS::SQS::Queue', { KmsMasterKeyId: keyArn });
+    tt.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: keyArn });
+    tt.hasResourceProperties('AWS::Events::EventBus', { KmsKeyIdentifier: keyArn });
+    tt.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: keyArn });
+    for (const role of [f.streamFunction.role!, f.sweeperFunction.role!, f.apiFunction.role!, f.providers.get('p')!.fn.role!, f.schedulerRole]) {
+      const statements = Object.values(tt.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify((p as Resource).Properties.Roles).includes(logicalIdOf(role)))
+        .flatMap((p) => ((p as Resource).Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+      expect(statements.some((st) => asArray(st.Action).includes('kms:Decrypt') && JSON.stringify(st.Resource) === JSON.stringify(keyArn)), role.node.path).toBe(true);
+    }
+    const policy = JSON.stringify((tt.toJSON().Resources[logicalIdOf(key)] as Resource).Properties.KeyPolicy);
+    expect(policy).toContain('logs.');
+    expect(policy).toContain('events.amazonaws.com');
+    expect(policy).toContain('cloudwatch.amazonaws.com');
   });
 });
 

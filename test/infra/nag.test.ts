@@ -3,15 +3,18 @@
  * lib/nag-acknowledgements.ts still matches a real finding on exactly the construct it sits on (an
  * acknowledgement that matches nothing is silently ignored by cdk-nag, so it would otherwise rot).
  */
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as path from 'node:path';
+import { EXAMPLE_PROVIDERS } from '../../lib/jobx-stack';
 import { JobFlow } from '../../lib/job-flow';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../bin/app';
 import { recordedAcknowledgements, type JobxAcknowledgement } from '../../lib/nag-acknowledgements';
-import { testApp } from './support/synth';
+import { ROOT, testApp } from './support/synth';
 
 interface Finding {
   rule: string;
@@ -113,5 +116,20 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
     vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => undefined);
     const raw = findings(build());
     for (const ack of grantAcks) expect(raw.some((f) => f.rule === ack.id && isWithin(ack.scope, f.path)), `${ack.id} on ${ack.scope.node.path}`).toBe(true);
+  });
+
+  it('a flow under a customer-managed key leaves nothing unacknowledged', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Keyed');
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const flow = new JobFlow(stack, 'Flow', { encryptionKey: key });
+    flow.addProvider('p', { entry: path.join(ROOT, EXAMPLE_PROVIDERS.demo), timeout: Duration.minutes(6) });
+    expect(findings(app)).toEqual([]);
+    // The key's own acknowledgements are needed: without them, CDK's on-failure queue grant is found.
+    vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => undefined);
+    const bare = testApp();
+    const bareStack = new Stack(bare, 'Keyed');
+    new JobFlow(bareStack, 'Flow', { encryptionKey: new kms.Key(bareStack, 'Key', { enableKeyRotation: true }) });
+    expect(findings(bare).filter((f) => f.path.includes('StreamFunctionRole')).map((f) => f.rule)).toEqual(expect.arrayContaining(['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]']));
   });
 });
