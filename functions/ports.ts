@@ -179,12 +179,16 @@ export interface Clock {
   random(): number;
 }
 
-/** Everything the engine needs, bundled. */
-export interface EngineDeps {
+/** What running a task needs (the provider wrapper): the job store and the clock, nothing that dispatches. */
+export interface TaskDeps {
   store: JobStore;
+  clock: Clock;
+}
+
+/** Everything the engine needs, bundled. */
+export interface EngineDeps extends TaskDeps {
   results: ResultStore;
   queue: WorkQueue;
   scheduler: RetryScheduler;
   events: EventPublisher;
-  clock: Clock;
 }

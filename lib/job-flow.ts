@@ -495,9 +495,22 @@ export class JobFlow extends Construct {
   }
 
   /**
-   * The environment every jobx handler reads (names from `ENV`). Set it on a provider function jobx did not
-   * create and cannot change (an imported function); `addProvider` sets it on every `lambda.Function` itself.
+   * The environment a provider function reads (names from `ENV`): the tables and the metric settings, no routes
+   * or scheduler, so it stays the same size however many providers the flow has. Set it on a provider function
+   * jobx did not create and cannot change (an imported function); `addProvider` sets it on every
+   * `lambda.Function` itself.
    */
+  providerEnvironment(): Record<string, string> {
+    return {
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
+      ...this.metricEnvironment(),
+      [ENV.jobsTable]: this.table.tableName,
+      [ENV.resultsTable]: this.resultsTable.tableName,
+    };
+  }
+
+  /** The environment jobx's own functions read (the API, the stream consumer, the sweeper): routes, scheduler, bus. */
   engineEnvironment(): Record<string, string> {
     return {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -569,7 +582,7 @@ export class JobFlow extends Construct {
         `provider "${name}": the function has no role jobx can grant to (imported by ARN). Import it with lambda.Function.fromFunctionAttributes(scope, id, { functionArn, role: iam.Role.fromRoleArn(…) }), or pass one that has a role`,
       );
       if (source instanceof lambda.Function) {
-        for (const [key, value] of Object.entries(this.engineEnvironment())) source.addEnvironment(key, value);
+        for (const [key, value] of Object.entries(this.providerEnvironment())) source.addEnvironment(key, value);
       }
     }
     // Tasks must fit the function: Lambda would stop an invocation before the task's own timeout could record it.
@@ -780,7 +793,7 @@ export class JobFlow extends Construct {
     const entry = path.resolve(props.entry);
     check(existsSync(entry), `provider "${name}": entry ${entry} does not exist`);
     const own = entry.startsWith(PACKAGE_ROOT + path.sep) ? ownBundlingRoot() : {};
-    const jobx = this.runtimeEnvironment();
+    const jobx = { ...this.providerEnvironment(), POWERTOOLS_LOG_LEVEL: 'INFO', NODE_OPTIONS: '--enable-source-maps' };
     const clash = Object.keys(props.environment ?? {}).filter((k) => k in jobx);
     this.extraEnvironmentBytes.push(Object.entries(props.environment ?? {}).reduce((n, [k, v]) => n + k.length + (Token.isUnresolved(v) ? 100 : v.length), 0));
     check(clash.length === 0, `provider "${name}": environment may not override ${clash.join(', ')}`);

@@ -8,7 +8,7 @@
  */
 import { decideHandBack, decideReleaseHeld, pauseReach } from '../core/pause-holds';
 import type { TaskMessage } from '../core/model';
-import type { EngineDeps, JobTree, TaskTxOp } from '../ports';
+import type { JobTree, TaskDeps, TaskTxOp } from '../ports';
 
 /** Most ancestors looked up (deeper trees are refused at submission long before this). */
 const MAX_CHAIN = 64;
@@ -16,7 +16,7 @@ const MAX_CHAIN = 64;
 const MAX_TRIES = 4;
 
 /** The paused ancestor whose pause reaches `message`'s job, or undefined when none does. */
-export async function pausedAncestor(deps: EngineDeps, message: Pick<TaskMessage, 'pauseParent'>): Promise<string | undefined> {
+export async function pausedAncestor(deps: TaskDeps, message: Pick<TaskMessage, 'pauseParent'>): Promise<string | undefined> {
   let id = message.pauseParent;
   for (let i = 0; id !== undefined && i < MAX_CHAIN; i++) {
     const reach = pauseReach(await deps.store.getJob(id));
@@ -26,7 +26,7 @@ export async function pausedAncestor(deps: EngineDeps, message: Pick<TaskMessage
   return undefined;
 }
 
-async function commitDecision(deps: EngineDeps, jobId: string, decide: (t: JobTree) => TaskTxOp[]): Promise<void> {
+async function commitDecision(deps: TaskDeps, jobId: string, decide: (t: JobTree) => TaskTxOp[]): Promise<void> {
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const tree = await deps.store.getJobTree(jobId);
     if (!tree) return;
@@ -39,7 +39,7 @@ async function commitDecision(deps: EngineDeps, jobId: string, decide: (t: JobTr
  * After a won claim: hands it back when a pause above holds it.
  * @returns true when the claim stands (the provider may run), false when it was handed back
  */
-export async function keepClaimUnderPause(deps: EngineDeps, message: TaskMessage): Promise<boolean> {
+export async function keepClaimUnderPause(deps: TaskDeps, message: TaskMessage): Promise<boolean> {
   if (message.pauseParent === undefined) return true;
   if ((await pausedAncestor(deps, message)) === undefined) return true;
   await commitDecision(deps, message.jobId, (t) => decideHandBack(t, message, deps.clock.now()));
@@ -49,6 +49,6 @@ export async function keepClaimUnderPause(deps: EngineDeps, message: TaskMessage
 }
 
 /** Sends again a task held in a running job (after a hand-back whose pause is over). */
-export async function releaseHeld(deps: EngineDeps, jobId: string): Promise<void> {
+export async function releaseHeld(deps: TaskDeps, jobId: string): Promise<void> {
   await commitDecision(deps, jobId, (t) => decideReleaseHeld(t, new Date(deps.clock.now()).toISOString()));
 }

@@ -11,7 +11,7 @@ import type { TaskMessage, TaskRecord } from '../core/model';
 import { NonRetryableError, RetryAfterError } from '../core/provider-errors';
 import { claimAttempt, finishAttempt, isRejection, type AttemptOutcome } from '../core/task-transitions';
 import { originalPayload } from '../core/task-payload';
-import type { EngineDeps } from '../ports';
+import type { TaskDeps } from '../ports';
 import { keepClaimUnderPause } from './pause-holds';
 
 /** What a provider function receives. */
@@ -89,7 +89,7 @@ function asOutput(value: unknown): JsonObject {
  * @returns `duplicate` when the claim was refused (already claimed or no longer due), `late` when the attempt
  *   ended after its lease was taken away (the result is not recorded), else the attempt's outcome
  */
-export async function runTask(deps: EngineDeps, message: TaskMessage, fn: ProviderFunction, opts: RunTaskOptions = {}): Promise<RunTaskResult> {
+export async function runTask(deps: TaskDeps, message: TaskMessage, fn: ProviderFunction, opts: RunTaskOptions = {}): Promise<RunTaskResult> {
   const taskMs = message.timeoutSeconds * 1000;
   const budgetMs = opts.deadline === undefined ? taskMs : Math.min(taskMs, opts.deadline - Date.now());
   if (budgetMs <= 0) throw new InvocationEndingError();
@@ -148,7 +148,7 @@ export async function runTask(deps: EngineDeps, message: TaskMessage, fn: Provid
  * Records how a claimed attempt ended: one conditional write on the attempt it claimed. When the attempt was
  * taken away meanwhile (lease expired, job discarded), only its late result is kept and nothing else moves.
  */
-export async function completeAttempt(deps: EngineDeps, claimed: TaskRecord, message: TaskMessage, outcome: AttemptOutcome): Promise<Exclude<RunTaskResult, 'duplicate' | 'pending'>> {
+export async function completeAttempt(deps: TaskDeps, claimed: TaskRecord, message: TaskMessage, outcome: AttemptOutcome): Promise<Exclude<RunTaskResult, 'duplicate' | 'pending'>> {
   const ended = finishAttempt(claimed, message.attempt, outcome, message.retry, deps.clock.now(), deps.clock.random());
   if (isRejection(ended) || !(await deps.store.endAttempt(claimed, ended))) {
     // The attempt was taken away (its job was discarded): keep what it produced, change nothing else.
@@ -162,7 +162,7 @@ export async function completeAttempt(deps: EngineDeps, claimed: TaskRecord, mes
  * Claims the attempt a message asks for (with a fresh task token nonce); undefined when it is a duplicate or no
  * longer due, or when a paused ancestor holds it (the claim is handed back, see `pause-holds.ts`).
  */
-export async function claimTask(deps: EngineDeps, message: TaskMessage) {
+export async function claimTask(deps: TaskDeps, message: TaskMessage) {
   const nonce = randomUUID();
   // Attempt 1 usually needs no read: its claim succeeds only on a task that has no record yet.
   if (message.attempt === 1) {

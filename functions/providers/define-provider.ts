@@ -9,7 +9,7 @@ import type { JsonObject } from '../core/json';
 import { INVOCATION_END_RESERVE_MS } from '../core/attempt-limits';
 import type { TaskMessage } from '../core/model';
 import { runTask, type ProviderFunction } from '../engine/run-task';
-import { engineDeps } from '../runtime/deps';
+import { providerDeps } from '../runtime/deps';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC, logger, metrics, withRuntime } from '../runtime/middy';
 import type { RunTaskResult } from '../engine/run-task';
@@ -52,7 +52,7 @@ export function defineProvider<I extends JsonObject = JsonObject>(name: string, 
       async (record: SQSRecord) => {
         const message = JSON.parse(record.body) as TaskMessage;
         // Stop the attempt (recorded as timed out) before Lambda stops the invocation and loses the batch.
-        const outcome = await runTask(engineDeps(), message, generic, { deadline: Date.now() + context.getRemainingTimeInMillis() - END_RESERVE_MS });
+        const outcome = await runTask(providerDeps(), message, generic, { deadline: Date.now() + context.getRemainingTimeInMillis() - END_RESERVE_MS });
         metrics.addMetric(OUTCOME_METRIC[outcome], MetricUnit.Count, 1);
         if (outcome === 'late') logger.warn('late result kept, nothing changed', { jobId: message.jobId, taskId: message.taskId, attempt: message.attempt });
       },

@@ -9,7 +9,7 @@ import { DynamoResultStore } from '../adapters/dynamodb/result-store';
 import { EventBridgeRetryScheduler } from '../adapters/scheduler/eventbridge-scheduler';
 import { TableRetryScheduler } from '../adapters/scheduler/table-scheduler';
 import { SqsWorkQueue, type ProviderQueues } from '../adapters/sqs/work-queue';
-import type { EngineDeps, RetryScheduler } from '../ports';
+import type { EngineDeps, RetryScheduler, TaskDeps } from '../ports';
 import { ENV, requireEnv } from './env-names';
 import { parseRouteLimits, parseRoutes, queuesOf } from '../core/topology';
 
@@ -54,6 +54,20 @@ export function engineDeps(): EngineDeps {
     };
   }
   return deps;
+}
+
+let taskDeps: TaskDeps | undefined;
+
+/**
+ * What a provider function needs (claim, run, record): the jobs store and the clock. A provider's environment
+ * holds only the table names (and metric settings), however many providers the flow has.
+ */
+export function providerDeps(): TaskDeps {
+  taskDeps ??= {
+    store: new DynamoJobStore({ client: documentClient(), tableName: requireEnv(ENV.jobsTable), resultsTableName: requireEnv(ENV.resultsTable) }),
+    clock: { now: () => Date.now(), random: () => Math.random() },
+  };
+  return taskDeps;
 }
 
 /** Seconds after which the sweeper re-sends an unclaimed dispatch. @default 60 */

@@ -77,8 +77,9 @@ describe('environment variables', () => {
         if (LOCAL_ONLY.includes(key)) expect(vars[ENV[key]], `${f.label}: ${ENV[key]} is local only`).toBeUndefined();
         else expect(vars[ENV[key]], `${f.label} reads ${ENV[key]}`).toBeDefined();
       }
-      // The AWS branch of deps.ts: EventBridge Scheduler (the timers table is the local stack's).
-      expect(vars[ENV.schedulerKind], f.label).toBe('eventbridge');
+      // The AWS branch of deps.ts: EventBridge Scheduler (the timers table is the local stack's); providers never schedule.
+      if (!f.label.startsWith('provider ')) expect(vars[ENV.schedulerKind], f.label).toBe('eventbridge');
+      else expect(Object.keys(vars).filter((k) => k.startsWith('JOBX_')).sort(), f.label).toEqual([ENV.jobsTable, ENV.metricFlow, ENV.metricStage, ENV.resultsTable].sort());
     }
   });
 
@@ -99,6 +100,8 @@ describe('environment variables', () => {
       const vars = variablesOf(f.fn);
       expect(vars[ENV.jobsTable], f.label).toEqual({ Ref: logicalIdOf(flow.table) });
       expect(vars[ENV.resultsTable], f.label).toEqual({ Ref: logicalIdOf(flow.resultsTable) });
+      // Providers read the tables only: no routes, scheduler or bus (checked by the two tests above).
+      if (f.label.startsWith('provider ')) continue;
       expect(vars[ENV.schedulerGroup], f.label).toBe(group);
       expect(vars[ENV.schedulerRoleArn], f.label).toEqual({ 'Fn::GetAtt': [logicalIdOf(flow.schedulerRole), 'Arn'] });
       expect(vars[ENV.eventBus], f.label).toEqual({ Ref: logicalIdOf(flow.eventBus) });
@@ -106,8 +109,8 @@ describe('environment variables', () => {
     expect(variablesOf(flow.sweeperFunction)[ENV.requeueAfterSeconds]).toBe('300');
   });
 
-  it('JOBX_ROUTES and the queue prefixes lead every function to every provider queue, as CloudFormation names it', () => {
-    for (const f of functions) {
+  it('JOBX_ROUTES and the queue prefixes lead every engine function to every provider queue, as CloudFormation names it', () => {
+    for (const f of functions.filter((fn) => !fn.label.startsWith('provider '))) {
       const vars = variablesOf(f.fn);
       const routes = parseRoutes(flatten(vars[ENV.routes]));
       expect(routes, f.label).toEqual([...flow.providers.keys()]);

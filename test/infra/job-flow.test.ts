@@ -223,7 +223,7 @@ describe('provider queues', () => {
     }
   });
 
-  it('external providers: no queue, listed in JOBX_EXTERNAL_PROVIDERS of every function, names unique', () => {
+  it('external providers: no queue, listed in JOBX_EXTERNAL_PROVIDERS of every engine function, names unique', () => {
     const { flow: f, template } = flowWith({}, (fl) => fl.addProvider('lambda-one', { entry: DEMO_ENTRY }));
     f.addExternalProvider('gpu');
     f.addExternalProvider('on-prem');
@@ -231,8 +231,9 @@ describe('provider queues', () => {
     expect(() => f.addProvider('gpu', { entry: DEMO_ENTRY })).toThrow(/already added/);
     const tt = template();
     tt.resourceCountIs('AWS::SQS::Queue', 4); // lambda-one + its DLQ + the stream on-failure queue + the schedules' DLQ
-    for (const fn of Object.values(tt.findResources('AWS::Lambda::Function')) as Resource[]) {
-      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables[ENV.externalProviders]).toBe('gpu,on-prem');
+    // The engine's functions route by it; a provider function never dispatches, so it does not carry it.
+    for (const fn of [f.apiFunction, f.streamFunction, f.sweeperFunction]) {
+      expect(((tt.toJSON().Resources[logicalIdOf(fn)] as Resource).Properties.Environment as { Variables: Record<string, unknown> }).Variables[ENV.externalProviders]).toBe('gpu,on-prem');
     }
   });
 
