@@ -3,10 +3,8 @@
  * invariant carry a named condition from `conditions.ts` and turn a failed check into `false`.
  * @module
  */
-import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { JobxError } from '../../core/errors';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '../../core/json';
 import type { AttemptError, AuditEntry, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
@@ -20,15 +18,8 @@ import {
   CLAIM_NEXT_ATTEMPT,
   CREATE_IF_ABSENT,
   END_CURRENT_ATTEMPT,
-  JOB_PAUSABLE,
-  JOB_PENDING,
   LATE_RESULT_OF_DISCARDED,
-  STILL_WAITING,
-  TOKEN_FREE,
-  TOKEN_HELD_BY_ME,
   LEASE_EXPIRED,
-  MARKER_OF_OFFER,
-  OFFER_NOT_WAITING,
   ROOT_FINISHED,
   TASK_UNCHANGED,
   cancelledByCondition,
@@ -40,57 +31,15 @@ import { mapLimit } from '../../util/map-limit';
 import { CHILD_BUCKET_SIZE, bucketCount, bucketOf, bucketSize, childJobId, incompleteRanges } from '../../core/routing';
 import type { StagedPart } from '../../core/staging';
 import { DynamoStagedParts } from './staged-parts';
-import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, activeShardOf, auditKey, bucketKey, inboxPartitionOf, jobKey, offerKey, offerMarkerKey, partitionOf, taskKey, tokenKey, waiterKey } from './keys';
+import { DynamoTokens } from './tokens';
+import { DynamoInbox } from './inbox';
+import { DynamoJobList } from './job-list';
+import { auditKey, bucketKey, jobKey, partitionOf, taskKey, waiterKey } from './keys';
 
-type Item = Record<string, unknown>;
+import { auditFromItem, jobFromItem, jobItem, taskFromItem, unmarshallLoose, type Item } from './item-codec';
+import { jobPatchExpression } from './job-patch';
 
-const JOB_ITEM_ONLY = new Set(['pk', 'sk', 't', 'activeShard', 'doneBuckets', 'failedBuckets', 'stagedParts']);
-const TASK_ITEM_ONLY = new Set(['pk', 'sk', 't']);
-
-/** Strips storage-only attributes from a job item (a parent's bucket sets become counts). */
-function auditFromItem(item: Item): AuditEntry {
-  const entry: AuditEntry = { action: item.action as AuditEntry['action'], by: String(item.by), at: String(item.at) };
-  if (item.taskId !== undefined) entry.taskId = String(item.taskId);
-  if (item.reason !== undefined) entry.reason = String(item.reason);
-  return entry;
-}
-
-export function jobFromItem(item: Item): JobRecord {
-  const out: Item = {};
-  for (const [k, v] of Object.entries(item)) if (!JOB_ITEM_ONLY.has(k)) out[k] = v;
-  const done = item.doneBuckets as Set<number> | undefined;
-  const failed = item.failedBuckets as Set<number> | undefined;
-  if (done?.size) out.bucketsDone = done.size;
-  if (failed?.size) out.bucketsFailed = failed.size;
-  const staged = item.stagedParts as Set<number> | undefined;
-  if (out.staging && staged?.size) out.staging = { ...(out.staging as object), done: [...staged].sort((a, b) => a - b) };
-  return out as unknown as JobRecord;
-}
-
-/** Strips storage-only attributes from a task item. */
-export function taskFromItem(item: Item): TaskRecord {
-  const out: Item = {};
-  for (const [k, v] of Object.entries(item)) if (!TASK_ITEM_ONLY.has(k)) out[k] = v;
-  return out as unknown as TaskRecord;
-}
-
-function jobItem(job: JobRecord): Item {
-  const item: Item = { ...jobKey(job.jobId), t: 'job', ...job };
-  if (job.parentId === undefined) {
-    item.activeShard = activeShardOf(job.jobId);
-    Object.assign(item, listKeyOf(job));
-  }
-  return item;
-}
-
-/** A root's place in the list index: newest first within its month. */
-function listKeyOf(job: Pick<JobRecord, 'jobId' | 'createdAt'>): { listPk: string; listSk: string } {
-  return { listPk: `ALL#${job.createdAt.slice(0, 7)}`, listSk: `${job.createdAt}#${job.jobId}` };
-}
-
-const TERMINAL = new Set<JobStatus>(['succeeded', 'failed', 'discarded']);
-const isRoot = (jobId: string) => !jobId.includes('.');
-
+export { jobFromItem, taskFromItem } from './item-codec';
 
 /** Options of {@link DynamoJobStore}. */
 export interface DynamoJobStoreOptions {
@@ -108,7 +57,9 @@ export class DynamoJobStore implements JobStore {
   private readonly table: string;
   private readonly concurrency: number;
   private readonly resultsTable: string;
-  private readonly knownMonths = new Set<string>();
+  private readonly tokens: DynamoTokens;
+  private readonly inbox: DynamoInbox;
+  private readonly list: DynamoJobList;
   private readonly parts: DynamoStagedParts;
 
   constructor(opts: DynamoJobStoreOptions) {
@@ -117,6 +68,9 @@ export class DynamoJobStore implements JobStore {
     this.resultsTable = opts.resultsTableName;
     this.concurrency = opts.writeConcurrency ?? 16;
     this.parts = new DynamoStagedParts(opts.client, opts.tableName, this.concurrency);
+    this.tokens = new DynamoTokens(opts.client, opts.tableName, this.concurrency);
+    this.inbox = new DynamoInbox(opts.client, opts.tableName);
+    this.list = new DynamoJobList(opts.client, opts.tableName);
   }
 
   /**
@@ -137,7 +91,7 @@ export class DynamoJobStore implements JobStore {
     if (existing) return { created: false, root: existing };
     if (staged) await this.parts.put(root.jobId, staged.nonce, staged.parts, Date.now());
     await this.createDescendants(records.slice(0, -1));
-    await this.noteListMonth(root.createdAt.slice(0, 7));
+    await this.list.noteListMonth(root.createdAt.slice(0, 7));
     // A root waiting for tokens joins each token's queue in the same write that creates it.
     const waiters = root.tokens?.length && root.status === 'pending' ? root.tokens : [];
     for (let attempt = 1; ; attempt++) {
@@ -599,386 +553,44 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
-  async tokenState(token: string, limit: number): Promise<TokenState> {
-    const [holder, waiters] = await Promise.all([
-      this.client.send(new GetCommand({ TableName: this.table, Key: tokenKey(token), ConsistentRead: true })),
-      this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :w)',
-          ExpressionAttributeValues: { ':pk': tokenKey(token).pk, ':w': 'W#' },
-          ConsistentRead: true,
-          Limit: limit,
-        }),
-      ),
-    ]);
-    const state: TokenState = { token, waiters: (waiters.Items ?? []).map((i) => ({ jobId: String(i.jobId), createdAt: String(i.createdAt) })) };
-    if (holder.Item?.holder) state.holder = { jobId: String(holder.Item.holder), since: String(holder.Item.since) };
-    return state;
+  // Token queues, the worker inbox and listing live in their own modules; the store is their one port.
+  tokenState(token: string, limit: number): Promise<TokenState> {
+    return this.tokens.tokenState(token, limit);
   }
 
-  async acquireTokens(job: JobRecord, staleHolders: Readonly<Record<string, string>>): Promise<boolean> {
-    const now = new Date().toISOString();
-    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
-    for (const token of job.tokens ?? []) {
-      items.push({
-        Update: {
-          TableName: this.table,
-          Key: tokenKey(token),
-          ConditionExpression: TOKEN_FREE,
-          UpdateExpression: 'SET #holder = :me, #since = :now',
-          ExpressionAttributeNames: { '#holder': 'holder', '#since': 'since' },
-          ExpressionAttributeValues: { ':me': job.jobId, ':stale': staleHolders[token] ?? '-', ':now': now },
-        },
-      });
-      items.push({ Delete: { TableName: this.table, Key: waiterKey(token, job.createdAt, job.jobId), ConditionExpression: STILL_WAITING } });
-    }
-    items.push({
-      Update: {
-        TableName: this.table,
-        Key: jobKey(job.jobId),
-        // A root still creating its descendants takes no token (its staging ends first, then it queues).
-        ConditionExpression: `${JOB_PENDING} AND attribute_not_exists(staging)`,
-        UpdateExpression: 'SET #status = :running, startedAt = :now, updatedAt = :now REMOVE #reason',
-        ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason' },
-        ExpressionAttributeValues: { ':pending': 'pending', ':running': 'running', ':now': now },
-      },
-    });
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-      return true;
-    } catch (err) {
-      if (err instanceof TransactionCanceledException) return false;
-      throw err;
-    }
+  acquireTokens(job: JobRecord, staleHolders: Readonly<Record<string, string>>): Promise<boolean> {
+    return this.tokens.acquireTokens(job, staleHolders);
   }
 
-  async releaseTokens(job: Pick<JobRecord, 'jobId' | 'tokens' | 'createdAt'>): Promise<void> {
-    await mapLimit(job.tokens ?? [], this.concurrency, async (token) => {
-      await conditional(() =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: tokenKey(token),
-            ConditionExpression: TOKEN_HELD_BY_ME,
-            UpdateExpression: 'REMOVE #holder, #since',
-            ExpressionAttributeNames: { '#holder': 'holder', '#since': 'since' },
-            ExpressionAttributeValues: { ':me': job.jobId },
-          }),
-        ),
-      );
-      await this.client.send(new DeleteCommand({ TableName: this.table, Key: waiterKey(token, job.createdAt, job.jobId) }));
-    });
+  releaseTokens(job: Pick<JobRecord, 'jobId' | 'tokens' | 'createdAt'>): Promise<void> {
+    return this.tokens.releaseTokens(job);
   }
 
-  async removeWaiter(token: string, waiter: { jobId: string; createdAt: string }): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.table, Key: waiterKey(token, waiter.createdAt, waiter.jobId) }));
+  removeWaiter(token: string, waiter: { jobId: string; createdAt: string }): Promise<void> {
+    return this.tokens.removeWaiter(token, waiter);
   }
 
-  async setWaitingReason(jobId: string, reason: string): Promise<void> {
-    await conditional(() =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: jobKey(jobId),
-          ConditionExpression: `${JOB_PENDING} AND (attribute_not_exists(#reason) OR #reason <> :reason)`,
-          UpdateExpression: 'SET #reason = :reason',
-          ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':reason': reason },
-        }),
-      ),
-    );
+  setWaitingReason(jobId: string, reason: string): Promise<void> {
+    return this.tokens.setWaitingReason(jobId, reason);
   }
 
-  /**
-   * Offers an attempt once per inbox (invariant 7): the offer and its attempt's marker are written in one
-   * transaction, only if the marker is absent. Offering the same attempt again, at whatever visible time, adds
-   * nothing; the first offer keeps its place in the queue.
-   */
-  async offer(target: string, visibleAt: number, message: TaskMessage): Promise<void> {
-    const key = offerKey(target, visibleAt, message.jobId, message.taskIndex, message.attempt);
-    const marker = offerMarkerKey(target, message.jobId, message.taskIndex, message.attempt);
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.table, Item: { ...marker, offerSk: key.sk }, ConditionExpression: OFFER_NOT_WAITING } },
-            { Put: { TableName: this.table, Item: { ...key, message: JSON.stringify(message) } } },
-          ],
-        }),
-      );
-    } catch (err) {
-      // The marker exists: this attempt already waits in this inbox.
-      if (cancelledByCondition(err, 0)) return;
-      throw err;
-    }
+  offer(target: string, visibleAt: number, message: TaskMessage): Promise<void> {
+    return this.inbox.offer(target, visibleAt, message);
   }
 
-  async dueOffers(target: string, now: number, limit: number): Promise<Offer[]> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND sk < :until',
-        ExpressionAttributeValues: { ':pk': inboxPartitionOf(target), ':until': `${String(now + 1).padStart(15, '0')}` },
-        ConsistentRead: true,
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map((i) => ({ target, key: String(i.sk), message: JSON.parse(String(i.message)) as TaskMessage }));
+  dueOffers(target: string, now: number, limit: number): Promise<Offer[]> {
+    return this.inbox.dueOffers(target, now, limit);
   }
 
-  /**
-   * Removes an offer and, in the same transaction, its attempt's marker, so the attempt can be offered again
-   * (a claim refused while its job was paused is offered again on resume). A marker that names a newer offer of
-   * the attempt (this one was removed before, by a racing worker) stays: only the offer item goes.
-   */
-  async removeOffer(offer: Offer): Promise<void> {
-    const m = offer.message;
-    const key = { pk: inboxPartitionOf(offer.target), sk: offer.key };
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.table,
-                Key: offerMarkerKey(offer.target, m.jobId, m.taskIndex, m.attempt),
-                ConditionExpression: MARKER_OF_OFFER,
-                ExpressionAttributeValues: { ':offerSk': offer.key },
-              },
-            },
-            { Delete: { TableName: this.table, Key: key } },
-          ],
-        }),
-      );
-    } catch (err) {
-      if (!cancelledByCondition(err, 0)) throw err;
-      await this.client.send(new DeleteCommand({ TableName: this.table, Key: key }));
-    }
+  removeOffer(offer: Offer): Promise<void> {
+    return this.inbox.removeOffer(offer);
   }
 
-  /**
-   * Records that a month has roots, once per month per process (a set-add, idempotent), so a list walks only
-   * the months that exist instead of probing empty ones.
-   */
-  private async noteListMonth(month: string): Promise<void> {
-    if (this.knownMonths.has(month)) return;
-    await this.client.send(
-      new UpdateCommand({ TableName: this.table, Key: LIST_MONTHS_KEY, UpdateExpression: 'ADD months :m', ExpressionAttributeValues: { ':m': new Set([month]) } }),
-    );
-    this.knownMonths.add(month);
+  listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }> {
+    return this.list.listRoots(query);
   }
 
-  /**
-   * Root jobs newest first, `limit` at a time. Walks the months that have roots (newest first) and, within a
-   * month, follows DynamoDB's own paging (`LastEvaluatedKey`) to its end: a page DynamoDB cut short (1 MB, or
-   * any page with fewer items than asked) is not the end of the month. The cursor is returned exactly when more
-   * roots exist: the query asks for one item beyond the page, and finding it is the proof.
-   * @throws JobxError VALIDATION_FAILED for a cursor this store did not write
-   */
-  async listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }> {
-    // Before any read: a forged cursor is the client's mistake and costs nothing.
-    const start = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const limit = Math.max(1, query.limit);
-    const monthsItem = await this.client.send(new GetCommand({ TableName: this.table, Key: LIST_MONTHS_KEY, ConsistentRead: true }));
-    const months = [...((monthsItem.Item?.months as Set<string> | undefined) ?? [])].sort().reverse();
-    let position: ListPosition | undefined = start ?? (months[0] ? { month: months[0] } : undefined);
-    const keys: Array<{ pk: string; sk: string }> = [];
-    // Where the next page starts: just after the last root kept (set once one is kept).
-    let resume: ListPosition | undefined;
-    while (position) {
-      const wanted = limit - keys.length;
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: LIST_INDEX,
-          KeyConditionExpression: 'listPk = :pk',
-          ExpressionAttributeValues: { ':pk': `ALL#${position.month}` },
-          ScanIndexForward: false,
-          // One more than needed: finding it proves there is a next page (no cursor on the last page).
-          Limit: wanted + 1,
-          ...(position.key ? { ExclusiveStartKey: position.key } : {}),
-        }),
-      );
-      const items = out.Items ?? [];
-      const kept = items.slice(0, wanted);
-      for (const item of kept) keys.push({ pk: String(item.pk), sk: String(item.sk) });
-      const last = kept[kept.length - 1];
-      if (last) resume = { month: position.month, key: { pk: String(last.pk), sk: String(last.sk), listPk: String(last.listPk), listSk: String(last.listSk) } };
-      // An item beyond the page: there is more, and the next page starts after the last one kept.
-      if (items.length > kept.length) return { jobs: await this.batchGetJobs(keys), cursor: encodeCursor(resume ?? position) };
-      if (out.LastEvaluatedKey) {
-        // DynamoDB stopped before the month's end (page size, 1 MB): the month goes on from where it stopped.
-        position = { month: position.month, key: listKeyOfItem(out.LastEvaluatedKey) };
-        continue;
-      }
-      const current = position.month;
-      const older = months.find((m) => m < current);
-      position = older ? { month: older } : undefined;
-    }
-    return { jobs: await this.batchGetJobs(keys) };
+  activeRoots(): AsyncIterable<string> {
+    return this.list.activeRoots();
   }
-
-  private async batchGetJobs(keys: Array<{ pk: string; sk: string }>): Promise<JobRecord[]> {
-    if (keys.length === 0) return [];
-    const found = new Map<string, JobRecord>();
-    let pending: Array<Record<string, unknown>> = keys;
-    while (pending.length) {
-      const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-      for (const item of out.Responses?.[this.table] ?? []) found.set(`${item.pk}|${item.sk}`, jobFromItem(item));
-      pending = (out.UnprocessedKeys?.[this.table]?.Keys as Array<Record<string, unknown>> | undefined) ?? [];
-    }
-    return keys.map((k) => found.get(`${k.pk}|${k.sk}`)).filter((j): j is JobRecord => j !== undefined);
-  }
-
-  async *activeRoots(): AsyncIterable<string> {
-    for (let shard = 0; shard < ACTIVE_SHARDS; shard++) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: ACTIVE_INDEX,
-            KeyConditionExpression: 'activeShard = :s',
-            ExpressionAttributeValues: { ':s': `ACTIVE#${shard}` },
-            ExclusiveStartKey: start,
-          }),
-        );
-        // The index keeps keys only; a root's partition is `J#<jobId>`.
-        for (const item of out.Items ?? []) yield String(item.pk).slice(2);
-        start = out.LastEvaluatedKey;
-      } while (start);
-    }
-  }
-}
-
-
-/** The `Item` on a ConditionalCheckFailedException is in the low-level format even through the document client. */
-function unmarshallLoose(item: Record<string, AttributeValue>): Item {
-  return unmarshall(item);
-}
-
-/** Extra effects of a job transition written by a manual action. */
-type JobPatchOptions = Pick<Extract<TxOp, { op: 'updateJob' }>, 'reopen' | 'requirePausable' | 'preSkipped' | 'uncountChildIndex' | 'run' | 'keepActive'>;
-
-/**
- * The conditional update of a job transition: status from one of `from` to `patch.status`, the patch's fields,
- * and the bookkeeping that goes with it (a finished root leaves the active index; a reopened one returns to it).
- */
-function jobPatchExpression(jobId: string, from: readonly JobStatus[], patch: JobPatch, opts: JobPatchOptions = {}) {
-  // Placeholders for every name: several (output, reason, …) are DynamoDB reserved words.
-  const names: Record<string, string> = { '#status': 'status' };
-  const values: Record<string, unknown> = { ':to': patch.status, ':now': new Date().toISOString() };
-  const placeholders = from.map((st, i) => {
-    values[`:from${i}`] = st;
-    return `:from${i}`;
-  });
-  const sets = ['#status = :to', 'updatedAt = :now'];
-  const removes: string[] = [];
-  for (const field of ['output', 'reason', 'startedAt', 'endedAt'] as const) {
-    if (patch[field] !== undefined) {
-      names[`#${field}`] = field;
-      sets.push(`#${field} = :${field}`);
-      values[`:${field}`] = patch[field];
-    } else if (opts.reopen && field !== 'startedAt') {
-      // The job runs again: its end, reason and output belong to the run that ended.
-      names[`#${field}`] = field;
-      removes.push(`#${field}`);
-    }
-  }
-  if (opts.preSkipped) {
-    sets.push('preSkipped = :true');
-    values[':true'] = true;
-  }
-  if (opts.run !== undefined) {
-    names['#run'] = 'run';
-    sets.push('#run = :run');
-    values[':run'] = opts.run;
-  }
-  if ((opts.reopen || opts.keepActive) && isRoot(jobId)) {
-    sets.push('activeShard = :shard');
-    values[':shard'] = activeShardOf(jobId);
-  } else if (!opts.reopen && TERMINAL.has(patch.status) && isRoot(jobId)) {
-    // A finished root leaves the sweeper's index in the same write (no separate clean-up write).
-    removes.push('activeShard');
-  }
-  let deletes = '';
-  if (opts.uncountChildIndex !== undefined) {
-    deletes = ' DELETE doneBuckets :bucketSet, failedBuckets :bucketSet';
-    values[':bucketSet'] = new Set([Math.floor((opts.uncountChildIndex - 1) / 100)]);
-  }
-  let condition = jobInStatus(placeholders);
-  if (opts.requirePausable) {
-    condition = `${condition} AND ${JOB_PAUSABLE}`;
-    values[':true'] = true;
-  }
-  return {
-    ConditionExpression: condition,
-    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}${deletes}`,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  };
-}
-
-/** The item that lists the months that have roots (the list index's partitions). */
-const LIST_MONTHS_KEY = { pk: 'LIST', sk: 'MONTHS' } as const;
-
-/** A list index key: the table's key and the index's key of one root. */
-interface ListKey {
-  pk: string;
-  sk: string;
-  listPk: string;
-  listSk: string;
-}
-
-/** Where a list walk stands: a month of the list index, and the key to resume after (none: the month's start). */
-interface ListPosition {
-  month: string;
-  key?: ListKey;
-}
-
-/** The list index key of an item DynamoDB returned (a page's last item, or its LastEvaluatedKey). */
-function listKeyOfItem(item: Record<string, unknown>): ListKey {
-  return { pk: String(item.pk), sk: String(item.sk), listPk: String(item.listPk), listSk: String(item.listSk) };
-}
-
-function encodeCursor(p: ListPosition): string {
-  return Buffer.from(JSON.stringify(p.key ? { month: p.month, key: p.key } : { month: p.month })).toString('base64url');
-}
-
-/** `yyyy-mm` of a list partition. */
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-/** A root's id (no `.`: children are never listed). */
-const ROOT_ID = /^[A-Za-z0-9_-]{1,128}$/;
-/** A list sort key `<createdAt>#<jobId>` (createdAt: ISO 8601 UTC with milliseconds). */
-const LIST_SK = /^(\d{4}-\d{2})-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#([A-Za-z0-9_-]{1,128})$/;
-
-/**
- * Decodes a cursor this store wrote, and refuses anything else with 400 VALIDATION_FAILED: every field is
- * checked (shape, types, month format, and a resume key that names a root of that very month in the list
- * index), so a cursor can only make DynamoDB resume where it says, never fail on a malformed start key.
- */
-function decodeCursor(cursor: string): ListPosition {
-  const refuse = (why: string) => new JobxError('VALIDATION_FAILED', `query parameter cursor: not a cursor this API returned (${why})`);
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw refuse('not base64url JSON');
-  }
-  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isRecord(value)) throw refuse('not an object');
-  const { month, key, ...rest } = value;
-  if (Object.keys(rest).length > 0) throw refuse('unknown fields');
-  if (typeof month !== 'string' || !MONTH.test(month)) throw refuse('bad month');
-  if (key === undefined) return { month };
-  if (!isRecord(key)) throw refuse('bad key');
-  const { pk, sk, listPk, listSk, ...extra } = key;
-  if (Object.keys(extra).length > 0) throw refuse('unknown key attributes');
-  if (typeof pk !== 'string' || typeof sk !== 'string' || typeof listPk !== 'string' || typeof listSk !== 'string') throw refuse('key attributes must be strings');
-  const sortKey = LIST_SK.exec(listSk);
-  const jobId = pk.slice(2);
-  if (!pk.startsWith('J#') || !ROOT_ID.test(jobId) || sk !== 'J') throw refuse('key does not name a root');
-  if (listPk !== `ALL#${month}` || !sortKey || sortKey[1] !== month || sortKey[2] !== jobId) throw refuse('key is not in that month');
-  return { month, key: { pk, sk, listPk, listSk } };
 }

@@ -46,6 +46,9 @@ const TABLE_EXPRESSIONS: Record<string, Record<string, 'jobsTable' | 'resultsTab
   DynamoJobStore: { 'this.table': 'jobsTable', 'this.resultsTable': 'resultsTable' },
   DynamoResultStore: { 'this.opts.tableName': 'resultsTable' },
   DynamoStagedParts: { 'this.table': 'jobsTable' },
+  DynamoTokens: { 'this.table': 'jobsTable' },
+  DynamoInbox: { 'this.table': 'jobsTable' },
+  DynamoJobList: { 'this.table': 'jobsTable' },
 };
 
 const DOCUMENT_ACTIONS: Record<string, string> = {
