@@ -8,7 +8,6 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ArnFormat, Duration, Lazy, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -28,38 +27,27 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { CreateTableCommandInput, KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { Construct } from 'constructs';
-import { ACTIVE_INDEX, JOBS_TTL_ATTRIBUTE, LIST_INDEX } from '../functions/adapters/dynamodb/keys';
+import { JOBS_TTL_ATTRIBUTE } from '../functions/adapters/dynamodb/keys';
 import { jobsTableDefinition, resultsTableDefinition } from '../functions/adapters/dynamodb/tables';
 import { ENV } from '../functions/runtime/env-names';
 import { DEFAULT_TASK_TIMEOUT_SECONDS } from '../functions/core/model';
 import { INVOCATION_END_RESERVE_MS } from '../functions/core/attempt-limits';
 import { EXECUTOR_NAME_PATTERN, PROVIDER_NAME_PATTERN, assertQueuePrefix, formatRoutes, queueNameOf, queuePrefixFor, routeOfDeployment } from '../functions/core/topology';
 import { METRIC } from '../functions/runtime/middy';
-import type {
-  EngineFunctionProps,
-  JobFlowAuthMode,
-  JobFlowProps,
-  ProviderFunctionProps,
-  ProviderQueueOptions,
-  ProviderSource,
-} from './job-flow-props';
+import type { EngineFunctionProps, JobFlowAuthMode, JobFlowProps, ProviderFunctionProps, ProviderQueueOptions, ProviderSource } from './job-flow-props';
 import { acknowledgeJobFlow, acknowledgeProvider } from './nag-acknowledgements';
 import { ApiGrants, type GrantedAccess } from './api-grants';
 import { ROUTE_ACCESS } from '../functions/http/route-access';
 
 export type * from './job-flow-props';
-
-/** Root of the jobx package (the directory holding `functions/` and `package.json`). */
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Handler entry files of jobx's own functions, relative to the package root. */
-export const HANDLER_ENTRIES = {
-  api: 'functions/handlers/http-api.ts',
-  stream: 'functions/handlers/stream.ts',
-  sweeper: 'functions/handlers/sweeper.ts',
-} as const;
+export { HANDLER_ENTRIES, LAMBDA_BUNDLING } from './bundling';
+export { ENGINE_GRANTS, type EngineGrants, type EngineRole } from './engine-grants';
+import { HANDLER_ENTRIES, LAMBDA_RUNTIME, PACKAGE_ROOT, LAMBDA_BUNDLING, ownBundlingRoot, prebuiltHandler } from './bundling';
+import { ENGINE_GRANTS, grantActions, type EngineGrants, type EngineRole } from './engine-grants';
+import { keysOf, projectionOf, streamViewOf } from './cdk-tables';
+import { check, integerIn, validateProps } from './validate-props';
 
 /** TTL attribute of the result table (written by `DynamoResultStore.put`; a test checks that it still is). */
 export const RESULT_TTL_ATTRIBUTE = 'expiresAt';
@@ -78,63 +66,6 @@ export const METRICS_NAMESPACE = 'jobx';
  * attempt, emitted by the provider wrapper.
  */
 export const TASK_METRICS = { failed: METRIC.attemptFailed, succeeded: METRIC.attemptSucceeded } as const;
-
-/** Data-plane actions of one jobx function, by resource. */
-export interface EngineGrants {
-  /** Actions on the jobs table itself. */
-  readonly jobsTable?: readonly string[];
-  /** Actions on indexes of the jobs table, by index name. */
-  readonly jobsIndexes?: Readonly<Record<string, readonly string[]>>;
-  /** Actions on the result table. */
-  readonly resultsTable?: readonly string[];
-  /** Actions on every provider queue. */
-  readonly providerQueues?: readonly string[];
-  /** Actions on the retry schedules of the schedule group (with iam:PassRole of the scheduler's role). */
-  readonly schedules?: readonly string[];
-  /** Actions on the lifecycle event bus. */
-  readonly events?: readonly string[];
-}
-
-/**
- * The data-plane IAM actions of each jobx function. The construct grants exactly these;
- * `test/infra/env-contract.test.ts` derives the same from the handler code (every AWS SDK command each handler
- * can reach, transaction items included) and fails when they differ in either direction.
- */
-export const ENGINE_GRANTS = {
-  api: {
-    // Submit (conditional puts), read (Get, Query, BatchGet of listed roots), the control actions (transactions of
-    // Put, Update and ConditionCheck items; reopening a job marks its result row as running again), and external workers (claim,
-    // extend and end attempts; offers are deleted once taken).
-    jobsTable: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    jobsIndexes: { [LIST_INDEX]: ['dynamodb:Query'] },
-    resultsTable: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-  },
-  stream: {
-    // Reactions: transitions and child counts (Update), reads, offers to external workers (Put), token hand-over
-    // (Delete of waiter items), and children following a paused/resumed/discarded parent (the control
-    // transactions: ConditionCheck items; a reopened or discarded job's result row is marked as running again).
-    jobsTable: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    resultsTable: ['dynamodb:PutItem'],
-    providerQueues: ['sqs:SendMessage'],
-    schedules: ['scheduler:CreateSchedule'],
-    events: ['events:PutEvents'],
-  },
-  sweeper: {
-    // Repairs: the stream's writes (the same effects, children's control transactions included), expired leases,
-    // and token hand-over (transactions of Update and Delete items).
-    jobsTable: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    jobsIndexes: { [ACTIVE_INDEX]: ['dynamodb:Query'] },
-    resultsTable: ['dynamodb:PutItem'],
-    providerQueues: ['sqs:SendMessage'],
-    schedules: ['scheduler:CreateSchedule'],
-  },
-  // The provider wrapper: read a task, claim its attempt (Put or Update), end it (Update).
-  // Query, DeleteItem, ConditionCheckItem: a claim under a paused ancestor reads its job and hands the attempt back.
-  provider: { jobsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'] },
-} as const satisfies Record<string, EngineGrants>;
-
-/** The role names of {@link ENGINE_GRANTS}. */
-export type EngineRole = keyof typeof ENGINE_GRANTS;
 
 /** A provider wired by {@link JobFlow.addProvider}. */
 export interface JobFlowProvider {
@@ -166,9 +97,6 @@ const DEFAULTS = {
   alarms: { iteratorAge: Duration.minutes(5), taskFailureRatePercent: 10, api5xxCount: 5 },
 } as const;
 
-/** Runtime of every function jobx builds (see the AwsSolutions-L1 acknowledgement). */
-const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
-
 /** Provider names: what a job's `tasks[].provider` may say, and safe in construct ids. */
 const PROVIDER_NAME = PROVIDER_NAME_PATTERN;
 
@@ -181,89 +109,8 @@ const TASK_END_RESERVE_SECONDS = Math.ceil(INVOCATION_END_RESERVE_MS / 1000);
 /** SQS caps a queue's visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;
 
-/**
- * The ESM bundle creates `require` for the CommonJS dependencies esbuild keeps as `require()` calls.
- * @internal
- */
-const ESM_REQUIRE_BANNER = "import { createRequire as __jobxCreateRequire } from 'node:module'; const require = __jobxCreateRequire(import.meta.url);";
-
-/**
- * Bundling of every function jobx builds: esbuild, ESM, minified, external source maps. The AWS SDK is bundled
- * too: the versions the tests ran against, tree-shaken, rather than whatever the runtime ships.
- */
-export const LAMBDA_BUNDLING: nodejs.BundlingOptions = {
-  format: nodejs.OutputFormat.ESM,
-  target: 'node22',
-  platform: 'node',
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  bundleAwsSDK: true,
-  banner: ESM_REQUIRE_BANNER,
-};
-
-/**
- * jobx's own handlers as the published package ships them, bundled at build time (`dist/handlers/<name>`, see
- * `tsup.config.ts`); undefined inside this repository, where they are bundled from `functions/` at synth.
- */
-function prebuiltHandler(entry: string): string | undefined {
-  if (existsSync(path.join(PACKAGE_ROOT, entry))) return undefined;
-  const name = (Object.keys(HANDLER_ENTRIES) as Array<keyof typeof HANDLER_ENTRIES>).find((k) => HANDLER_ENTRIES[k] === entry);
-  const dir = name && path.join(PACKAGE_ROOT, 'dist', 'handlers', name);
-  if (!dir || !existsSync(path.join(dir, 'index.mjs'))) throw new Error(`jobx: neither ${entry} nor its prebuilt bundle is in ${PACKAGE_ROOT} (a broken install?)`);
-  return dir;
-}
-
-/** What a Lambda needs to be bundled from jobx's own sources, wherever jobx is installed. */
-function ownBundlingRoot(): Pick<nodejs.NodejsFunctionProps, 'projectRoot' | 'depsLockFilePath'> {
-  const lock = path.join(PACKAGE_ROOT, 'package-lock.json');
-  // In this repository: bundle from here. Installed as a dependency: the app's own lock file (found from the cwd).
-  return existsSync(lock) ? { projectRoot: PACKAGE_ROOT, depsLockFilePath: lock } : {};
-}
-
-function attributeType(def: CreateTableCommandInput, name: string): dynamodb.AttributeType {
-  const type = def.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType;
-  if (type === 'S') return dynamodb.AttributeType.STRING;
-  if (type === 'N') return dynamodb.AttributeType.NUMBER;
-  if (type === 'B') return dynamodb.AttributeType.BINARY;
-  throw new Error(`table ${def.TableName}: no attribute definition for ${name}`);
-}
-
-function keysOf(def: CreateTableCommandInput, schema: readonly KeySchemaElement[] | undefined): { partitionKey: dynamodb.Attribute; sortKey?: dynamodb.Attribute } {
-  const hash = schema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
-  const range = schema?.find((k) => k.KeyType === 'RANGE')?.AttributeName;
-  if (!hash) throw new Error(`table ${def.TableName}: no partition key`);
-  return {
-    partitionKey: { name: hash, type: attributeType(def, hash) },
-    ...(range ? { sortKey: { name: range, type: attributeType(def, range) } } : {}),
-  };
-}
-
-function streamViewOf(def: CreateTableCommandInput): dynamodb.StreamViewType | undefined {
-  if (!def.StreamSpecification?.StreamEnabled) return undefined;
-  const view = def.StreamSpecification.StreamViewType;
-  const known = Object.values(dynamodb.StreamViewType) as string[];
-  if (!view || !known.includes(view)) throw new Error(`table ${def.TableName}: unknown stream view ${view}`);
-  return view as dynamodb.StreamViewType;
-}
-
-function projectionOf(type: string | undefined): dynamodb.ProjectionType {
-  if (type === 'KEYS_ONLY') return dynamodb.ProjectionType.KEYS_ONLY;
-  if (type === 'INCLUDE') return dynamodb.ProjectionType.INCLUDE;
-  return dynamodb.ProjectionType.ALL;
-}
-
 function isFunction(source: ProviderSource): source is lambda.IFunction {
   return typeof (source as lambda.IFunction).functionArn === 'string';
-}
-
-function check(condition: boolean, message: string): void {
-  if (!condition) throw new Error(`JobFlow: ${message}`);
-}
-
-function integerIn(value: number, min: number, max: number): boolean {
-  return Token.isUnresolved(value) || (Number.isInteger(value) && value >= min && value <= max);
 }
 
 /**
@@ -1038,11 +885,6 @@ export class JobFlow extends Construct {
   }
 }
 
-/** Grants exact actions on exact resources (no `grantReadWriteData`-style action lists). */
-function grantActions(grantee: iam.IGrantable, actions: readonly string[], resourceArns: string[]): iam.Grant {
-  return iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns });
-}
-
 /** Access log line: one JSON object per request, HTTP API variables only. */
 function accessLogFormat(): AccessLogFormat {
   return AccessLogFormat.custom(
@@ -1068,41 +910,4 @@ function accessLogFormat(): AccessLogFormat {
       error: '$context.error.message',
     }),
   );
-}
-
-/** Refuses contradictory or out-of-range props (the construct fails at synth, not at deploy). */
-function validateProps(props: JobFlowProps): void {
-  const mode = props.api?.authMode ?? 'iam';
-  check(mode === 'iam' || mode === 'jwt', `api.authMode must be "iam" or "jwt", not "${String(mode)}"`);
-  if (mode === 'jwt') {
-    check(typeof props.api?.jwt?.issuer === 'string' && /^https:\/\//.test(props.api.jwt.issuer), 'api.authMode "jwt" needs api.jwt.issuer (an https URL)');
-    check((props.api?.jwt?.audience?.length ?? 0) > 0, 'api.authMode "jwt" needs at least one api.jwt.audience');
-    for (const key of Object.keys(props.api?.jwt?.routeScopes ?? {})) check(['submit', 'read', 'list', 'control', 'worker'].includes(key), `api.jwt.routeScopes.${key} is not a kind of route (submit, read, list, control, worker)`);
-  } else {
-    check(props.api?.jwt === undefined, 'api.jwt is set but api.authMode is "iam": set authMode "jwt" or drop jwt');
-  }
-  if (props.stageName !== undefined) check(/^[A-Za-z0-9-]{1,32}$/.test(props.stageName), 'stageName must be 1-32 letters, digits or dashes');
-  const throttle = props.api?.throttle;
-  if (throttle?.rateLimit !== undefined) check(throttle.rateLimit > 0, 'api.throttle.rateLimit must be positive');
-  if (throttle?.burstLimit !== undefined) check(integerIn(throttle.burstLimit, 1, 5000), 'api.throttle.burstLimit must be an integer from 1 to 5000');
-  const reserved = props.api?.reservedConcurrency;
-  if (reserved !== undefined) check(integerIn(reserved, 0, 10_000), 'api.reservedConcurrency must be an integer from 0 (unreserved) to 10000');
-  const apiTimeout = props.api?.timeout;
-  if (apiTimeout) check(apiTimeout.toSeconds() <= 30, 'api.timeout above 30 s is cut by the HTTP API integration timeout');
-  const s = props.stream;
-  if (s?.batchSize !== undefined) check(integerIn(s.batchSize, 1, 10_000), 'stream.batchSize must be an integer from 1 to 10000');
-  if (s?.retryAttempts !== undefined) check(integerIn(s.retryAttempts, 0, 10_000), 'stream.retryAttempts must be bounded (0 to 10000)');
-  if (s?.parallelizationFactor !== undefined) check(integerIn(s.parallelizationFactor, 1, 10), 'stream.parallelizationFactor must be an integer from 1 to 10');
-  if (s?.maxRecordAge !== undefined) {
-    const secs = s.maxRecordAge.toSeconds();
-    check(secs >= 60 && secs <= 604_800, 'stream.maxRecordAge must be from 60 seconds to 7 days');
-  }
-  const rate = props.sweeper?.rate;
-  if (rate) check(rate.toSeconds() >= 60, 'sweeper.rate must be at least one minute');
-  if (props.sweeper?.requeueAfter) check(props.sweeper.requeueAfter.toSeconds() >= 1, 'sweeper.requeueAfter must be at least a second');
-  const alarms = props.alarms;
-  if (alarms?.enabled === false) check(alarms.topic === undefined, 'alarms.topic is set but alarms are disabled');
-  if (alarms?.taskFailureRatePercent !== undefined) check(alarms.taskFailureRatePercent > 0 && alarms.taskFailureRatePercent <= 100, 'alarms.taskFailureRatePercent must be in (0, 100]');
-  const pd = props.providerDefaults;
-  if (pd?.timeout) check(pd.timeout.toSeconds() <= 900, 'providerDefaults.timeout is at most 15 minutes');
 }

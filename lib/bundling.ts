@@ -1,0 +1,64 @@
+/**
+ * How jobx's own functions are built: from `functions/` with esbuild inside this repository, or from the
+ * handlers the published package ships prebuilt (`dist/handlers`, see `tsup.config.ts`).
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/** Root of the jobx package (the directory holding `functions/` and `package.json`). */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Handler entry files of jobx's own functions, relative to the package root. */
+export const HANDLER_ENTRIES = {
+  api: 'functions/handlers/http-api.ts',
+  stream: 'functions/handlers/stream.ts',
+  sweeper: 'functions/handlers/sweeper.ts',
+} as const;
+
+/** Runtime of every function jobx builds (see the AwsSolutions-L1 acknowledgement). */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+/**
+ * The ESM bundle creates `require` for the CommonJS dependencies esbuild keeps as `require()` calls.
+ * @internal
+ */
+export const ESM_REQUIRE_BANNER = "import { createRequire as __jobxCreateRequire } from 'node:module'; const require = __jobxCreateRequire(import.meta.url);";
+
+/**
+ * Bundling of every function jobx builds: esbuild, ESM, minified, external source maps. The AWS SDK is bundled
+ * too: the versions the tests ran against, tree-shaken, rather than whatever the runtime ships.
+ */
+export const LAMBDA_BUNDLING: nodejs.BundlingOptions = {
+  format: nodejs.OutputFormat.ESM,
+  target: 'node22',
+  platform: 'node',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  bundleAwsSDK: true,
+  banner: ESM_REQUIRE_BANNER,
+};
+
+/**
+ * jobx's own handlers as the published package ships them, bundled at build time (`dist/handlers/<name>`, see
+ * `tsup.config.ts`); undefined inside this repository, where they are bundled from `functions/` at synth.
+ */
+export function prebuiltHandler(entry: string): string | undefined {
+  if (existsSync(path.join(PACKAGE_ROOT, entry))) return undefined;
+  const name = (Object.keys(HANDLER_ENTRIES) as Array<keyof typeof HANDLER_ENTRIES>).find((k) => HANDLER_ENTRIES[k] === entry);
+  const dir = name && path.join(PACKAGE_ROOT, 'dist', 'handlers', name);
+  if (!dir || !existsSync(path.join(dir, 'index.mjs'))) throw new Error(`jobx: neither ${entry} nor its prebuilt bundle is in ${PACKAGE_ROOT} (a broken install?)`);
+  return dir;
+}
+
+/** What a Lambda needs to be bundled from jobx's own sources, wherever jobx is installed. */
+export function ownBundlingRoot(): Pick<nodejs.NodejsFunctionProps, 'projectRoot' | 'depsLockFilePath'> {
+  const lock = path.join(PACKAGE_ROOT, 'package-lock.json');
+  // In this repository: bundle from here. Installed as a dependency: the app's own lock file (found from the cwd).
+  return existsSync(lock) ? { projectRoot: PACKAGE_ROOT, depsLockFilePath: lock } : {};
+}
