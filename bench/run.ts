@@ -6,6 +6,7 @@
  * invocations per task, the list-price cost per million tasks (jobx vs Step Functions Standard), throughput and
  * submit-to-finish latency.
  */
+import { TASK_TOKEN_HEADER } from '../functions/core/task-token';
 import { Command } from 'commander';
 import { resetUsage, snapshotUsage, type UsageTotals } from '../functions/adapters/usage';
 import { startLocalStack, type InvocationCounts, type LocalStack } from '../functions/local/stack';
@@ -128,8 +129,8 @@ function costPerTask(f: PhaseFigures) {
 
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
-async function call(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+async function call(url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${url}${path}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, body: body ? JSON.stringify(body) : undefined });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -148,7 +149,9 @@ async function claimThroughput(url: string, tasks: number, workers: number): Pro
         const res = await call(url, 'POST', '/workers/bench-worker/claim?wait=2');
         if (res.status === 204) continue;
         claimed++;
-        await call(url, 'POST', `/task-tokens/${res.body.taskToken}/success`, { output: {} });
+        // The task token travels in its header, never in the path (issue 10).
+        const done = await call(url, 'POST', '/task-tokens/success', { output: {} }, { [TASK_TOKEN_HEADER]: res.body.taskToken });
+        if (done.status !== 200) throw new Error(`success by task token answered ${done.status}: ${JSON.stringify(done.body)}`);
       }
     }),
   );
