@@ -43,7 +43,8 @@ const library = {
 } as const;
 
 export default defineConfig([
-  { ...library, format: ['esm'], outExtension: () => ({ js: '.mjs' }), clean: true },
+  // Cleans its own outputs only: dist/console is the console's (bin/build-console.ts swaps it in whole).
+  { ...library, format: ['esm'], outExtension: () => ({ js: '.mjs' }), clean: ['*.mjs', '*.cjs', '*.d.ts', '*.d.cts', '*.map'] },
   // middy ships ESM only: a CommonJS consumer (a stock CDK app, a provider bundled as CommonJS) gets it bundled.
   { ...library, format: ['cjs'], outExtension: () => ({ js: '.cjs' }), noExternal: [/^@middy\//] },
   {

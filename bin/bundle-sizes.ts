@@ -7,7 +7,8 @@
  *   npm run bundle-sizes -- --json  # JSON
  * @module
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +112,18 @@ export async function bundleSizes(outdir: string, stack: JobxStack, opts: { pack
   return out;
 }
 
+/** The console's built files (`npm run build:console` first, if it was not built), each with its gzip size. */
+export function consoleSizes(): Array<{ file: string; bytes: number; gzipBytes: number }> {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const dir = path.join(root, 'dist', 'console');
+  if (!existsSync(path.join(dir, 'index.html'))) execFileSync('npm', ['run', 'build:console'], { cwd: root, stdio: 'ignore' });
+  const files = ['index.html', ...readdirSync(path.join(dir, 'assets')).map((f) => `assets/${f}`)];
+  return files.map((file) => {
+    const body = readFileSync(path.join(dir, file));
+    return { file, bytes: body.length, gzipBytes: gzipSync(body).length };
+  });
+}
+
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
 async function main(): Promise<void> {
@@ -126,6 +139,8 @@ async function main(): Promise<void> {
     const header = ['function', 'entry', 'index.mjs', 'gzip', 'map', 'largest packages'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     for (const r of [header, ...rows]) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+    console.log('');
+    for (const c of consoleSizes()) console.log(`console ${c.file}  ${kb(c.bytes)}  gzip ${kb(c.gzipBytes)}`);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

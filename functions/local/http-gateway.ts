@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createLambdaContext } from './lambda-context';
+import { consoleFile } from './console-files';
 
 /** The API handler's shape. */
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -94,6 +95,15 @@ export async function startHttpGateway(handler: ApiHandler, port: number, onInvo
   const server = createServer((req, res) => {
     void (async () => {
       try {
+        // The console is static files from the API's own origin (the deployed construct serves the same).
+        if (req.method === 'GET') {
+          const page = consoleFile(requestUrl(req.url).pathname);
+          if (page) {
+            res.writeHead(page.status, { 'content-type': page.type, 'cache-control': 'no-cache' });
+            res.end(page.body);
+            return;
+          }
+        }
         const body = await readBody(req);
         onInvoke?.();
         const result = await handler(toApiEvent(req, body), createLambdaContext('jobx-api', 30_000));
