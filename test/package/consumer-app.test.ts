@@ -95,6 +95,11 @@ describe('the packaged CLI and SDK', () => {
       await waitFor(async () => (await fetch(`${url}/health`).catch(() => undefined))?.ok === true, 90_000, () => out);
       const env = { ...process.env, JOBX_URL: url };
       expect(out).toMatch(/providers: .*orders \(lambda\/orders\.ts\)/);
+      // The packaged CLI serves the console it ships, at the URL it prints.
+      expect(out).toContain(`console:    ${url}/console`);
+      const page = await fetch(`${url}/console/jobs/anything`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="app">');
       const esm = JSON.parse(execFileSync(process.execPath, ['scripts/sdk-esm.mjs'], { cwd: app, env, encoding: 'utf8' })) as { status: string; output: { total?: number } };
       expect(esm).toMatchObject({ status: 'succeeded', output: { total: 50 } });
       const cjs = JSON.parse(execFileSync(process.execPath, ['scripts/sdk-cjs.cjs'], { cwd: app, env, encoding: 'utf8' })) as { status: string; finished: boolean };

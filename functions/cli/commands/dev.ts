@@ -97,6 +97,7 @@ export async function runDev(ctx: CliContext, opts: DevOptions): Promise<void> {
 
   ctx.out(`jobx local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   ctx.out(`  API:        ${stack.url}`);
+  ctx.out(`  console:    ${stack.url}/console`);
   ctx.out(`  data:       ${stack.dataDir ?? 'in memory (use --data DIR to keep it)'}`);
   ctx.out(`  providers:  ${names.join(', ')}`);
   ctx.out(`  switches:   duplicateDelivery=${duplicateDelivery} sweepSeconds=${sweepSeconds}`);
