@@ -61,6 +61,24 @@ describe('the console', () => {
     await page.close();
   });
 
+  it('a task page shows every attempt side by side: the failed one with its error, the retry with its output', async () => {
+    const created = await client.submit({ name: 'console-flaky', owner: 'ops', retry: { count: 2, gapSeconds: 1 }, tasks: [{ name: 'f', provider: 'flaky', input: { failTimes: 1 } }] }, '?wait=20');
+    expect(created.body.status).toBe('succeeded');
+    const jobId = created.body.jobId as string;
+    const page = await browser.newPage();
+    await page.goto(`${stack().url}/console/jobs/${jobId}`);
+    await page.getByRole('link', { name: 't1 f' }).click();
+    await page.getByRole('region', { name: 'attempt 2' }).waitFor();
+    expect(page.url()).toBe(`${stack().url}/console/jobs/${jobId}/tasks/t1`);
+    const first = await page.getByRole('region', { name: 'attempt 1' }).innerText();
+    const second = await page.getByRole('region', { name: 'attempt 2' }).innerText();
+    expect(first).toMatch(/failed[\s\S]*automatic/);
+    expect(first).toMatch(/"failTimes": 1/);
+    expect(second).toMatch(/succeeded/);
+    await shot(page, 'task-attempts');
+    await page.close();
+  });
+
   it('pauses and resumes a running job with a confirmation, shows the API answer, and a 409 with the current status', async () => {
     const created = await client.submit({ name: 'console-pause', owner: 'ops', tasks: [{ name: 'wait', provider: 'delay', input: { seconds: 3 } }, { name: 'after', provider: 'demo' }] });
     const jobId = created.body.jobId as string;

@@ -48,6 +48,35 @@ export interface JobView {
   output?: unknown;
 }
 
+/** One attempt of a task, as `GET /jobs/{jobId}/tasks/{taskId}` shows it. */
+export interface AttemptView {
+  attempt: number;
+  manual: boolean;
+  status: string;
+  input: unknown;
+  env: unknown;
+  context: unknown;
+  output?: unknown;
+  error?: { message: string; code?: string; retryable?: boolean };
+  startedAt: string;
+  endedAt?: string;
+}
+
+/** A task with every attempt. */
+export interface TaskDetail {
+  taskId: string;
+  name: string;
+  provider: string;
+  status: string;
+  reason?: string;
+  attempts: AttemptView[];
+}
+
+/** One task of a job, with every attempt. */
+export function getTask(jobId: string, taskId: string): Promise<TaskDetail> {
+  return request('GET', `/jobs/${encodeURIComponent(jobId)}/tasks/${encodeURIComponent(taskId)}`);
+}
+
 /** A page of `GET /jobs`. */
 export interface JobPage {
   items: Array<Pick<JobView, 'jobId' | 'name' | 'owner' | 'status' | 'createdAt'>>;

@@ -5,7 +5,7 @@
  */
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiError, act, getJob, listJobs, type JobPage, type JobView } from './api';
+import { ApiError, act, getJob, getTask, listJobs, type JobPage, type JobView, type TaskDetail } from './api';
 import './style.css';
 
 const BASE = '/console';
@@ -176,7 +176,15 @@ function JobPageView({ jobId, go }: { jobId: string; go: (to: string) => void })
                   {job.tasks.map((t) => (
                     <tr key={t.taskId}>
                       <td>
-                        {t.taskId} {t.name}
+                        <a
+                          href={`${BASE}/jobs/${encodeURIComponent(jobId)}/tasks/${t.taskId}`}
+                          onClick={(e) => {
+                            e.preventDefault();
+                            go(`${BASE}/jobs/${encodeURIComponent(jobId)}/tasks/${t.taskId}`);
+                          }}
+                        >
+                          {t.taskId} {t.name}
+                        </a>
                       </td>
                       <td>{t.provider}</td>
                       <td>
@@ -237,8 +245,72 @@ function JobPageView({ jobId, go }: { jobId: string; go: (to: string) => void })
   );
 }
 
+const json = (v: unknown) => (v === undefined ? '—' : JSON.stringify(v, null, 2));
+
+/** A task with every attempt side by side: input, env, context, output or error, times, automatic or manual. */
+function TaskPageView({ jobId, taskId, go }: { jobId: string; taskId: string; go: (to: string) => void }) {
+  const { value: task, error } = usePolled<TaskDetail>(() => getTask(jobId, taskId), [jobId, taskId]);
+  const back = `${BASE}/jobs/${encodeURIComponent(jobId)}`;
+  return (
+    <main>
+      <p>
+        <a
+          href={back}
+          onClick={(e) => {
+            e.preventDefault();
+            go(back);
+          }}
+        >
+          ← Job {jobId}
+        </a>
+      </p>
+      {error && <p role="alert">{error}</p>}
+      {task && (
+        <>
+          <h1>
+            {task.taskId} {task.name} <Status status={task.status} />
+          </h1>
+          <p>
+            provider {task.provider}
+            {task.reason ? ` · ${task.reason}` : ''}
+          </p>
+          <div class="attempts">
+            {task.attempts.map((a) => (
+              <section key={a.attempt} aria-label={`attempt ${a.attempt}`}>
+                <h2>
+                  Attempt {a.attempt} <Status status={a.status} />
+                </h2>
+                <p>
+                  {a.manual ? 'manual' : 'automatic'} · {new Date(a.startedAt).toLocaleTimeString()}
+                  {a.endedAt ? ` → ${new Date(a.endedAt).toLocaleTimeString()}` : ' (running)'}
+                </p>
+                {a.error && (
+                  <p class="error">
+                    {a.error.code ? `${a.error.code}: ` : ''}
+                    {a.error.message}
+                  </p>
+                )}
+                <h3>Input</h3>
+                <pre>{json(a.input)}</pre>
+                <h3>Env</h3>
+                <pre>{json(a.env)}</pre>
+                <h3>Context</h3>
+                <pre>{json(a.context)}</pre>
+                <h3>Output</h3>
+                <pre>{json(a.output)}</pre>
+              </section>
+            ))}
+          </div>
+        </>
+      )}
+    </main>
+  );
+}
+
 function App() {
   const [path, go] = usePath();
+  const task = /^\/console\/jobs\/([^/]+)\/tasks\/([^/]+)\/?$/.exec(path);
+  if (task) return <TaskPageView jobId={decodeURIComponent(task[1]!)} taskId={decodeURIComponent(task[2]!)} go={go} />;
   const m = /^\/console\/jobs\/([^/]+)\/?$/.exec(path);
   return m ? <JobPageView jobId={decodeURIComponent(m[1]!)} go={go} /> : <JobList go={go} />;
 }
