@@ -360,11 +360,7 @@ export class JobFlow extends Construct {
   /** The environment jobx's own functions read (the API, the stream consumer, the sweeper): routes, scheduler, bus. */
   engineEnvironment(): Record<string, string> {
     return {
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
-      ...this.metricEnvironment(),
-      [ENV.jobsTable]: this.table.tableName,
-      [ENV.resultsTable]: this.resultsTable.tableName,
+      ...this.providerEnvironment(),
       [ENV.routes]: Lazy.string({ produce: () => formatRoutes([...this.providerMap.keys()], Object.fromEntries(this.maxTaskSeconds)) }),
       [ENV.queueUrlPrefix]: `https://sqs.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${Stack.of(this).account}/${this.queueNamePrefix}`,
       [ENV.queueArnPrefix]: Stack.of(this).formatArn({ service: 'sqs', resource: this.queueNamePrefix, arnFormat: ArnFormat.NO_RESOURCE_NAME }),

@@ -19,7 +19,8 @@ export type JobxErrorCode =
   | 'BIZ_ID_CONFLICT'
   | 'INTERNAL';
 
-const HTTP_STATUS: Record<JobxErrorCode, number> = {
+/** The HTTP status of each code (the API's error mapping and its OpenAPI document both read it). */
+export const HTTP_STATUS: Readonly<Record<JobxErrorCode, number>> = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
   UNKNOWN_PROVIDER: 400,

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from 'zod';
-import type { JobxErrorCode } from '../core/errors';
+import { HTTP_STATUS, type JobxErrorCode } from '../core/errors';
 import type { AuditEntry, JobResult } from '../core/model';
 import { JOB_STATUSES, TASK_STATUSES, type AttemptStatus } from '../core/statuses';
 import type { AttemptView, ChildView, JobView, TaskDetailView, TaskSummaryView } from '../core/views';
@@ -175,21 +175,7 @@ export const healthViewSchema = z.strictObject({
  * Every error code the API answers with, and its status. `METHOD_NOT_ALLOWED` is a code of the type that no
  * route produces (the router answers a wrong method with 404 ROUTE_NOT_FOUND), hence `null`.
  */
-export const ERROR_STATUS = {
-  VALIDATION_FAILED: 400,
-  MALFORMED_JSON: 400,
-  UNKNOWN_PROVIDER: 400,
-  NOT_PAUSABLE: 400,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  ROUTE_NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: null,
-  INVALID_STATE: 409,
-  CONFLICT: 409,
-  BIZ_ID_CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  INTERNAL: 500,
-} as const satisfies Record<JobxErrorCode, number | null>;
+export const ERROR_STATUS: Readonly<Record<JobxErrorCode, number | null>> = { ...HTTP_STATUS, METHOD_NOT_ALLOWED: null };
 
 /** The statuses the API's own error bodies come with. */
 export type ErrorStatus = 400 | 403 | 404 | 409 | 413 | 500;

@@ -3,7 +3,7 @@
  * resume and discard. Deep links (`/console/jobs/{jobId}`) are rendered by the browser from the API.
  * @module
  */
-import { render } from 'preact';
+import { render, type ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, act, getJob, getTask, listJobs, type JobPage, type JobView, type TaskDetail } from './api';
 import './style.css';
@@ -49,6 +49,22 @@ function usePolled<T>(load: () => Promise<T>, deps: unknown[]): { value?: T; err
   return { value, error, reload: () => setTick((t) => t + 1) };
 }
 
+/** An in-app link: the URL is a real deep link; a plain click navigates without reloading the app. */
+function Link({ to, go, children }: { to: string; go: (to: string) => void; children: ComponentChildren }) {
+  return (
+    <a
+      href={to}
+      onClick={(e) => {
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        go(to);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
 function Status({ status }: { status: string }) {
   return <span class={`status status-${status}`}>{status}</span>;
 }
@@ -83,15 +99,9 @@ function JobList({ go }: { go: (to: string) => void }) {
           {(page?.items ?? []).map((j) => (
             <tr key={j.jobId}>
               <td>
-                <a
-                  href={`${BASE}/jobs/${encodeURIComponent(j.jobId)}`}
-                  onClick={(e) => {
-                    e.preventDefault();
-                    go(`${BASE}/jobs/${encodeURIComponent(j.jobId)}`);
-                  }}
-                >
+                <Link to={`${BASE}/jobs/${encodeURIComponent(j.jobId)}`} go={go}>
                   {j.name}
-                </a>{' '}
+                </Link>{' '}
                 <code>{j.jobId}</code>
               </td>
               <td>{j.owner}</td>
@@ -133,15 +143,9 @@ function JobPageView({ jobId, go }: { jobId: string; go: (to: string) => void })
   return (
     <main>
       <p>
-        <a
-          href={`${BASE}/`}
-          onClick={(e) => {
-            e.preventDefault();
-            go(`${BASE}/`);
-          }}
-        >
+        <Link to={`${BASE}/`} go={go}>
           ← Jobs
-        </a>
+        </Link>
       </p>
       {error && <p role="alert">{error}</p>}
       {job && (
@@ -176,15 +180,9 @@ function JobPageView({ jobId, go }: { jobId: string; go: (to: string) => void })
                   {job.tasks.map((t) => (
                     <tr key={t.taskId}>
                       <td>
-                        <a
-                          href={`${BASE}/jobs/${encodeURIComponent(jobId)}/tasks/${t.taskId}`}
-                          onClick={(e) => {
-                            e.preventDefault();
-                            go(`${BASE}/jobs/${encodeURIComponent(jobId)}/tasks/${t.taskId}`);
-                          }}
-                        >
+                        <Link to={`${BASE}/jobs/${encodeURIComponent(jobId)}/tasks/${t.taskId}`} go={go}>
                           {t.taskId} {t.name}
-                        </a>
+                        </Link>
                       </td>
                       <td>{t.provider}</td>
                       <td>
@@ -204,15 +202,9 @@ function JobPageView({ jobId, go }: { jobId: string; go: (to: string) => void })
               <ul class="children">
                 {job.children.map((c) => (
                   <li key={c.jobId}>
-                    <a
-                      href={`${BASE}/jobs/${encodeURIComponent(c.jobId)}`}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        go(`${BASE}/jobs/${encodeURIComponent(c.jobId)}`);
-                      }}
-                    >
+                    <Link to={`${BASE}/jobs/${encodeURIComponent(c.jobId)}`} go={go}>
                       {c.name}
-                    </a>{' '}
+                    </Link>{' '}
                     <Status status={c.status} />
                   </li>
                 ))}
@@ -254,15 +246,9 @@ function TaskPageView({ jobId, taskId, go }: { jobId: string; taskId: string; go
   return (
     <main>
       <p>
-        <a
-          href={back}
-          onClick={(e) => {
-            e.preventDefault();
-            go(back);
-          }}
-        >
+        <Link to={back} go={go}>
           ← Job {jobId}
-        </a>
+        </Link>
       </p>
       {error && <p role="alert">{error}</p>}
       {task && (
