@@ -29,12 +29,17 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
   return execFileSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
 }
 
-/** `npm pack` of this repository into `dir` (runs the build through `prepack`); the tarball's path. */
+/** `npm pack` of this repository into `dir/pack` (runs the build through `prepack`); the tarball's path. */
 export function packJobx(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  const out = run('npm', ['pack', '--pack-destination', dir, '--json'], REPO);
-  const [info] = JSON.parse(out.slice(out.indexOf('['))) as Array<{ filename: string }>;
-  return path.join(dir, info!.filename);
+  // The tarball is found in its own fresh directory rather than parsed from `--json` output: `prepack` prints the
+  // build's own output to the same stdout, and what it prints (brackets included) differs between machines.
+  const into = path.join(dir, 'pack');
+  rmSync(into, { recursive: true, force: true });
+  mkdirSync(into, { recursive: true });
+  run('npm', ['pack', '--pack-destination', into], REPO);
+  const tarballs = readdirSync(into).filter((f) => f.endsWith('.tgz'));
+  if (tarballs.length !== 1) throw new Error(`npm pack left ${tarballs.length} tarballs in ${into}: ${tarballs.join(', ')}`);
+  return path.join(into, tarballs[0]!);
 }
 
 /** The files a tarball holds (`package/…` stripped). */
