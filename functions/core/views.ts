@@ -38,6 +38,10 @@ export interface TaskSummaryView {
   /** A `retrying` task: when its next automatic attempt is due (ISO 8601), so a client can say how long it waits. */
   retryAt?: string;
   preLock?: string;
+  /** When its first attempt started (ISO 8601): with `endedAt`, how long the task took, attempts and waits included. */
+  startedAt?: string;
+  /** When its last attempt ended, while the task is not running or waiting for a retry. */
+  endedAt?: string;
 }
 
 /** A task as `GET /jobs/{jobId}/tasks/{taskId}` shows it (`attempts` is the full list). */
@@ -105,6 +109,10 @@ function summary(job: JobRecord, index: number, record: TaskRecord | undefined, 
   if (record?.status === 'retrying' && record.dueAt !== undefined) view.retryAt = new Date(record.dueAt).toISOString();
   const preLock = spec.preLock ?? job.preLock;
   if (preLock !== undefined) view.preLock = preLock;
+  const first = record?.attempts[0];
+  if (first) view.startedAt = first.startedAt;
+  const last = record?.attempts[record.attempts.length - 1];
+  if (last?.endedAt !== undefined && record!.status !== 'running' && record!.status !== 'retrying') view.endedAt = last.endedAt;
   return view;
 }
 

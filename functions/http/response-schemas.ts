@@ -53,6 +53,8 @@ const taskFields = {
   output: jsonObjectSchema.optional(),
   reason: z.string().optional(),
   retryAt: time.optional().meta({ description: 'a `retrying` task: when its next automatic attempt is due' }),
+  startedAt: time.optional().meta({ description: 'when its first attempt started' }),
+  endedAt: time.optional().meta({ description: 'when its last attempt ended, unless it runs or waits for a retry' }),
   preLock: z.string().optional(),
 };
 

@@ -22,7 +22,7 @@ import {
 const JOB_FIELDS = ['jobId', 'name', 'owner', 'desc', 'bizId', 'status', 'reason', 'input', 'env', 'output', 'pausable', 'tokens', 'preLock', 'parentId', 'rootId', 'createdAt', 'updatedAt', 'tasks', 'children'];
 const JOB_REQUIRED = ['jobId', 'name', 'owner', 'status', 'input', 'env', 'pausable', 'rootId', 'createdAt', 'updatedAt', 'tasks', 'children'];
 // `desc` and `retryAt` are not in the contract's task shape; the view adds them when there is one (extra fields are harmless).
-const TASK_FIELDS = ['taskId', 'name', 'provider', 'status', 'attempts', 'input', 'env', 'output', 'reason', 'retryAt', 'preLock', 'desc'];
+const TASK_FIELDS = ['taskId', 'name', 'provider', 'status', 'attempts', 'input', 'env', 'output', 'reason', 'retryAt', 'preLock', 'desc', 'startedAt', 'endedAt'];
 const ATTEMPT_FIELDS = ['attempt', 'manual', 'status', 'input', 'env', 'context', 'output', 'error', 'startedAt', 'endedAt'];
 
 const statusesOf = (job: JobRecord, tasks: ReadonlyArray<TaskRecord | undefined>) => taskSummaries(job, tasks).map((t) => t.status);
@@ -137,6 +137,22 @@ describe('taskSummaries: fields', () => {
   it('the job preLock applies to tasks without their own', () => {
     // Act / Assess
     expect(taskSummaries(pipelineJob({ preLock: 'host-j' }), []).map((s) => s.preLock)).toEqual(['host-j', 'host-j', 'host-j']);
+  });
+
+  it("a task's times run from its first attempt's start to its last attempt's end, and stay open while it runs or waits for a retry", () => {
+    // Prepare
+    const attempts = endedAttempts(2);
+    const done = taskRecord({ status: 'failed', attemptCount: 2, attempts });
+    const retrying = taskRecord({ status: 'retrying', attemptCount: 2, attempts, dueAt: Date.parse(attempts[1]!.endedAt!) + 10_000 });
+
+    // Act
+    const [ended] = taskSummaries(pipelineJob(), [done]);
+    const [waiting] = taskSummaries(pipelineJob(), [retrying]);
+
+    // Assess
+    expect(ended).toMatchObject({ startedAt: attempts[0]!.startedAt, endedAt: attempts[1]!.endedAt });
+    expect(waiting?.startedAt).toBe(attempts[0]!.startedAt);
+    expect(waiting?.endedAt).toBeUndefined();
   });
 
   it('every summary keeps to the contract fields', () => {
