@@ -52,6 +52,7 @@ export function TaskPageView({ jobId, taskId, go }: { jobId: string; taskId: str
                   {a.manual ? 'manual' : 'automatic'} · {time(a.startedAt)}
                   {a.endedAt ? ` → ${time(a.endedAt)} (${duration(a.startedAt, a.endedAt)})` : ' (running)'}
                 </p>
+                {a.status === 'abandoned' && <p class="waits">Its lease ran out before a result came: a result arriving later is not used.</p>}
                 {a.error && (
                   <p class="error">
                     {a.error.code ? `${a.error.code}: ` : ''}
