@@ -38,6 +38,12 @@ export const ENV = {
   bindOwner: 'JOBX_BIND_OWNER',
   /** JWT scope that may act on any job under owner binding (default `jobx/control`). */
   controlScope: 'JOBX_CONTROL_SCOPE',
+  /** OIDC issuer the deployed console signs in against (console function only). */
+  consoleIssuer: 'JOBX_CONSOLE_ISSUER',
+  /** The console's OIDC app client: a public client, no secret (console function only). */
+  consoleClientId: 'JOBX_CONSOLE_CLIENT_ID',
+  /** Space-separated scopes the console asks for (console function only). */
+  consoleScopes: 'JOBX_CONSOLE_SCOPES',
   /** JSON facts the local stack adds to `GET /health`. */
   localInfo: 'JOBX_LOCAL_INFO',
 } as const;
