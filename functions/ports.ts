@@ -109,10 +109,33 @@ export interface JobStore {
   offer(target: string, visibleAt: number, message: TaskMessage): Promise<void>;
   /** Offers of `target` visible at `now`, oldest first. */
   dueOffers(target: string, now: number, limit: number): Promise<Offer[]>;
-  /** Removes an offer (claimed, or stale). */
-  removeOffer(offer: Offer): Promise<void>;
+  /**
+   * Removes an offer (claimed, or stale). With `claim`, the offer was claimed: a record of the claim is written
+   * in the same write (it expires after a day), for {@link JobStore.inboxSummary}.
+   */
+  removeOffer(offer: Offer, claim?: { workerId: string; at: string }): Promise<void>;
+  /** Every worker inbox that was ever offered a task (`exec:<id>`, `prov:<name>`), in name order. */
+  inboxTargets(): Promise<string[]>;
+  /**
+   * What waits in an inbox and what was claimed from it lately: every waiting offer counted, the first
+   * `offers` of them by visible time, and the newest `claims` claim records (newest first).
+   */
+  inboxSummary(target: string, opts: { offers: number; claims: number }): Promise<InboxSummary>;
   /** One page of root jobs, newest first. */
   listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }>;
+  /**
+   * The same walk as {@link JobStore.listRoots} (same cursors), reading only each root's identity and status,
+   * eventually consistent: what counting roots by status needs.
+   */
+  rootSummaries(query: { limit: number; cursor?: string }): Promise<{ roots: JobSummary[]; cursor?: string }>;
+  /** Identity and status of the named jobs that exist (strongly consistent), by job id. */
+  jobSummaries(jobIds: readonly string[]): Promise<Map<string, JobSummary>>;
+  /**
+   * Tokens in use (held, or with waiters), in name order, `limit` at a time, starting after the token `after`.
+   * Eventually consistent: a token taken or given back a moment ago may show as it was. `more` says whether
+   * tokens follow the page.
+   */
+  listTokens(query: { limit: number; after?: string }): Promise<{ tokens: TokenUse[]; more: boolean }>;
   /** Ids of roots that are still active (not yet published). */
   activeRoots(): AsyncIterable<string>;
 }
@@ -122,6 +145,50 @@ export interface TokenState {
   token: string;
   holder?: { jobId: string; since: string };
   waiters: Array<{ jobId: string; createdAt: string }>;
+}
+
+/** A token in use, as {@link JobStore.listTokens} finds it: its holder, and how many roots wait for it. */
+export interface TokenUse {
+  token: string;
+  holder?: { jobId: string; since: string };
+  waiting: number;
+}
+
+/** What names a job and says where it stands, without the rest of its record. */
+export interface JobSummary {
+  jobId: string;
+  name: string;
+  owner: string;
+  status: JobStatus;
+}
+
+/** An attempt waiting in a worker inbox, visible (claimable) from `visibleAt` (ms since epoch). */
+export interface WaitingOffer {
+  jobId: string;
+  taskIndex: number;
+  attempt: number;
+  visibleAt: number;
+}
+
+/** The record of one claim from a worker inbox. */
+export interface InboxClaim {
+  jobId: string;
+  taskIndex: number;
+  attempt: number;
+  /** The worker that claimed (the id in its claim's path). */
+  workerId: string;
+  /** When (ISO 8601). */
+  at: string;
+}
+
+/** What {@link JobStore.inboxSummary} reads of one inbox. */
+export interface InboxSummary {
+  /** Every offer waiting, visible now or later. */
+  offersWaiting: number;
+  /** The first offers by visible time (as many as asked for). */
+  offers: WaitingOffer[];
+  /** The newest claims, newest first (as many as asked for, of the last day). */
+  recentClaims: InboxClaim[];
 }
 
 /** The result table behind sync waits. */
@@ -145,6 +212,8 @@ export interface WorkQueue {
   isExternal(provider: string): boolean;
   /** The longest task timeout (seconds) the function behind a route can run; undefined when not bounded. */
   maxTaskSeconds(route: string): number | undefined;
+  /** The worker inboxes the deployment declares (`core/routing.ts` `declaredInboxes`), in name order. */
+  declaredInboxes(): string[];
 }
 
 /** A task message waiting in the worker inbox for an executor (`exec:<id>`) or an external provider (`prov:<name>`). */

@@ -33,7 +33,8 @@ export const ENGINE_GRANTS = {
     // Put, Update and ConditionCheck items; reopening a job marks its result row as running again), and external workers (claim,
     // extend and end attempts; offers are deleted once taken).
     jobsTable: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    jobsIndexes: { [LIST_INDEX]: ['dynamodb:Query'] },
+    // The list index for GET /jobs and /jobs/counts; the active index's token entries for GET /tokens.
+    jobsIndexes: { [LIST_INDEX]: ['dynamodb:Query'], [ACTIVE_INDEX]: ['dynamodb:Query'] },
     resultsTable: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   },
   stream: {

@@ -123,6 +123,22 @@ export function inboxOf(message: Pick<TaskMessage, 'provider' | 'preLock'>): str
 }
 
 /**
+ * The worker inboxes a deployment declares: each external provider's, and each executor's that has a provider
+ * deployment (`provider@executor` routes: its tasks of other providers wait in its inbox), in name order.
+ * @example
+ * declaredInboxes(['demo', 'demo@edge-1'], ['ext']); // ['exec:edge-1', 'prov:ext']
+ */
+export function declaredInboxes(routes: Iterable<string>, externalProviders: Iterable<string>): string[] {
+  const inboxes = new Set<string>();
+  for (const route of routes) {
+    const at = route.indexOf('@');
+    if (at >= 0) inboxes.add(executorInbox(route.slice(at + 1)));
+  }
+  for (const provider of externalProviders) inboxes.add(providerInbox(provider));
+  return [...inboxes].sort();
+}
+
+/**
  * The queue route (a `JOBX_ROUTES` entry) of a message: its provider, or the provider's deployment under its
  * pinned executor (`provider@executor`). A pinned task never has the unpinned route.
  * @example

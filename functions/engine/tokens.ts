@@ -5,11 +5,9 @@
  * sweeper repeats the attempt for every waiting root, so no wake-up is lost.
  * @module
  */
-import { JobxError } from '../core/errors';
 import type { JobRecord } from '../core/model';
-import { isTerminalJob } from '../core/statuses';
 import { canAcquire, decideRelease, decideToken, type TokenLook, type TokenStep } from '../core/token-decisions';
-import type { EngineDeps, TokenState } from '../ports';
+import type { EngineDeps } from '../ports';
 
 /** Rounds of look → decide → commit before a root gives up for now (the next wake-up or sweep tries again). */
 const MAX_ROUNDS = 10;
@@ -97,16 +95,4 @@ export async function hasLiveAttempts(deps: EngineDeps, jobId: string): Promise<
   }
   for (const child of tree.children) if (await hasLiveAttempts(deps, child.jobId)) return true;
   return false;
-}
-
-/** `GET /tokens/{token}`: holder and queue; 404 when nobody holds or waits for it. */
-export async function tokenView(deps: EngineDeps, token: string): Promise<TokenState> {
-  const state = await deps.store.tokenState(token, 1000);
-  if (!state.holder && state.waiters.length === 0) throw new JobxError('NOT_FOUND', `token ${token} is neither held nor awaited`, { token });
-  if (state.holder) {
-    const holder = await deps.store.getJob(state.holder.jobId);
-    // A holder whose release is still on its way (or was lost) shows as free.
-    if (holder && isTerminalJob(holder.status) && holder.status !== 'failed') delete state.holder;
-  }
-  return state;
 }

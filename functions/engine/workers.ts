@@ -41,8 +41,9 @@ export async function claimForWorker(deps: EngineDeps, workerId: string, provide
     for (const inbox of inboxes) {
       for (const offer of await deps.store.dueOffers(inbox, deps.clock.now(), OFFERS_PER_POLL)) {
         const claimed = await claimTask(deps, offer.message);
-        // Claimed or stale (another worker won, or the attempt is over): either way the offer is spent.
-        await deps.store.removeOffer(offer);
+        // Claimed or stale (another worker won, or the attempt is over): either way the offer is spent. A claim
+        // is recorded in the same write, for the console's list of recent claims.
+        await deps.store.removeOffer(offer, claimed ? { workerId, at: new Date(deps.clock.now()).toISOString() } : undefined);
         if (!claimed) continue;
         const m = offer.message;
         return {

@@ -1,13 +1,18 @@
 /**
- * Listing roots newest first (the list index, month by month) and walking the active index for the sweeper.
+ * Listing roots newest first (the list index, month by month), reading jobs' summaries, and walking the active
+ * index for the sweeper.
  * Part of the DynamoDB job store (`job-store.ts` delegates to it).
  * @module
  */
 import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '../../core/model';
-import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX } from './keys';
-import { jobFromItem } from './item-codec';
+import type { JobStatus } from '../../core/statuses';
+import type { JobSummary } from '../../ports';
+import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, jobKey } from './keys';
+import { jobFromItem, type Item } from './item-codec';
 import { LIST_MONTHS_KEY, decodeCursor, encodeCursor, listKeyOfItem, type ListPosition } from './list-cursor';
+
+const summaryFromItem = (item: Item): JobSummary => ({ jobId: String(item.jobId), name: String(item.name), owner: String(item.owner), status: item.status as JobStatus });
 
 /** Roots newest first (the list index) and the active roots (the sweeper's index). */
 export class DynamoJobList {
@@ -35,6 +40,30 @@ export class DynamoJobList {
    * @throws JobxError VALIDATION_FAILED for a cursor this store did not write
    */
   async listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }> {
+    const { keys, cursor } = await this.walkRoots(query);
+    const jobs = await this.batchGet(keys, { consistent: true }, jobFromItem);
+    return cursor === undefined ? { jobs } : { jobs, cursor };
+  }
+
+  /**
+   * {@link listRoots}' walk, reading of each root only what names it and its status, eventually consistent (the
+   * read units are those of the whole items either way; half of them without strong consistency).
+   */
+  async rootSummaries(query: { limit: number; cursor?: string }): Promise<{ roots: JobSummary[]; cursor?: string }> {
+    const { keys, cursor } = await this.walkRoots(query);
+    const roots = await this.batchGet(keys, { consistent: false, summary: true }, summaryFromItem);
+    return cursor === undefined ? { roots } : { roots, cursor };
+  }
+
+  /** Identity and status of the named jobs that exist (strongly consistent). */
+  async jobSummaries(jobIds: readonly string[]): Promise<Map<string, JobSummary>> {
+    const unique = [...new Set(jobIds)];
+    const found = await this.batchGet(unique.map(jobKey), { consistent: true, summary: true }, summaryFromItem);
+    return new Map(found.map((s) => [s.jobId, s]));
+  }
+
+  /** The keys of one page of roots, newest first, and the cursor of the next page when there is one. */
+  private async walkRoots(query: { limit: number; cursor?: string }): Promise<{ keys: Array<{ pk: string; sk: string }>; cursor?: string }> {
     // Before any read: a forged cursor is the client's mistake and costs nothing.
     const start = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const limit = Math.max(1, query.limit);
@@ -64,7 +93,7 @@ export class DynamoJobList {
       const last = kept[kept.length - 1];
       if (last) resume = { month: position.month, key: { pk: String(last.pk), sk: String(last.sk), listPk: String(last.listPk), listSk: String(last.listSk) } };
       // An item beyond the page: there is more, and the next page starts after the last one kept.
-      if (items.length > kept.length) return { jobs: await this.batchGetJobs(keys), cursor: encodeCursor(resume ?? position) };
+      if (items.length > kept.length) return { keys, cursor: encodeCursor(resume ?? position) };
       if (out.LastEvaluatedKey) {
         // DynamoDB stopped before the month's end (page size, 1 MB): the month goes on from where it stopped.
         position = { month: position.month, key: listKeyOfItem(out.LastEvaluatedKey) };
@@ -74,19 +103,22 @@ export class DynamoJobList {
       const older = months.find((m) => m < current);
       position = older ? { month: older } : undefined;
     }
-    return { jobs: await this.batchGetJobs(keys) };
+    return { keys };
   }
 
-  private async batchGetJobs(keys: Array<{ pk: string; sk: string }>): Promise<JobRecord[]> {
-    if (keys.length === 0) return [];
-    const found = new Map<string, JobRecord>();
-    let pending: Array<Record<string, unknown>> = keys;
-    while (pending.length) {
-      const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-      for (const item of out.Responses?.[this.table] ?? []) found.set(`${item.pk}|${item.sk}`, jobFromItem(item));
-      pending = (out.UnprocessedKeys?.[this.table]?.Keys as Array<Record<string, unknown>> | undefined) ?? [];
+  /** Items by key, in the order of `keys` (those that exist), 100 keys per request (BatchGetItem's limit). */
+  private async batchGet<T>(keys: ReadonlyArray<{ pk: string; sk: string }>, opts: { consistent: boolean; summary?: boolean }, decode: (item: Item) => T): Promise<T[]> {
+    const found = new Map<string, T>();
+    const projection = opts.summary ? { ProjectionExpression: 'pk, sk, jobId, #name, #owner, #status', ExpressionAttributeNames: { '#name': 'name', '#owner': 'owner', '#status': 'status' } } : {};
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Array<Record<string, unknown>> = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+      while (pending.length) {
+        const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: opts.consistent, ...projection } } }));
+        for (const item of out.Responses?.[this.table] ?? []) found.set(`${item.pk}|${item.sk}`, decode(item));
+        pending = (out.UnprocessedKeys?.[this.table]?.Keys as Array<Record<string, unknown>> | undefined) ?? [];
+      }
     }
-    return keys.map((k) => found.get(`${k.pk}|${k.sk}`)).filter((j): j is JobRecord => j !== undefined);
+    return keys.map((k) => found.get(`${k.pk}|${k.sk}`)).filter((j): j is T => j !== undefined);
   }
 
   async *activeRoots(): AsyncIterable<string> {

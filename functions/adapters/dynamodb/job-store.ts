@@ -8,7 +8,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import type { JsonObject } from '../../core/json';
 import type { AttemptError, AuditEntry, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
-import type { JobPatch, JobStore, JobTree, Offer, TaskGuard, TaskTxOp, TokenState, TxOp } from '../../ports';
+import type { InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
 import { isTaskTxOp } from '../../core/writes';
 import {
   BUCKET_NOT_COUNTED,
@@ -34,7 +34,7 @@ import { DynamoStagedParts } from './staged-parts';
 import { DynamoTokens } from './tokens';
 import { DynamoInbox } from './inbox';
 import { DynamoJobList } from './job-list';
-import { auditKey, bucketKey, jobKey, partitionOf, taskKey, waiterKey } from './keys';
+import { auditKey, bucketKey, jobKey, partitionOf, taskKey, tokenShardOf, waiterKey } from './keys';
 
 import { auditFromItem, jobFromItem, jobItem, taskFromItem, unmarshallLoose, type Item } from './item-codec';
 import { jobPatchExpression } from './job-patch';
@@ -103,7 +103,8 @@ export class DynamoJobStore implements JobStore {
             new TransactWriteCommand({
               TransactItems: [
                 { Put: { TableName: this.table, Item: jobItem(root), ConditionExpression: CREATE_IF_ABSENT, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
-                ...waiters.map((token) => ({ Put: { TableName: this.table, Item: { ...waiterKey(token, root.createdAt, root.jobId), jobId: root.jobId, createdAt: root.createdAt } } })),
+                // `activeShard`: a waiter is listed with its token (GET /tokens) for as long as it waits.
+                ...waiters.map((token) => ({ Put: { TableName: this.table, Item: { ...waiterKey(token, root.createdAt, root.jobId), jobId: root.jobId, createdAt: root.createdAt, activeShard: tokenShardOf(token) } } })),
               ],
             }),
           );
@@ -582,12 +583,32 @@ export class DynamoJobStore implements JobStore {
     return this.inbox.dueOffers(target, now, limit);
   }
 
-  removeOffer(offer: Offer): Promise<void> {
-    return this.inbox.removeOffer(offer);
+  removeOffer(offer: Offer, claim?: { workerId: string; at: string }): Promise<void> {
+    return this.inbox.removeOffer(offer, claim);
+  }
+
+  inboxTargets(): Promise<string[]> {
+    return this.inbox.inboxTargets();
+  }
+
+  inboxSummary(target: string, opts: { offers: number; claims: number }): Promise<InboxSummary> {
+    return this.inbox.inboxSummary(target, opts);
   }
 
   listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }> {
     return this.list.listRoots(query);
+  }
+
+  rootSummaries(query: { limit: number; cursor?: string }): Promise<{ roots: JobSummary[]; cursor?: string }> {
+    return this.list.rootSummaries(query);
+  }
+
+  jobSummaries(jobIds: readonly string[]): Promise<Map<string, JobSummary>> {
+    return this.list.jobSummaries(jobIds);
+  }
+
+  listTokens(query: { limit: number; after?: string }): Promise<{ tokens: TokenUse[]; more: boolean }> {
+    return this.tokens.listTokens(query);
   }
 
   activeRoots(): AsyncIterable<string> {

@@ -7,6 +7,13 @@
  * - bucket:    `J#<parentId>` / `B#<0000>` (which children of a hundred have finished)
  * - part:      `S#<rootId>` / `<nonce>#<0000>` (descendant records of a staged submission, compressed; TTL), in
  *   a partition of its own so that reading a job's tree never reads its parts
+ * - token:     `K#<token>` / `H` (holder) and `W#<createdAt>#<jobId>` (waiters); see {@link tokenKey}
+ * - inbox:     `X#<target>` / offers, `A#…` markers and `R#…` claim records; see {@link inboxPartitionOf}
+ * - inboxes:   `XT` / `<target>`: every worker inbox that was ever offered a task (the console lists them)
+ *
+ * The sparse `active` index holds two kinds of entries, told apart by its partition key `activeShard`:
+ * `ACTIVE#<n>` for roots still running (the sweeper's walk) and `TOKENS#<n>` for tokens in use (a held token's
+ * holder item and every waiter item), so listing tokens needs no index of its own.
  * @module
  */
 import { parseChildJobId } from '../../core/submission';
@@ -61,14 +68,31 @@ export function stagedPartKey(rootId: string, nonce: string, index: number): Ite
   return { pk: `S#${rootId}`, sk: `${nonce}#${pad(index, 4)}` };
 }
 
-/** TTL attribute of the jobs table (only staged parts carry it). */
+/** TTL attribute of the jobs table (staged parts and claim records carry it). */
 export const JOBS_TTL_ATTRIBUTE = 'expiresAt';
+
+/** A stable shard number in [0, ACTIVE_SHARDS) of a string. */
+function shardOf(value: string): number {
+  let h = 0;
+  for (let i = 0; i < value.length; i++) h = (h * 31 + value.charCodeAt(i)) >>> 0;
+  return h % ACTIVE_SHARDS;
+}
 
 /** Shard of a root in the active index. */
 export function activeShardOf(jobId: string): string {
-  let h = 0;
-  for (let i = 0; i < jobId.length; i++) h = (h * 31 + jobId.charCodeAt(i)) >>> 0;
-  return `ACTIVE#${h % ACTIVE_SHARDS}`;
+  return `ACTIVE#${shardOf(jobId)}`;
+}
+
+/** Partition-key prefix of token entries in the active index (never `ACTIVE#`: the sweeper walks only those). */
+export const TOKEN_SHARD_PREFIX = 'TOKENS#';
+
+/**
+ * Shard of a token's entries in the active index: its holder item carries it while the token is held, each of
+ * its waiter items for as long as it exists. All of one token's entries share a shard, sorted by `pk`, so the
+ * shards list tokens in name order.
+ */
+export function tokenShardOf(token: string): string {
+  return `${TOKEN_SHARD_PREFIX}${shardOf(token)}`;
 }
 
 /** Item type of a sort key. */
@@ -89,9 +113,25 @@ export function waiterKey(token: string, createdAt: string, jobId: string): Item
   return { pk: `K#${token}`, sk: `W#${createdAt}#${jobId}` };
 }
 
-/** Partition of the worker inbox of `target` (`exec:<id>` or `prov:<name>`): its offers and their markers. */
+/**
+ * Partition of the worker inbox of `target` (`exec:<id>` or `prov:<name>`): its offers, their markers and the
+ * records of recent claims.
+ */
 export function inboxPartitionOf(target: string): string {
   return `X#${target}`;
+}
+
+/** Key of a worker inbox's entry in the list of inboxes (written once per target and process, with an offer). */
+export function inboxTargetKey(target: string): ItemKey {
+  return { pk: 'XT', sk: target };
+}
+
+/**
+ * Key of the record of one claim from `target`'s inbox (sorted by time after the markers: `R` > `A`), so one
+ * Query, newest first, reads the last claims. It carries a TTL ({@link JOBS_TTL_ATTRIBUTE}).
+ */
+export function claimRecordKey(target: string, at: string, jobId: string, taskIndex: number, attempt: number): ItemKey {
+  return { pk: inboxPartitionOf(target), sk: `R#${at}#${jobId}#${taskIndex}#${attempt}` };
 }
 
 /**

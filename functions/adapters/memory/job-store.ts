@@ -14,7 +14,8 @@ import { bucketOf } from '../../core/submission';
 import { CHILD_BUCKET_SIZE, bucketCount, bucketSize, childJobId, incompleteRanges } from '../../core/routing';
 import type { StagedPart } from '../../core/staging';
 import type { JobStatus } from '../../core/statuses';
-import type { Clock, JobPatch, JobStore, JobTree, Offer, TaskGuard, TaskTxOp, TokenState, TxOp } from '../../ports';
+import type { Clock, InboxClaim, InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
+import { CLAIMS_KEPT, inboxSummaryOf, summaryOf, tokenUses } from './console-reads';
 import type { MemoryResultStore } from './result-store';
 
 /** DynamoDB's largest item. */
@@ -571,6 +572,7 @@ export class MemoryJobStore implements JobStore {
     inbox.set(key, { target, key, message: clone(message) });
     this.offers.set(target, inbox);
     this.offerMarkers.set(marker, key);
+    this.inboxes.add(target);
   }
 
   async dueOffers(target: string, now: number, limit: number): Promise<Offer[]> {
@@ -582,12 +584,44 @@ export class MemoryJobStore implements JobStore {
       .map(clone);
   }
 
-  async removeOffer(offer: Offer): Promise<void> {
+  async removeOffer(offer: Offer, claim?: { workerId: string; at: string }): Promise<void> {
     this.write('removeOffer');
     const m = offer.message;
     const marker = `${offer.target}#${m.jobId}#${m.taskIndex}#${m.attempt}`;
     if (this.offerMarkers.get(marker) === offer.key) this.offerMarkers.delete(marker);
     this.offers.get(offer.target)?.delete(offer.key);
+    if (claim) {
+      const kept = this.claims.get(offer.target) ?? [];
+      kept.push({ jobId: m.jobId, taskIndex: m.taskIndex, attempt: m.attempt, workerId: claim.workerId, at: claim.at });
+      this.claims.set(offer.target, kept.slice(-CLAIMS_KEPT));
+    }
+  }
+
+  /** Inboxes ever offered a task. */
+  readonly inboxes = new Set<string>();
+  /** Claim records by inbox, oldest first. */
+  readonly claims = new Map<string, InboxClaim[]>();
+
+  async inboxTargets(): Promise<string[]> {
+    return [...this.inboxes].sort();
+  }
+
+  async inboxSummary(target: string, opts: { offers: number; claims: number }): Promise<InboxSummary> {
+    return inboxSummaryOf(target, this.offerMarkers, this.claims.get(target), opts);
+  }
+
+  async listTokens(query: { limit: number; after?: string }): Promise<{ tokens: TokenUse[]; more: boolean }> {
+    return tokenUses(this.holders, this.waiters, query);
+  }
+
+  async jobSummaries(jobIds: readonly string[]): Promise<Map<string, JobSummary>> {
+    const found = jobIds.map((id) => this.jobs.get(id)).filter((j): j is StoredJob => j !== undefined);
+    return new Map(found.map((j) => [j.jobId, summaryOf(j)]));
+  }
+
+  async rootSummaries(query: { limit: number; cursor?: string }): Promise<{ roots: JobSummary[]; cursor?: string }> {
+    const { jobs, cursor } = await this.listRoots(query);
+    return cursor === undefined ? { roots: jobs.map(summaryOf) } : { roots: jobs.map(summaryOf), cursor };
   }
 
   async listRoots(query: { limit: number; cursor?: string }): Promise<{ jobs: JobRecord[]; cursor?: string }> {

@@ -5,7 +5,7 @@
  */
 import type { TaskMessage } from '../../core/model';
 import type { Clock, EventPublisher, LifecycleEvent, RetryScheduler, WorkQueue } from '../../ports';
-import { queueRouteOf, UnknownRouteError } from '../../core/routing';
+import { declaredInboxes, queueRouteOf, UnknownRouteError } from '../../core/routing';
 
 /** A message on a provider queue. */
 export interface QueuedMessage {
@@ -46,6 +46,10 @@ export class MemoryWorkQueue implements WorkQueue {
 
   isExternal(provider: string): boolean {
     return this.opts.externalProviders?.has(provider) ?? false;
+  }
+
+  declaredInboxes(): string[] {
+    return declaredInboxes(this.opts.routes, this.opts.externalProviders ?? []);
   }
 
   async send(message: TaskMessage, delaySeconds = 0): Promise<void> {

@@ -1,7 +1,7 @@
 /** Provider queues on SQS: one queue per provider, a task message per attempt. @module */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { TaskMessage } from '../../core/model';
-import { MAX_QUEUE_DELAY_SECONDS, UnknownRouteError, queueRouteOf } from '../../core/routing';
+import { MAX_QUEUE_DELAY_SECONDS, UnknownRouteError, declaredInboxes, queueRouteOf } from '../../core/routing';
 import type { WorkQueue } from '../../ports';
 import type { RouteQueue } from '../../core/topology';
 
@@ -30,6 +30,10 @@ export class SqsWorkQueue implements WorkQueue {
 
   isExternal(provider: string): boolean {
     return this.opts.externalProviders?.has(provider) ?? false;
+  }
+
+  declaredInboxes(): string[] {
+    return declaredInboxes(Object.keys(this.opts.providers), this.opts.externalProviders ?? []);
   }
 
   /** Queue of a route; throws {@link UnknownRouteError} for an unknown one (the API refuses such jobs up front). */

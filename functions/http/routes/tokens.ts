@@ -1,6 +1,6 @@
 /** GET /tokens/{token}: the holder and the queue of a token. @module */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { tokenView } from '../../engine/tokens';
+import { tokenView } from '../../engine/token-views';
 import { engineDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
 import { tokenParam } from '../request';

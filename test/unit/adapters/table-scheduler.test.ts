@@ -48,6 +48,7 @@ describe('TableRetryScheduler', () => {
       hasProvider: (r) => ROUTES.has(r),
       isExternal: () => false,
       maxTaskSeconds: () => undefined,
+      declaredInboxes: () => [],
       send: async (m: TaskMessage) => {
         const route = queueRouteOf(m);
         if (!ROUTES.has(route)) throw new UnknownRouteError(route);
