@@ -3,7 +3,8 @@
  * - the public entry points as ESM and CommonJS with bundled type declarations (`dist/*.{mjs,cjs,d.ts}`);
  * - the CLI as ESM (`dist/cli.mjs`);
  * - jobx's own Lambda handlers, bundled whole (AWS SDK included) as the construct deploys them
- *   (`dist/handlers/<name>/index.mjs`), so an app that installs jobx needs no bundler for them.
+ *   (`dist/handlers/<name>/index.mjs`), so an app that installs jobx needs no bundler for them; the console
+ *   function's asset adds the console's own build (`dist/console`, `npm run build:console`).
  * Inside this repository the construct bundles the handlers from `functions/` instead (see `lib/job-flow.ts`).
  */
 import { defineConfig } from 'tsup';
@@ -63,4 +64,6 @@ export default defineConfig([
   handler('api', 'functions/handlers/http-api.ts'),
   handler('stream', 'functions/handlers/stream.ts'),
   handler('sweeper', 'functions/handlers/sweeper.ts'),
+  // The console function (`console` prop): the construct ships it with dist/console beside it (lib/console.ts).
+  handler('console', 'functions/handlers/console.ts'),
 ]);

@@ -3,7 +3,8 @@
  * environment only when the CLI provides one (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION).
  *
  * Context (or environment): `-c stage=prod` (JOBX_STAGE, default dev), `-c auth=iam|jwt` (JOBX_AUTH, default iam),
- * with jwt: `-c jwtIssuer=https://…` `-c jwtAudience=a,b` (JOBX_JWT_ISSUER, JOBX_JWT_AUDIENCE),
+ * with jwt: `-c jwtIssuer=https://…` `-c jwtAudience=a,b` (JOBX_JWT_ISSUER, JOBX_JWT_AUDIENCE) and, to serve the
+ * console at /console signing in with that issuer, `-c consoleClientId=…` (JOBX_CONSOLE_CLIENT_ID: a public app client),
  * `-c retain=false` (tables and logs are deleted with the stack; default: retained, deletion protection on).
  * @module
  */
@@ -25,6 +26,7 @@ export function buildApp(app: App = new App()): { app: App; stack: JobxStack } {
   const issuer = setting('jwtIssuer', 'JOBX_JWT_ISSUER');
   const audience = setting('jwtAudience', 'JOBX_JWT_AUDIENCE')?.split(',').map((a) => a.trim()).filter(Boolean);
   const retain = setting('retain', 'JOBX_RETAIN') !== 'false';
+  const consoleClientId = setting('consoleClientId', 'JOBX_CONSOLE_CLIENT_ID');
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 
@@ -39,6 +41,7 @@ export function buildApp(app: App = new App()): { app: App; stack: JobxStack } {
         ...(auth === 'jwt' || issuer || audience ? { jwt: { issuer: issuer ?? '', audience: audience ?? [] } } : {}),
       },
       ...(retain ? {} : { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false }),
+      ...(consoleClientId ? { console: { clientId: consoleClientId } } : {}),
     },
   });
   return { app, stack };

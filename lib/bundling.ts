@@ -19,6 +19,15 @@ export const HANDLER_ENTRIES = {
   sweeper: 'functions/handlers/sweeper.ts',
 } as const;
 
+/**
+ * Handler entry of the console function (only with the `console` prop). Apart from {@link HANDLER_ENTRIES}, which
+ * are the engine's functions: it reads no table and ships the console's built files (see `lib/console.ts`).
+ */
+export const CONSOLE_HANDLER_ENTRY = 'functions/handlers/console.ts';
+
+/** Every handler the package ships prebuilt, by its directory under `dist/handlers`. */
+const PREBUILT_ENTRIES: Readonly<Record<string, string>> = { ...HANDLER_ENTRIES, console: CONSOLE_HANDLER_ENTRY };
+
 /** Runtime of every function jobx builds (see the AwsSolutions-L1 acknowledgement). */
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
@@ -50,7 +59,7 @@ export const LAMBDA_BUNDLING: nodejs.BundlingOptions = {
  */
 export function prebuiltHandler(entry: string): string | undefined {
   if (existsSync(path.join(PACKAGE_ROOT, entry))) return undefined;
-  const name = (Object.keys(HANDLER_ENTRIES) as Array<keyof typeof HANDLER_ENTRIES>).find((k) => HANDLER_ENTRIES[k] === entry);
+  const name = Object.keys(PREBUILT_ENTRIES).find((k) => PREBUILT_ENTRIES[k] === entry);
   const dir = name && path.join(PACKAGE_ROOT, 'dist', 'handlers', name);
   if (!dir || !existsSync(path.join(dir, 'index.mjs'))) throw new Error(`jobx: neither ${entry} nor its prebuilt bundle is in ${PACKAGE_ROOT} (a broken install?)`);
   return dir;

@@ -276,6 +276,34 @@ export interface JobFlowAlarmProps {
   readonly api5xxCount?: number;
 }
 
+/**
+ * The operator console in a deployment: served by the flow at `/console` from the API's own origin (same HTTP
+ * API, so no CORS and no second domain), signing people in against an OIDC issuer (authorization code flow with
+ * PKCE) and calling the API with their access token. Needs `api.authMode: 'jwt'`.
+ *
+ * The app client must be a public client (no secret) allowed the authorization code grant, with the redirect
+ * URI `https://<api>/console/` ({@link JobFlow.console}`.redirectUri`) and the scopes below; the API's JWT
+ * authorizer must accept its access tokens (with Cognito, the client id is one of `api.jwt.audience`).
+ */
+export interface JobFlowConsoleProps {
+  /** The OIDC app client id: a public client (no secret) with the authorization code grant and PKCE. */
+  readonly clientId: string;
+  /**
+   * Scopes the console asks for. The API's authorizer wants one of a route's scopes on each call: the default
+   * asks for every scope the routes the console calls require (list, read and control, each its
+   * `api.jwt.routeScopes` entry or else `api.jwt.scopes`), so that one sign-in covers the whole console. Pass
+   * fewer when the app client may not ask for them all (an issuer refuses a scope it does not allow the client);
+   * under `api.bindOwner`, add `api.controlScope` for operators who act on other people's jobs.
+   * @default ['openid', ...the scopes of the API's list, read and control routes]
+   */
+  readonly scopes?: readonly string[];
+  /**
+   * Issuer the console signs in against (its discovery document is `<issuer>/.well-known/openid-configuration`).
+   * @default - the API's `api.jwt.issuer`
+   */
+  readonly issuer?: string;
+}
+
 /** Properties of {@link JobFlow}. */
 export interface JobFlowProps {
   /**
@@ -347,4 +375,10 @@ export interface JobFlowProps {
    * @default - alarms on, no actions
    */
   readonly alarms?: JobFlowAlarmProps;
+  /**
+   * Serve the operator console at `/console` of the API (JWT mode only: the console signs people in with the
+   * JWT issuer's OIDC flow; a browser has no AWS credentials to sign IAM requests with).
+   * @default - no console in the deployment (the local stack always serves one, without sign-in)
+   */
+  readonly console?: JobFlowConsoleProps;
 }

@@ -40,10 +40,12 @@ import type { EngineFunctionProps, JobFlowAuthMode, JobFlowProps, ProviderFuncti
 import { acknowledgeJobFlow, acknowledgeProvider } from './nag-acknowledgements';
 import { ApiGrants, type GrantedAccess } from './api-grants';
 import { ROUTE_ACCESS } from '../functions/http/route-access';
+import { JobFlowConsole } from './console';
 
 export type * from './job-flow-props';
 export { HANDLER_ENTRIES, LAMBDA_BUNDLING } from './bundling';
 export { ENGINE_GRANTS, type EngineGrants, type EngineRole } from './engine-grants';
+export { JobFlowConsole } from './console';
 import { HANDLER_ENTRIES, LAMBDA_RUNTIME, PACKAGE_ROOT, LAMBDA_BUNDLING, ownBundlingRoot, prebuiltHandler } from './bundling';
 import { ENGINE_GRANTS, grantActions, type EngineGrants, type EngineRole } from './engine-grants';
 import { keysOf, projectionOf, streamViewOf } from './cdk-tables';
@@ -162,6 +164,8 @@ export class JobFlow extends Construct {
   public readonly authMode: JobFlowAuthMode;
   /** Namespace of the Powertools metrics. */
   public readonly metricsNamespace: string = METRICS_NAMESPACE;
+  /** The operator console at `/console` of the API (`console` prop); undefined without it. */
+  public readonly console?: JobFlowConsole;
 
   private readonly props: JobFlowProps;
   private readonly alarmList: cloudwatch.Alarm[] = [];
@@ -321,6 +325,7 @@ export class JobFlow extends Construct {
       accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(accessLogs), format: accessLogFormat() },
     });
     this.apiUrl = this.apiStage.url;
+    if (props.console) this.console = new JobFlowConsole(this, 'Console', { props, api: this.api, apiUrl: this.apiUrl, stageName: this.stageName, logRetention: this.logRetention, removalPolicy: this.removalPolicy });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     this.node.addValidation({ validate: () => this.validateEnvironmentSize() });

@@ -49,5 +49,6 @@ export class JobxStack extends Stack {
     new CfnOutput(this, 'JobsTableName', { value: this.jobFlow.table.tableName });
     new CfnOutput(this, 'ResultsTableName', { value: this.jobFlow.resultsTable.tableName });
     new CfnOutput(this, 'DashboardName', { value: this.jobFlow.dashboard.dashboardName });
+    if (this.jobFlow.console) new CfnOutput(this, 'ConsoleUrl', { value: this.jobFlow.console.url, description: 'The console (also the redirect URI its app client must allow)' });
   }
 }

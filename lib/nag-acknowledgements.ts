@@ -7,6 +7,7 @@
  */
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import type { JobFlowConsole } from './console';
 import type { JobFlow, JobFlowProvider } from './job-flow';
 
 /** One acknowledgement, as recorded (exported for the test that proves each is still needed). */
@@ -147,6 +148,20 @@ export function acknowledgeProvider(provider: JobFlowProvider, opts: { builtByJo
     'Serverless-LambdaEventSourceMappingDestination',
     'An SQS event source mapping takes no on-failure destination (Lambda supports one for streams and Kafka only): a message that keeps failing moves to the queue\'s redrive dead-letter queue, which is alarmed.',
   );
+}
+
+/** Acknowledgements of the console's function and of its two routes without an authorizer (`lib/console.ts`). */
+export function acknowledgeConsole(site: JobFlowConsole, opts: { tracing: boolean }): void {
+  acknowledge(site.fn, 'AwsSolutions-L1', L1_REASON);
+  acknowledgeBuiltFunction(site.fn, opts.tracing);
+  acknowledge(site.fn, 'Serverless-LambdaDLQ', "Invoked synchronously by API Gateway to answer a browser's GET of a static file: a failure is that answer (a function dead-letter queue applies to asynchronous invocations only).");
+  for (const route of site.routes) {
+    acknowledge(
+      route,
+      'AwsSolutions-APIG4',
+      "The console's own route: it serves the console's static files (HTML, script, styles) and its sign-in settings (issuer, public client id, scopes), which a browser must load before it can sign in and get a token. It reads no data; every data route of the API keeps the JWT authorizer, and the console calls them with the signed-in person's token.",
+    );
+  }
 }
 
 /**

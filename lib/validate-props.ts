@@ -51,4 +51,25 @@ export function validateProps(props: JobFlowProps): void {
   if (alarms?.taskFailureRatePercent !== undefined) check(alarms.taskFailureRatePercent > 0 && alarms.taskFailureRatePercent <= 100, 'alarms.taskFailureRatePercent must be in (0, 100]');
   const pd = props.providerDefaults;
   if (pd?.timeout) check(pd.timeout.toSeconds() <= 900, 'providerDefaults.timeout is at most 15 minutes');
+  validateConsole(props, mode);
+}
+
+/** RFC 6749 scope tokens: printable ASCII without space, `"` or `\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** The console signs in with the API's JWT issuer; IAM authorization leaves a browser nothing to sign in with. */
+function validateConsole(props: JobFlowProps, mode: string): void {
+  const c = props.console;
+  if (c === undefined) return;
+  check(
+    mode === 'jwt',
+    "console needs authMode: 'jwt' (api: { authMode: 'jwt', jwt: { issuer, audience } }): the console signs people in against the JWT issuer (OIDC) and calls the API with their token, while IAM authorization wants SigV4-signed requests, which a browser has no AWS credentials to sign",
+  );
+  const text = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+  check(text(c.clientId) && (Token.isUnresolved(c.clientId) || SCOPE_TOKEN.test(c.clientId)), 'console.clientId must be the OIDC app client id (printable, no spaces)');
+  if (c.issuer !== undefined) check(text(c.issuer) && (Token.isUnresolved(c.issuer) || /^https:\/\//.test(c.issuer)), 'console.issuer must be an https URL');
+  if (c.scopes !== undefined) {
+    check(c.scopes.length > 0, 'console.scopes must name at least one scope (or be left out for the default)');
+    for (const s of c.scopes) check(text(s) && (Token.isUnresolved(s) || SCOPE_TOKEN.test(s)), `console.scopes: "${String(s)}" is not a scope (printable, no spaces or quotes)`);
+  }
 }

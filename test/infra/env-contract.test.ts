@@ -14,6 +14,7 @@ import { parseRoutes, queuesOf } from '../../functions/core/topology';
 import { buildApp } from '../../bin/app';
 import { HANDLER_ENTRIES, RESULT_TTL_ATTRIBUTE, SERVICE_NAME, TASK_METRICS, type JobFlow } from '../../lib/job-flow';
 import { EXAMPLE_PROVIDERS } from '../../lib/jobx-stack';
+import { CONSOLE_HANDLER_ENTRY } from '../../lib/bundling';
 import { actionsByResource, analyseHandlers, type HandlerContract, type Resource } from './support/code-contract';
 import { logicalIdOf, testApp } from './support/synth';
 
@@ -28,6 +29,8 @@ let flow: JobFlow;
 let t: Template;
 let contracts: Map<string, HandlerContract>;
 let functions: Array<{ label: string; fn: IFunction; entry: string }>;
+/** The console function (`console` prop, JWT only), in a stack of its own. */
+let consoleSite: { fn: IFunction; t: Template };
 
 beforeAll(() => {
   const { stack } = buildApp(testApp());
@@ -39,7 +42,9 @@ beforeAll(() => {
     { label: 'sweeper', fn: flow.sweeperFunction, entry: HANDLER_ENTRIES.sweeper },
     ...Object.entries(EXAMPLE_PROVIDERS).map(([name, entry]) => ({ label: `provider ${name}`, fn: flow.providers.get(name)!.fn, entry })),
   ];
-  contracts = analyseHandlers(functions.map((f) => f.entry));
+  const withConsole = buildApp(testApp({ context: { auth: 'jwt', jwtIssuer: 'https://issuer.example.com', jwtAudience: 'console-client', consoleClientId: 'console-client' } })).stack;
+  consoleSite = { fn: withConsole.jobFlow.console!.fn, t: Template.fromStack(withConsole) };
+  contracts = analyseHandlers([...functions.map((f) => f.entry), CONSOLE_HANDLER_ENTRY]);
 });
 
 function variablesOf(fn: IFunction): Record<string, unknown> {
@@ -138,6 +143,21 @@ describe('environment variables', () => {
     expect(typeof ttl).toBe('number');
     expect(ttl as number).toBeGreaterThan(Date.now() / 1000);
     expect(ttl as number).toBeLessThan(Date.now() / 1000 + 366 * 86_400);
+  });
+});
+
+describe('the console function', () => {
+  it('reads exactly the sign-in settings, each set on its function, and no other JOBX_ variable is set', () => {
+    const read = contracts.get(CONSOLE_HANDLER_ENTRY)!.envKeys;
+    expect([...read].sort()).toEqual(['consoleClientId', 'consoleIssuer', 'consoleScopes']);
+    const resource = consoleSite.t.toJSON().Resources[logicalIdOf(consoleSite.fn)] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    const vars = resource.Properties.Environment.Variables;
+    for (const key of read) expect(vars[ENV[key]], ENV[key]).toBeDefined();
+    expect(Object.keys(vars).filter((n) => n.startsWith('JOBX_')).sort()).toEqual([...read].map((k) => ENV[k]).sort());
+  });
+
+  it('calls no AWS API (its role holds its log group only, see console.test.ts)', () => {
+    expect(contracts.get(CONSOLE_HANDLER_ENTRY)!.needs).toEqual([]);
   });
 });
 
