@@ -9,27 +9,37 @@ import { apiErrors, json } from '../http/api-errors';
 import { openApiDocument } from '../http/openapi';
 import { health } from '../http/routes/health';
 import { discard, pause, resume, retry, skip } from '../http/routes/control';
-import { getJob, getResult, getTask, list, submit } from '../http/routes/jobs';
-import { getToken } from '../http/routes/tokens';
+import { conditional } from '../http/conditional';
+import { counts, getJob, getResult, getTask, list, submit } from '../http/routes/jobs';
+import { getExecutor, listExecutors } from '../http/routes/executors';
+import { getToken, listTokens } from '../http/routes/tokens';
 import { claim, failure, heartbeat, success } from '../http/routes/workers';
 
 type ApiRoute = Route<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 
-/** The route table. */
+/**
+ * The route table. Views a client polls answer conditional GETs (`conditional`: an ETag, and 304 when it did
+ * not change). A literal path wins over a parameter here as on API Gateway (`/jobs/counts`, not job `counts`;
+ * no job id can be `counts` anyway: root ids are ULIDs or `B` and 25 hex digits).
+ */
 export const routes: ApiRoute[] = [
   { method: 'GET', path: '/health', handler: health },
   { method: 'GET', path: '/openapi.json', handler: async () => json(200, openApiDocument()) },
   { method: 'POST', path: '/jobs', handler: submit },
-  { method: 'GET', path: '/jobs/{jobId}', handler: getJob },
-  { method: 'GET', path: '/jobs/{jobId}/tasks/{taskId}', handler: getTask },
+  { method: 'GET', path: '/jobs/counts', handler: conditional(counts) },
+  { method: 'GET', path: '/jobs/{jobId}', handler: conditional(getJob) },
+  { method: 'GET', path: '/jobs/{jobId}/tasks/{taskId}', handler: conditional(getTask) },
   { method: 'GET', path: '/jobs/{jobId}/result', handler: getResult },
-  { method: 'GET', path: '/jobs', handler: list },
+  { method: 'GET', path: '/jobs', handler: conditional(list) },
   { method: 'POST', path: '/jobs/{jobId}/tasks/{taskId}/skip', handler: skip },
   { method: 'POST', path: '/jobs/{jobId}/tasks/{taskId}/retry', handler: retry },
   { method: 'POST', path: '/jobs/{jobId}/pause', handler: pause },
   { method: 'POST', path: '/jobs/{jobId}/resume', handler: resume },
   { method: 'POST', path: '/jobs/{jobId}/discard', handler: discard },
-  { method: 'GET', path: '/tokens/{token}', handler: getToken },
+  { method: 'GET', path: '/tokens', handler: conditional(listTokens) },
+  { method: 'GET', path: '/tokens/{token}', handler: conditional(getToken) },
+  { method: 'GET', path: '/executors', handler: conditional(listExecutors) },
+  { method: 'GET', path: '/executors/{target}', handler: conditional(getExecutor) },
   { method: 'POST', path: '/workers/{workerId}/claim', handler: claim },
   { method: 'POST', path: '/task-tokens/heartbeat', handler: heartbeat },
   { method: 'POST', path: '/task-tokens/success', handler: success },

@@ -11,7 +11,9 @@ import { ERROR_SCHEMA_NAMES, componentSchemas, inlineInput, ref, type JsonObject
 import type { JobxErrorCode } from '../core/errors';
 import { ERROR_STATUS, codesOf, type ErrorStatus } from './response-schemas';
 import { ROUTE_ACCESS, type RouteAccess } from './route-access';
-import { JOB_ID_PATTERN, MAX_BODY_BYTES, MAX_BODY_DEPTH, MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, MAX_RETRY_EDIT_BYTES, NAME_PATTERN, TASK_TOKEN_PATTERN, listQuerySchema, waitSchema } from './schemas';
+import { INBOX_TARGET_PATTERN, JOB_ID_PATTERN, MAX_BODY_BYTES, MAX_BODY_DEPTH, MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, MAX_RETRY_EDIT_BYTES, NAME_PATTERN, TASK_TOKEN_PATTERN, countQuerySchema, listQuerySchema, tokenListQuerySchema, waitSchema } from './schemas';
+import { TAGGED_CACHE_CONTROL } from './conditional';
+import { MAX_EXECUTORS, OFFERS_SHOWN, RECENT_CLAIMS } from '../engine/executors';
 
 const json = (schema: JsonObject) => ({ 'application/json': { schema } });
 const ok = (description: string, schema: JsonObject) => ({ description, content: json(schema) });
@@ -77,7 +79,33 @@ const providersParam = {
   schema: { type: 'string', pattern: `^\\s*(?:${NAME}\\s*)?(?:,\\s*(?:${NAME}\\s*)?)*$` },
 };
 // Built with the document (not at module load: the API function's cold start does not pay for it).
-const listParams = () => Object.entries((inlineInput(listQuerySchema).properties ?? {}) as Record<string, JsonObject>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+const queryParams = (schema: Parameters<typeof inlineInput>[0]) => Object.entries((inlineInput(schema).properties ?? {}) as Record<string, JsonObject>).map(([name, s]) => ({ name, in: 'query', required: false, schema: s }));
+const targetParam = pathParam('target', INBOX_TARGET_PATTERN, "a worker inbox: `exec:<id>` (an executor's) or `prov:<name>` (an external provider's); any other value is 404");
+
+// Conditional GETs (`conditional.ts`): the 200 carries a strong ETag, and a request naming it gets a bodiless 304.
+const ETAG_HEADER = { description: 'strong entity tag of this body (sorted-key JSON): send it back in `If-None-Match`', schema: { type: 'string', pattern: '^"[A-Za-z0-9_-]{27}"$' } };
+const CACHE_CONTROL_HEADER = { description: `\`${TAGGED_CACHE_CONTROL}\`: a browser may keep the answer but asks again, conditionally, before using it`, schema: { type: 'string' } };
+const ifNoneMatchParam = {
+  name: 'If-None-Match',
+  in: 'header',
+  required: false,
+  description: 'entity tags of answers the client has (`"…"`, `W/"…"`, comma-separated, or `*`): when one matches the current answer, the API answers 304 without a body',
+  schema: { type: 'string' },
+};
+/** A read operation with conditional GETs: the If-None-Match parameter, the 200's ETag and the 304. */
+function conditionalGet(op: Operation): Operation {
+  const { 200: answer, ...rest } = op.responses;
+  return {
+    ...op,
+    description: `${op.description ? `${op.description}\n\n` : ''}Conditional: the answer carries an \`ETag\`; a request whose \`If-None-Match\` names it gets 304 Not Modified without a body. That saves the transfer and the client's work; the API still reads what the answer is made of.`,
+    parameters: [...(op.parameters ?? []), ifNoneMatchParam],
+    responses: {
+      200: { ...answer, headers: { ETag: ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } },
+      304: { description: 'Not Modified: the answer is the one the `If-None-Match` tag names (no body)', headers: { ETag: ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } },
+      ...rest,
+    },
+  };
+}
 
 const kib = (bytes: number) => `${bytes / 1024} KiB`;
 const BODY_RULES = `The body is at most ${kib(MAX_BODY_BYTES)} (413 PAYLOAD_TOO_LARGE) and nests at most ${MAX_BODY_DEPTH} levels (400 VALIDATION_FAILED); no body at all is the same as \`{}\`.`;
@@ -142,15 +170,27 @@ function operations(): Record<string, Record<string, Operation>> {
           ...common(true),
         },
       },
-      get: {
+      get: conditionalGet({
         operationId: 'listJobs',
         summary: 'List root jobs, newest first',
         tags: ['jobs'],
-        parameters: listParams(),
+        parameters: queryParams(listQuerySchema),
         responses: { 200: ok('one page of root jobs, newest first', ref('JobList')), 400: apiError(400, ['VALIDATION_FAILED']), ...common() },
-      },
+      }),
     },
-    '/jobs/{jobId}': { get: { operationId: 'getJob', summary: 'A job with its tasks or children', tags: ['jobs'], parameters: [jobIdParam], responses: { 200: ok('the job', ref('Job')), 400: badPath, 404: apiError(404, ['NOT_FOUND']), ...common() } } },
+    '/jobs/counts': {
+      get: conditionalGet({
+        operationId: 'countJobs',
+        summary: 'Count root jobs by status among the newest',
+        description:
+          'Reads the newest `window` roots through the list index, like the list (never a Scan), and counts those that match `owner` and `name` by status. ' +
+          'A window is the honest design: counting every job there ever was would need a Scan, or a counter written on every status change (a write on the engine\'s hot path). `complete` says whether the window covered every root. Each root in the window is one item read.',
+        tags: ['jobs'],
+        parameters: queryParams(countQuerySchema),
+        responses: { 200: ok('the counts', ref('JobCounts')), 400: apiError(400, ['VALIDATION_FAILED']), ...common() },
+      }),
+    },
+    '/jobs/{jobId}': { get: conditionalGet({ operationId: 'getJob', summary: 'A job with its tasks or children', tags: ['jobs'], parameters: [jobIdParam], responses: { 200: ok('the job', ref('Job')), 400: badPath, 404: apiError(404, ['NOT_FOUND']), ...common() } }) },
     '/jobs/{jobId}/result': {
       get: {
         operationId: 'getResult',
@@ -161,7 +201,7 @@ function operations(): Record<string, Record<string, Operation>> {
       },
     },
     '/jobs/{jobId}/tasks/{taskId}': {
-      get: { operationId: 'getTask', summary: 'A task with every attempt', tags: ['jobs'], parameters: [jobIdParam, taskIdParam], responses: { 200: ok('the task with every attempt, oldest first', ref('TaskDetail')), 400: badPath, 404: apiError(404, ['NOT_FOUND']), ...common() } },
+      get: conditionalGet({ operationId: 'getTask', summary: 'A task with every attempt', tags: ['jobs'], parameters: [jobIdParam, taskIdParam], responses: { 200: ok('the task with every attempt, oldest first', ref('TaskDetail')), 400: badPath, 404: apiError(404, ['NOT_FOUND']), ...common() } }),
     },
     '/jobs/{jobId}/tasks/{taskId}/skip': {
       post: {
@@ -215,8 +255,41 @@ function operations(): Record<string, Record<string, Operation>> {
         responses: { 200: ok('the discarded job', ref('Job')), 400: badBody, 404: apiError(404, ['NOT_FOUND']), 409: control('any'), 413: TOO_LARGE, ...common(true) },
       },
     },
+    '/tokens': {
+      get: conditionalGet({
+        operationId: 'listTokens',
+        summary: 'Tokens in use, in name order',
+        description:
+          'Tokens held or waited for, each with its holder and how many roots wait, a page at a time in name order. Listed through the sparse `active` index, so a token taken or given back a moment ago may show as it was; ' +
+          'each holder is then read as it is now, and a token with neither holder nor waiters left is left out (a page may hold fewer than `limit`).',
+        tags: ['tokens'],
+        parameters: queryParams(tokenListQuerySchema),
+        responses: { 200: ok('one page of tokens in use', ref('TokenPage')), 400: apiError(400, ['VALIDATION_FAILED']), ...common() },
+      }),
+    },
     '/tokens/{token}': {
-      get: { operationId: 'getToken', summary: 'Holder and queue of a token', tags: ['jobs'], parameters: [tokenParam], responses: { 200: ok('who holds the token and who waits for it', ref('TokenState')), 400: badPath, 404: apiError(404, ['NOT_FOUND'], 'nobody holds or waits for the token'), ...common() } },
+      get: conditionalGet({ operationId: 'getToken', summary: 'Holder and queue of a token', tags: ['tokens'], parameters: [tokenParam], responses: { 200: ok('who holds the token and who waits for it, in order', ref('TokenView')), 400: badPath, 404: apiError(404, ['NOT_FOUND'], 'nobody holds or waits for the token'), ...common() } }),
+    },
+    '/executors': {
+      get: conditionalGet({
+        operationId: 'listExecutors',
+        summary: 'Worker inboxes: offers waiting and recent claims',
+        description:
+          `Every worker inbox the deployment declares (an external provider's, an executor's with a provider deployment) or that was offered a task, in name order (at most ${MAX_EXECUTORS}), with the offers waiting in it and its last ${RECENT_CLAIMS} claims of the day. ` +
+          'Tasks run by Lambda providers have no inbox and do not show here.',
+        tags: ['workers'],
+        responses: { 200: ok('the worker inboxes', ref('ExecutorList')), ...common() },
+      }),
+    },
+    '/executors/{target}': {
+      get: conditionalGet({
+        operationId: 'getExecutor',
+        summary: 'A worker inbox with its waiting offers',
+        description: `The inbox's first ${OFFERS_SHOWN} waiting offers by visible time, and its last ${RECENT_CLAIMS} claims of the day.`,
+        tags: ['workers'],
+        parameters: [targetParam],
+        responses: { 200: ok('the worker inbox', ref('ExecutorDetail')), 400: badPath, 404: apiError(404, ['NOT_FOUND'], 'no such inbox: neither declared nor ever offered a task'), ...common() },
+      }),
     },
     '/workers/{workerId}/claim': {
       post: {
@@ -291,7 +364,8 @@ export function openApiDocument(): JsonObject {
     tags: [
       { name: 'jobs', description: 'submit and read jobs' },
       { name: 'control', description: 'manual actions: skip, retry, pause, resume, discard' },
-      { name: 'workers', description: 'external workers and task tokens' },
+      { name: 'tokens', description: 'tokens: who holds them, who waits' },
+      { name: 'workers', description: 'external workers, their inboxes and task tokens' },
       { name: 'meta', description: 'health and this document' },
     ],
     paths: withAccess(operations()),

@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { JobxError } from '../core/errors';
 import { withinDepth } from './json-limits';
-import { JOB_ID_PATTERN, MAX_BODY_BYTES, MAX_BODY_DEPTH, NAME_PATTERN, TASK_TOKEN_PATTERN } from './schemas';
+import { INBOX_TARGET_PATTERN, JOB_ID_PATTERN, MAX_BODY_BYTES, MAX_BODY_DEPTH, NAME_PATTERN, TASK_TOKEN_PATTERN } from './schemas';
 
 /** Parses the JSON body; `undefined` when there is none. Malformed JSON is 400 MALFORMED_JSON; too large is 413. */
 export function jsonBody(event: APIGatewayProxyEventV2): unknown {
@@ -94,6 +94,13 @@ export function tokenParam(event: APIGatewayProxyEventV2): string {
   const token = pathParam(event, 'token');
   if (!NAME_PATTERN.test(token)) throw new JobxError('NOT_FOUND', `token ${shown(token)} is neither held nor awaited`, { token: shown(token) });
   return token;
+}
+
+/** The `target` path parameter (a worker inbox); 404 NOT_FOUND when it cannot name one. */
+export function inboxTargetParam(event: APIGatewayProxyEventV2): string {
+  const target = pathParam(event, 'target');
+  if (!INBOX_TARGET_PATTERN.test(target)) throw new JobxError('NOT_FOUND', `no worker inbox ${shown(target)}`, { target: shown(target) });
+  return target;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Response schemas (zod): the zod twins of the view types the API answers with (`core/views.ts`, the engine's
- * worker, token and list shapes, `sdk/types.ts`). The OpenAPI document is generated from them, and tests parse
+ * worker, token, executor, count and list shapes, `sdk/types.ts`). The OpenAPI document is generated from them, and tests parse
  * real responses with them. They are strict (no unknown keys), so a field the API starts sending without a
  * schema fails those tests; and a compile-time check below fails `tsc` when a view type and its twin differ.
  * @module
@@ -8,12 +8,14 @@
 import { z } from 'zod';
 import { HTTP_STATUS, type JobxErrorCode } from '../core/errors';
 import type { AuditEntry, JobResult } from '../core/model';
-import { JOB_STATUSES, TASK_STATUSES, type AttemptStatus } from '../core/statuses';
+import { JOB_STATUSES, TASK_STATUSES, type AttemptStatus, type JobStatus } from '../core/statuses';
 import type { AttemptView, ChildView, JobView, TaskDetailView, TaskSummaryView } from '../core/views';
 import type { ListItem } from '../engine/list-jobs';
 import type { TokenReport } from '../engine/task-tokens';
 import type { ClaimedTask } from '../engine/workers';
-import type { TokenState } from '../ports';
+import type { JobCounts } from '../engine/job-counts';
+import type { ClaimView, ExecutorDetail, ExecutorSummary, OfferView } from '../engine/executors';
+import type { TokenHolderView, TokenPage, TokenSummary, TokenView, TokenWaiterView } from '../engine/token-views';
 import type { HealthView } from '../sdk/types';
 import { jsonValueSchema } from './json-limits';
 import { jobStatusSchema } from './schemas';
@@ -128,11 +130,87 @@ export const jobListPageSchema = z.strictObject({
   cursor: z.string().optional().meta({ description: 'absent on the last page; pass it back as `?cursor=` unchanged' }),
 });
 
-/** `GET /tokens/{token}`: who holds the token, and who waits for it (oldest first). */
-export const tokenStateSchema = z.strictObject({
+/** `GET /jobs/counts`: root jobs by status among the newest ones. */
+const count = z.int().min(0);
+export const jobCountsSchema = z.strictObject({
+  // Every status spelled out (not a record keyed by status): clients get a field per status, none optional.
+  counts: z
+    .strictObject({ pending: count, running: count, paused: count, succeeded: count, failed: count, discarded: count } satisfies Record<JobStatus, z.ZodType>)
+    .meta({ description: 'matching roots by status among the roots looked at' }),
+  scanned: z.int().min(0).meta({ description: 'roots looked at (the newest, matching or not): at most `window`' }),
+  complete: z.boolean().meta({ description: 'true when the window covered every root: the counts are then of all matching roots' }),
+});
+
+/** The root holding a token. */
+export const tokenHolderSchema = z.strictObject({
+  jobId: z.string(),
+  since: time,
+  name: z.string().optional().meta({ description: "the holder's job name (absent if its record is gone)" }),
+  status: jobStatusSchema.optional(),
+});
+
+/** A root waiting for a token. */
+export const tokenWaiterSchema = z.strictObject({
+  jobId: z.string(),
+  createdAt: time,
+  name: z.string().optional().meta({ description: "the waiting job's name (absent if its record is gone)" }),
+  status: jobStatusSchema.optional(),
+});
+
+/** `GET /tokens/{token}`: who holds the token, and who waits for it, in the order they will get it. */
+export const tokenViewSchema = z.strictObject({
   token: z.string(),
-  holder: z.strictObject({ jobId: z.string(), since: time }).optional(),
-  waiters: z.array(z.strictObject({ jobId: z.string(), createdAt: time })),
+  holder: tokenHolderSchema.optional().meta({ description: 'absent when the token is free (a holder that finished, except failed, is giving it back)' }),
+  waiters: z.array(tokenWaiterSchema).meta({ description: 'the queue in order, first to start first (at most 1,000)' }),
+});
+
+/** A token in use, as `GET /tokens` lists it. */
+export const tokenSummarySchema = z.strictObject({
+  token: z.string(),
+  holder: tokenHolderSchema.optional(),
+  waiting: z.int().min(0).meta({ description: 'how many roots wait for it' }),
+});
+
+/** `GET /tokens`: one page of tokens in use, in name order. */
+export const tokenPageSchema = z.strictObject({
+  items: z.array(tokenSummarySchema),
+  cursor: z.string().optional().meta({ description: 'absent on the last page; pass it back as `?cursor=` unchanged' }),
+});
+
+/** One claim from a worker inbox. */
+export const executorClaimSchema = z.strictObject({
+  jobId: z.string(),
+  taskId: z.string(),
+  attempt: z.int().min(1),
+  workerId: z.string().meta({ description: 'the worker that claimed it (the id in its claim path)' }),
+  at: time,
+});
+
+/** An attempt waiting in a worker inbox. */
+export const executorOfferSchema = z.strictObject({
+  jobId: z.string(),
+  taskId: z.string(),
+  attempt: z.int().min(1),
+  visibleAt: time.meta({ description: 'claimable from then on (a retry waits in the inbox until its time)' }),
+});
+
+const executorFields = {
+  target: z.string().meta({ description: "`exec:<id>` (an executor's inbox) or `prov:<name>` (an external provider's)" }),
+  offersWaiting: z.int().min(0).meta({ description: 'offers waiting, claimable now or later' }),
+  oldestOfferAt: time.optional().meta({ description: 'the earliest visible time of the waiting offers' }),
+  recentClaims: z.array(executorClaimSchema).meta({ description: 'the newest claims of the last day, newest first (at most 20)' }),
+};
+
+/** A worker inbox, as `GET /executors` lists it. */
+export const executorSummarySchema = z.strictObject(executorFields);
+
+/** `GET /executors`: every known worker inbox, in name order. */
+export const executorListSchema = z.array(executorSummarySchema).meta({ description: 'worker inboxes in name order (at most 200)' });
+
+/** `GET /executors/{target}`: a worker inbox with its first waiting offers. */
+export const executorDetailSchema = z.strictObject({
+  ...executorFields,
+  offers: z.array(executorOfferSchema).meta({ description: 'the first 50 waiting offers by visible time' }),
 });
 
 /** A task claimed by an external worker, with the task token that reports on its attempt. */
@@ -223,7 +301,16 @@ export type ResponseSchemaTwins = [
   Assert<Twin<typeof jobViewSchema, JobView>>,
   Assert<Twin<typeof resultViewSchema, ResultView>>,
   Assert<Twin<typeof jobListItemSchema, ListItem>>,
-  Assert<Twin<typeof tokenStateSchema, TokenState>>,
+  Assert<Twin<typeof jobCountsSchema, JobCounts>>,
+  Assert<Twin<typeof tokenHolderSchema, TokenHolderView>>,
+  Assert<Twin<typeof tokenWaiterSchema, TokenWaiterView>>,
+  Assert<Twin<typeof tokenViewSchema, TokenView>>,
+  Assert<Twin<typeof tokenSummarySchema, TokenSummary>>,
+  Assert<Twin<typeof tokenPageSchema, TokenPage>>,
+  Assert<Twin<typeof executorClaimSchema, ClaimView>>,
+  Assert<Twin<typeof executorOfferSchema, OfferView>>,
+  Assert<Twin<typeof executorSummarySchema, ExecutorSummary>>,
+  Assert<Twin<typeof executorDetailSchema, ExecutorDetail>>,
   Assert<Twin<typeof claimedTaskSchema, ClaimedTask>>,
   Assert<Twin<typeof tokenReportSchema, TokenReport>>,
   Assert<Twin<typeof healthViewSchema, HealthView>>,

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { JobSpec } from '../core/model';
 import { JOB_STATUSES } from '../core/statuses';
+import { DEFAULT_COUNT_WINDOW, MAX_COUNT_WINDOW } from '../engine/job-counts';
 import { payloadObjectSchema, textProblem } from './json-limits';
 
 /** Largest accepted request body (bytes): room for a parent of 5,000 small children. Larger bodies get 413. */
@@ -189,6 +190,26 @@ export const listQuerySchema = z
     cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'not a cursor this API returned').optional(),
   })
   .strict();
+
+/** Query of `GET /jobs/counts`. */
+export const countQuerySchema = z
+  .object({
+    owner: label(256).optional(),
+    name: label(256).optional(),
+    window: z.coerce.number().int().min(1).max(MAX_COUNT_WINDOW).default(DEFAULT_COUNT_WINDOW).meta({ description: 'how many of the newest roots to look at' }),
+  })
+  .strict();
+
+/** Query of `GET /tokens`. */
+export const tokenListQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'not a cursor this API returned').optional(),
+  })
+  .strict();
+
+/** A worker inbox in a path: an executor's (`exec:<id>`) or an external provider's (`prov:<name>`). */
+export const INBOX_TARGET_PATTERN = /^(?:exec|prov):[A-Za-z0-9_.:-]{1,128}$/;
 
 /** A worker id (the executor a task is pinned to with preLock). */
 export const workerIdSchema = nameOf('worker ids');

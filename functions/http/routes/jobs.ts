@@ -5,8 +5,9 @@ import { engineDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
 import { jobIdParam, jsonBody, queryParam, taskIdParam } from '../request';
 import { listJobs } from '../../engine/list-jobs';
+import { countJobs } from '../../engine/job-counts';
 import { boundOwner, callerOf, ownerBound } from '../caller';
-import { MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, jobSpecSchema, listQuerySchema, waitSchema } from '../schemas';
+import { MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, countQuerySchema, jobSpecSchema, listQuerySchema, waitSchema } from '../schemas';
 
 type Handler = (event: APIGatewayProxyEventV2, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -60,4 +61,10 @@ export const getResult: Handler = async (event, context) => {
 export const list: Handler = async (event) => {
   const query = listQuerySchema.parse(event.queryStringParameters ?? {});
   return json(200, await listJobs(engineDeps(), query));
+};
+
+/** GET /jobs/counts?owner=&name=&window= — root jobs by status among the newest `window` roots. */
+export const counts: Handler = async (event) => {
+  const query = countQuerySchema.parse(event.queryStringParameters ?? {});
+  return json(200, await countJobs(engineDeps(), query));
 };

@@ -12,6 +12,7 @@ describe('route access (what grantSubmit, grantRead, grantList, grantControl and
   it('a worker is granted its own claims only; ids become wildcards elsewhere', () => {
     expect(accessPaths('worker', 'edge-1')).toContainEqual({ method: 'POST', path: '/workers/edge-1/claim' });
     expect(accessPaths('control')).toContainEqual({ method: 'POST', path: '/jobs/*/tasks/*/skip' });
-    expect(accessPaths('list')).toEqual([{ method: 'GET', path: '/jobs' }]);
+    expect(accessPaths('list')).toEqual(['/jobs', '/jobs/counts', '/tokens', '/executors'].map((path) => ({ method: 'GET', path })));
+    expect(accessPaths('read')).toContainEqual({ method: 'GET', path: '/executors/*' });
   });
 });
