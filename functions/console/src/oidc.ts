@@ -121,9 +121,14 @@ export function tokenFromResponse(body: unknown, now: number): StoredToken {
   return { accessToken: b.access_token, obtainedAt: now, ...(expiresAt !== undefined ? { expiresAt } : {}) };
 }
 
-/** Whether a token is expired or about to be. */
+/**
+ * Whether a token is expired or about to be: within {@link EXPIRY_SKEW_MS} of its expiry, or half its lifetime
+ * for a token that lives shorter than twice that (else it would count as expired when issued, and loop).
+ */
 export function isExpired(token: StoredToken, now: number): boolean {
-  return token.expiresAt !== undefined && token.expiresAt - EXPIRY_SKEW_MS <= now;
+  if (token.expiresAt === undefined) return false;
+  const skew = Math.min(EXPIRY_SKEW_MS, Math.max(0, token.expiresAt - token.obtainedAt) / 2);
+  return token.expiresAt - skew <= now;
 }
 
 /** The deep link to come back to: a path under the console (anything else is the console's start). */

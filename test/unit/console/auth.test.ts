@@ -103,6 +103,9 @@ describe("the issuer's answer", () => {
     expect(isExpired({ accessToken: 'a', obtainedAt: 0, expiresAt: now + EXPIRY_SKEW_MS + 1 }, now)).toBe(false);
     expect(isExpired({ accessToken: 'a', obtainedAt: 0, expiresAt: now + EXPIRY_SKEW_MS }, now)).toBe(true);
     expect(isExpired({ accessToken: 'a', obtainedAt: 0 }, now)).toBe(false);
+    // A token living 20 s is good for its first 10 s, not expired on arrival (which would sign in forever).
+    expect(isExpired({ accessToken: 'a', obtainedAt: now, expiresAt: now + 20_000 }, now + 9_999)).toBe(false);
+    expect(isExpired({ accessToken: 'a', obtainedAt: now, expiresAt: now + 20_000 }, now + 10_000)).toBe(true);
   });
 
   it('returns to the deep link the person was on, under the console only', () => {
