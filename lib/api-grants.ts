@@ -17,8 +17,8 @@ export type GrantedAccess = Exclude<RouteAccess, 'public'>;
 
 const DESCRIPTIONS: Record<GrantedAccess, string> = {
   submit: 'submit jobs (POST /jobs, with or without a wait)',
-  read: 'read jobs, tasks, results, tokens and worker inboxes by id (GET /jobs/{jobId}…, GET /tokens/{token}, GET /executors/{target})',
-  list: 'list and count jobs, list tokens and worker inboxes (GET /jobs, /jobs/counts, /tokens, /executors)',
+  read: 'read jobs, tasks, results, tokens and worker inboxes by id, count jobs (GET /jobs/{jobId}…, /jobs/counts, /tokens/{token}, /executors/{target})',
+  list: 'list jobs, tokens and worker inboxes (GET /jobs, /tokens, /executors)',
   control: 'skip, retry, pause, resume and discard (POST /jobs/{jobId}/…)',
   worker: 'claim tasks as one worker and report them by task token',
 };

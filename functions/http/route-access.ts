@@ -25,8 +25,10 @@ export const ROUTE_ACCESS: readonly RouteAccessEntry[] = [
   { method: 'GET', path: '/jobs/{jobId}/result', access: 'read' },
   { method: 'GET', path: '/tokens/{token}', access: 'read' },
   { method: 'GET', path: '/executors/{target}', access: 'read' },
+  // Read, not list: an IAM grant of `GET /jobs/*` (read) matches `GET /jobs/counts` whatever the table says, and a
+  // JWT route `GET /jobs/{jobId}` of its own would catch it too. Counts name no job, so read is also fair.
+  { method: 'GET', path: '/jobs/counts', access: 'read' },
   { method: 'GET', path: '/jobs', access: 'list' },
-  { method: 'GET', path: '/jobs/counts', access: 'list' },
   { method: 'GET', path: '/tokens', access: 'list' },
   { method: 'GET', path: '/executors', access: 'list' },
   { method: 'POST', path: '/jobs/{jobId}/tasks/{taskId}/skip', access: 'control' },

@@ -12,7 +12,18 @@ describe('route access (what grantSubmit, grantRead, grantList, grantControl and
   it('a worker is granted its own claims only; ids become wildcards elsewhere', () => {
     expect(accessPaths('worker', 'edge-1')).toContainEqual({ method: 'POST', path: '/workers/edge-1/claim' });
     expect(accessPaths('control')).toContainEqual({ method: 'POST', path: '/jobs/*/tasks/*/skip' });
-    expect(accessPaths('list')).toEqual(['/jobs', '/jobs/counts', '/tokens', '/executors'].map((path) => ({ method: 'GET', path })));
-    expect(accessPaths('read')).toContainEqual({ method: 'GET', path: '/executors/*' });
+    expect(accessPaths('list')).toEqual(['/jobs', '/tokens', '/executors'].map((path) => ({ method: 'GET', path })));
+    expect(accessPaths('read')).toEqual(expect.arrayContaining([{ method: 'GET', path: '/executors/*' }, { method: 'GET', path: '/jobs/counts' }]));
+  });
+
+  it('no group reaches a route of another through its wildcards (IAM matches `*` across `/`)', () => {
+    const glob = (p: string) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    for (const access of ['submit', 'read', 'list', 'control'] as const) {
+      const granted = accessPaths(access).map((p) => ({ method: p.method, re: glob(p.path) }));
+      for (const other of ROUTE_ACCESS.filter((r) => r.access !== access && r.access !== 'public')) {
+        const concrete = other.path.replace(/\{[^}]+\}/g, 'x');
+        expect(granted.some((g) => g.method === other.method && g.re.test(concrete)), `${access} grants ${other.method} ${other.path}`).toBe(false);
+      }
+    }
   });
 });
