@@ -120,6 +120,28 @@ describe('the console acts on jobs', () => {
     const queue = page.getByRole('list', { name: 'queue' });
     await expect.poll(() => queue.innerText()).toMatch(new RegExp(`${second}[\\s\\S]*${third}`));
     await shot(page, 'token-queue');
+    // The tokens view lists it with its holder and how many wait.
+    await page.getByRole('link', { name: '← Tokens' }).click();
+    const row = page.getByRole('table', { name: 'tokens' }).getByRole('row', { name: /console-printer/ });
+    await expect.poll(() => row.innerText()).toMatch(new RegExp(`console-printer\\s+${first}[\\s\\S]*\\s2$`));
+    await page.close();
+  });
+
+  it("shows an executor's waiting offers, then the worker's claim among its recent claims", async () => {
+    const worker = 'console-edge-1';
+    const jobId = (await client.submit({ name: 'pinned', owner: 'ops', preLock: worker, tasks: [{ name: 'p', provider: 'demo' }] })).body.jobId as string;
+    const page = await browser().newPage();
+    await page.goto(`${stack().url}/console/executors`);
+    const row = page.getByRole('table', { name: 'executors' }).getByRole('row', { name: new RegExp(`exec:${worker}`) });
+    await expect.poll(() => row.innerText()).toMatch(new RegExp(`exec:${worker}\\s+1\\s`));
+    await row.getByRole('link', { name: `exec:${worker}` }).click();
+    await expect.poll(() => page.getByRole('table', { name: 'offers' }).innerText()).toContain(`${jobId} t1`);
+    await shot(page, 'executor-offers');
+    const claimed = await client.call('POST', `/workers/${worker}/claim?wait=5`);
+    expect(claimed.status).toBe(200);
+    await expect.poll(() => page.locator('.claims').innerText(), { timeout: 10_000 }).toMatch(new RegExp(`${jobId} t1 #1 by ${worker}`));
+    expect(await page.getByRole('heading', { name: 'Offers waiting (0)' }).count()).toBe(1);
+    expect((await client.taskToken('success', claimed.body.taskToken, { output: {} })).status).toBe(200);
     await page.close();
   });
 });

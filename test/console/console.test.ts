@@ -52,13 +52,17 @@ describe('the console', () => {
     await page.close();
   });
 
-  it('filters the list by owner and name from the URL, and a filter form that writes the URL', async () => {
+  it('filters the list by owner and name from the URL, with counts by status, and a filter form that writes the URL', async () => {
     await client.submit({ name: 'filter-me', owner: 'team-a', tasks: [{ name: 'x', provider: 'demo' }] }, '?wait=20');
     await client.submit({ name: 'filter-me', owner: 'team-b', tasks: [{ name: 'x', provider: 'demo' }] }, '?wait=20');
     const page = await browser().newPage();
     await page.goto(`${stack().url}/console/?name=filter-me`);
     const jobs = page.getByRole('table', { name: 'jobs' });
     await expect.poll(() => jobs.getByRole('row').count()).toBe(3);
+    // Counts by status for the same name; a count links to the list filtered by its status.
+    const counts = page.locator('[aria-label="counts by status"]');
+    await counts.getByRole('link', { name: '2 succeeded' }).waitFor();
+    expect(await counts.innerText()).toMatch(/failed 0/);
     await page.getByRole('textbox', { name: 'filter by owner' }).fill('team-b');
     await page.getByRole('textbox', { name: 'filter by owner' }).press('Enter');
     await expect.poll(() => page.url()).toContain('owner=team-b');
