@@ -5,6 +5,8 @@
  * @module
  */
 import { render } from 'preact';
+import { useAuthorization } from './api';
+import { authHeaders, bootAuth, onUnauthorized, signOut } from './auth';
 import { ExecutorList, ExecutorPageView } from './executors';
 import { usePath, type Go } from './hooks';
 import { JobPageView } from './job';
@@ -45,6 +47,11 @@ function App() {
               </Link>
             </span>
           ))}
+          {authHeaders().Authorization && (
+            <button class="sign-out" onClick={signOut}>
+              Sign out
+            </button>
+          )}
         </nav>
       </header>
       <View path={path} go={go} />
@@ -52,4 +59,11 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+// Signed in first (in a deployment: OIDC with PKCE against the API's JWT issuer; locally: nothing to do), then
+// every API call carries the token, and a 401 starts a fresh sign-in.
+useAuthorization(authHeaders, onUnauthorized);
+const root = document.getElementById('app')!;
+bootAuth().then(
+  () => render(<App />, root),
+  (err: unknown) => render(<p role="alert">Sign-in failed: {err instanceof Error ? err.message : String(err)}</p>, root),
+);
