@@ -90,8 +90,21 @@ export function toApiEvent(req: IncomingMessage, body: string | undefined): APIG
   return event;
 }
 
-/** Starts the gateway on 127.0.0.1:`port`. */
-export async function startHttpGateway(handler: ApiHandler, port: number, onInvoke?: () => void): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
+/** One call of the API handler, as Lambda and API Gateway would bill it (measured by the gateway). */
+export interface ApiInvocation {
+  /** Wall time of the handler call, in ms (fractional; Lambda bills it rounded up to the next ms). */
+  ms: number;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+/** Starts the gateway on 127.0.0.1:`port`; `onInvoked` hears of every handler call when it ends. */
+export async function startHttpGateway(
+  handler: ApiHandler,
+  port: number,
+  onInvoke?: () => void,
+  onInvoked?: (call: ApiInvocation) => void,
+): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
   const server = createServer((req, res) => {
     void (async () => {
       try {
@@ -106,7 +119,9 @@ export async function startHttpGateway(handler: ApiHandler, port: number, onInvo
         }
         const body = await readBody(req);
         onInvoke?.();
+        const t0 = performance.now();
         const result = await handler(toApiEvent(req, body), createLambdaContext('jobx-api', 30_000));
+        onInvoked?.({ ms: performance.now() - t0, requestBytes: Buffer.byteLength(body ?? ''), responseBytes: Buffer.byteLength(result.body ?? '') });
         res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers as Record<string, string> | undefined) });
         res.end(result.body ?? '');
       } catch (err) {

@@ -50,9 +50,10 @@ export interface QueueMappingOptions {
   onInvoke?: (messageCount: number) => void;
   /**
    * Called once per SQS request as AWS would bill it: one per (emulated) long poll, one per delete batch.
-   * The emulation's short polls are an artefact of local-aws-sqs, so a cost count must not see them.
+   * The emulation's short polls are an artefact of local-aws-sqs, so a cost count must not see them. A long poll
+   * is reported when it ends, with the number of messages it returned (0: an empty receive).
    */
-  onBillableRequest?: (operation: 'ReceiveMessage' | 'DeleteMessageBatch') => void;
+  onBillableRequest?: (operation: 'ReceiveMessage' | 'DeleteMessageBatch', detail?: { messages: number }) => void;
   /** Diagnostic log lines (handler errors, receive/delete failures). Default: discarded. */
   log?: (msg: string) => void;
 }
@@ -183,7 +184,17 @@ export function startQueueMapping(opts: QueueMappingOptions): QueueMapping {
    * twice in one response.
    */
   async function receive(index: number): Promise<Message[]> {
-    opts.onBillableRequest?.('ReceiveMessage');
+    let received = 0;
+    try {
+      const messages = await longPoll(index);
+      received = messages.length;
+      return messages;
+    } finally {
+      opts.onBillableRequest?.('ReceiveMessage', { messages: received });
+    }
+  }
+
+  async function longPoll(index: number): Promise<Message[]> {
     const deadline = Date.now() + waitTimeSeconds * 1_000;
     for (;;) {
       const started = Date.now();

@@ -10,7 +10,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { TableRetryScheduler } from '../adapters/scheduler/table-scheduler';
-import { countRequest } from '../adapters/usage';
+import { countRequest, countSchedulerInvocations, markStandInTable } from '../adapters/usage';
 import { ensureTable, jobsTableDefinition, resultsTableDefinition } from '../adapters/dynamodb/tables';
 import type { ProviderQueues } from '../adapters/sqs/work-queue';
 import type { ProviderDefinition } from '../providers/define-provider';
@@ -48,6 +48,10 @@ export interface InvocationCounts {
   sweeper: number;
   /** Milliseconds spent inside jobx's own handlers (stream, sweeper), for the Lambda GB-second estimate. */
   engineMs: number;
+  /** Billed milliseconds per function: each invocation's wall time rounded up to the next ms, as Lambda bills it. */
+  billedMs: { stream: number; sweeper: number; api: number; providers: number };
+  /** API Gateway requests as billed: one per API call and 512 KB chunk of its request or response. */
+  apiGatewayRequests: number;
 }
 
 /** A running local stack. */
@@ -55,6 +59,8 @@ export interface LocalStack {
   url: string;
   dataDir: string | null;
   invocations: InvocationCounts;
+  /** Queues with an event source mapping (one per provider deployment): each polls, billed, when idle. */
+  eventSourceQueues: number;
   /** True when no mapping has work in flight. */
   idle(): boolean;
   /** Runs the sweeper once now. */
@@ -86,6 +92,11 @@ function topologyOfQueues(queues: ProviderQueues): QueueTopology {
 
 const TABLES = { jobs: 'jobx-jobs', results: 'jobx-results', timers: 'jobx-local-timers', checkpoints: 'jobx-local-checkpoints' } as const;
 const FUNCTION_TIMEOUT_MS = 900_000;
+/** API Gateway meters HTTP API requests in 512 KB increments. */
+const API_GATEWAY_CHUNK_BYTES = 512 * 1024;
+
+/** Lambda bills each invocation's duration rounded up to the next millisecond. */
+const billed = (ms: number) => Math.max(1, Math.ceil(ms));
 
 /** Starts the local stack. */
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
@@ -98,7 +109,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const providers = opts.providers ?? (await import('../providers/examples/index')).exampleProviders;
   const sweepSeconds = opts.sweepSeconds ?? 60;
-  const invocations: InvocationCounts = { stream: 0, providers: 0, api: 0, sweeper: 0, engineMs: 0 };
+  const invocations: InvocationCounts = { stream: 0, providers: 0, api: 0, sweeper: 0, engineMs: 0, billedMs: { stream: 0, sweeper: 0, api: 0, providers: 0 }, apiGatewayRequests: 0 };
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => log(`stop failed: ${(err as Error).message}`));
@@ -123,6 +134,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     await ensureTable(rawDdb, { TableName: TABLES.timers, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'name', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }] });
     await ensureCheckpointTable(rawDdb, TABLES.checkpoints);
     if (!streamArn) throw new Error('the jobs table has no stream');
+    // The timers table stands in for EventBridge Scheduler: its requests are not DynamoDB's on AWS (usage counters).
+    markStandInTable(TABLES.timers);
 
     // Provider deployments registered as executors (`JOBX_LOCAL_EXECUTORS=demo@edge-1`): the same handler on a queue of its own.
     const deployments: Array<{ key: string; provider: ProviderDefinition }> = providers.map((p) => ({ key: p.name, provider: p }));
@@ -175,9 +188,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     ]);
     const runSweep = async (event: { requeueAfterSeconds?: number; abandonRunning?: boolean }) => {
       invocations.sweeper++;
-      const t0 = Date.now();
-      await sweeperHandler(event, createLambdaContext('jobx-sweeper', FUNCTION_TIMEOUT_MS));
-      invocations.engineMs += Date.now() - t0;
+      const t0 = performance.now();
+      try {
+        await sweeperHandler(event, createLambdaContext('jobx-sweeper', FUNCTION_TIMEOUT_MS));
+      } finally {
+        const ms = performance.now() - t0;
+        invocations.engineMs += ms;
+        invocations.billedMs.sweeper += billed(ms);
+      }
     };
 
     // Everything that was running or queued died with the previous process (SQS keeps nothing): recover from the table first.
@@ -188,11 +206,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       streamArn,
       functionName: 'jobx-stream',
       handler: async (event, context: Context) => {
-        const t0 = Date.now();
+        const t0 = performance.now();
         try {
           return await streamHandler(event, context);
         } finally {
-          invocations.engineMs += Date.now() - t0;
+          const ms = performance.now() - t0;
+          invocations.engineMs += ms;
+          invocations.billedMs.stream += billed(ms);
         }
       },
       batchSize: 100,
@@ -211,7 +231,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         queueUrl: queues[key]!.queueUrl,
         queueArn: queues[key]!.queueArn,
         functionName: `jobx-provider-${key}`,
-        handler: provider.handler,
+        handler: async (event, context) => {
+          const t0 = performance.now();
+          try {
+            return await provider.handler(event, context);
+          } finally {
+            invocations.billedMs.providers += billed(performance.now() - t0);
+          }
+        },
         batchSize: 10,
         maxConcurrency: 4,
         // Long polls as Lambda's pollers do: an idle queue costs 3 requests a minute per poller, not 60.
@@ -221,7 +248,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         duplicateDelivery: opts.duplicateDelivery === true,
         onInvoke: () => invocations.providers++,
         // Lambda's pollers call SQS on AWS too (billed): count one request per long poll and per delete batch.
-        onBillableRequest: (op) => countRequest('SQS', op),
+        // An empty long poll is billed too, but is a fixed cost per queue and month (counted apart).
+        onBillableRequest: (op, detail) => countRequest('SQS', op, { empty: op === 'ReceiveMessage' && detail?.messages === 0 }),
         log,
       }),
     );
@@ -234,6 +262,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       timerBusy = true;
       timers
         .deliverDue(engineDeps().queue, Date.now())
+        // Each timer that fires is one EventBridge Scheduler invocation on AWS.
+        .then((delivered) => countSchedulerInvocations(delivered))
         .catch((err: unknown) => log(`timer delivery failed: ${(err as Error).message}`))
         .finally(() => (timerBusy = false));
     }, 500);
@@ -249,7 +279,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     }, sweepSeconds * 1000);
     stops.push(async () => clearInterval(sweepLoop));
 
-    const gateway = await startHttpGateway(apiHandler, opts.port ?? 3000, () => invocations.api++);
+    const gateway = await startHttpGateway(
+      apiHandler,
+      opts.port ?? 3000,
+      () => invocations.api++,
+      (call) => {
+        invocations.billedMs.api += billed(call.ms);
+        invocations.apiGatewayRequests += Math.max(1, Math.ceil(Math.max(call.requestBytes, call.responseBytes) / API_GATEWAY_CHUNK_BYTES));
+      },
+    );
     stops.push(() => gateway.stop());
 
     let stopped: Promise<void> | undefined;
@@ -257,6 +295,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       url: gateway.url,
       dataDir: opts.dataDir ?? null,
       invocations,
+      eventSourceQueues: deployments.length,
       idle: () => stream.idle() && mappings.every((m) => m.idle()) && !timerBusy,
       sweep: () => runSweep({}),
       stop: () => (stopped ??= stopAll()),
