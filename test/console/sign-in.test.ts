@@ -171,11 +171,17 @@ async function until(page: Page, pattern: RegExp): Promise<void> {
   await expect.poll(() => page.locator('#out').innerText().catch(() => ''), { timeout: 15_000 }).toMatch(pattern);
 }
 
-/** Runs one of the page's test hooks; the page may be leaving for the issuer meanwhile. */
-const run = (page: Page, hook: 'callApi' | 'signOut') =>
-  page.evaluate((name) => (window as unknown as { jobxTest: Record<string, () => unknown> }).jobxTest[name]!(), hook).catch(() => undefined);
+// Page scripts are strings: this file is type-checked for Node, where the page's globals do not exist.
 
-const stored = (page: Page) => page.evaluate(() => ({ token: sessionStorage.getItem('jobx.console.token'), pending: sessionStorage.getItem('jobx.console.signin') }));
+/** Runs one of the page's test hooks; the page may be leaving for the issuer meanwhile. */
+const run = (page: Page, hook: 'callApi' | 'signOut') => page.evaluate(`window.jobxTest.${hook}()`).catch(() => undefined);
+
+/** The tab's kept token and pending sign-in, as auth.ts stores them. */
+const stored = (page: Page) => page.evaluate(`({ token: sessionStorage.getItem('jobx.console.token'), pending: sessionStorage.getItem('jobx.console.signin') })`) as Promise<{ token: string | null; pending: string | null }>;
+
+/** Changes fields of the kept token (its times, to make it old or expired). */
+const patchToken = (page: Page, patch: Record<string, number>) =>
+  page.evaluate(`(() => { const k = 'jobx.console.token'; sessionStorage.setItem(k, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(k)), ...${JSON.stringify(patch)} })); })()`);
 
 describe('console sign-in (authorization code with PKCE)', () => {
   it('signs in from a deep link, calls the API with the bearer token, lands back on the deep link; a reload reuses the token', async () => {
@@ -222,10 +228,7 @@ describe('console sign-in (authorization code with PKCE)', () => {
     expect(issuer.authorizations).toHaveLength(1);
 
     // The same refusal for a token held over the guard: a fresh sign-in, back to the same page, a new token.
-    await page.evaluate(() => {
-      const token = JSON.parse(sessionStorage.getItem('jobx.console.token')!) as { obtainedAt: number };
-      sessionStorage.setItem('jobx.console.token', JSON.stringify({ ...token, obtainedAt: Date.now() - 10 * 60_000 }));
-    });
+    await patchToken(page, { obtainedAt: Date.now() - 10 * 60_000 });
     await run(page, 'callApi');
     await until(page, /"status":200/);
     expect(await outcome(page)).toEqual({ status: 200, at: '/console/jobs/01JAGAIN' });
@@ -242,10 +245,7 @@ describe('console sign-in (authorization code with PKCE)', () => {
     await page.goto(`${app.url}/console/`);
     expect(await outcome(page)).toMatchObject({ status: 200 });
     const calls = app.apiCalls.length;
-    await page.evaluate(() => {
-      const token = JSON.parse(sessionStorage.getItem('jobx.console.token')!) as object;
-      sessionStorage.setItem('jobx.console.token', JSON.stringify({ ...token, obtainedAt: Date.now() - 7200_000, expiresAt: Date.now() - 1000 }));
-    });
+    await patchToken(page, { obtainedAt: Date.now() - 7200_000, expiresAt: Date.now() - 1000 });
     await page.goto(`${app.url}/console/jobs/01JEXPIRED`);
     expect(await outcome(page)).toEqual({ status: 200, at: '/console/jobs/01JEXPIRED' });
     expect(issuer.authorizations).toHaveLength(2);
@@ -258,10 +258,8 @@ describe('console sign-in (authorization code with PKCE)', () => {
     const page = await browser.newPage();
     await page.goto(`${app.url}/console/`);
     expect(await outcome(page)).toMatchObject({ status: 200 });
-    await page.evaluate(() => {
-      sessionStorage.removeItem('jobx.console.token');
-      sessionStorage.setItem('jobx.console.signin', JSON.stringify({ state: 'the-state-this-tab-sent', verifier: 'v', returnTo: '/console/', tokenEndpoint: 'http://127.0.0.1:9/token', redirectUri: 'x', clientId: 'x' }));
-    });
+    const pending = { state: 'the-state-this-tab-sent', verifier: 'v', returnTo: '/console/', tokenEndpoint: 'http://127.0.0.1:9/token', redirectUri: 'x', clientId: 'x' };
+    await page.evaluate(`sessionStorage.removeItem('jobx.console.token'); sessionStorage.setItem('jobx.console.signin', ${JSON.stringify(JSON.stringify(pending))})`);
     const exchanges = issuer.exchanges.length;
     await page.goto(`${app.url}/console/?code=stolen&state=someone-elses`);
     expect(await outcome(page)).toMatch(/^error: .*state differs/);
@@ -270,14 +268,21 @@ describe('console sign-in (authorization code with PKCE)', () => {
     await page.close();
   });
 
-  it('signOut forgets the token: the next visit signs in again', async () => {
+  it('signOut forgets the token: the next visit signs in again, asking the issuer for credentials (prompt=login)', async () => {
     const page = await browser.newPage();
     await page.goto(`${app.url}/console/`);
     expect(await outcome(page)).toMatchObject({ status: 200 });
+    expect(issuer.authorizations[0]!.query).not.toHaveProperty('prompt');
     await run(page, 'signOut');
     await expect.poll(() => issuer.authorizations.length, { timeout: 15_000 }).toBe(2);
+    expect(issuer.authorizations[1]!.query.prompt).toBe('login');
     await until(page, /"status":200/);
     expect(await outcome(page)).toEqual({ status: 200, at: '/console/' });
+    // Only the sign-in right after the sign-out asks again.
+    await patchToken(page, { obtainedAt: Date.now() - 7200_000, expiresAt: Date.now() - 1000 });
+    await page.reload();
+    await expect.poll(() => issuer.authorizations.length, { timeout: 15_000 }).toBe(3);
+    expect(issuer.authorizations[2]!.query).not.toHaveProperty('prompt');
     await page.close();
   });
 });

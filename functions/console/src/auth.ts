@@ -29,6 +29,8 @@ import {
 } from './oidc';
 
 const KEYS = { token: 'jobx.console.token', pending: 'jobx.console.signin', endpoints: 'jobx.console.oidc' } as const;
+/** Set by signOut: the next sign-in asks the issuer for credentials again (`prompt=login`). */
+const SIGNED_OUT = 'jobx.console.signedOut';
 /** A 401 this soon after a sign-in means the token is refused (scope, audience), not stale: signing in again would loop. */
 const FRESH_SIGN_IN_MS = 30_000;
 
@@ -76,7 +78,9 @@ async function startSignIn(oidc: Extract<ConsoleAuthConfig, { auth: 'oidc' }>): 
     const redirectUri = `${location.origin}${oidc.redirectPath}`;
     const pending: PendingSignIn = { state, verifier, returnTo: returnPath(location), tokenEndpoint: found.token_endpoint, redirectUri, clientId: oidc.clientId };
     write(KEYS.pending, pending);
-    location.assign(authorizeUrl({ authorizationEndpoint: found.authorization_endpoint, clientId: oidc.clientId, redirectUri, scopes: oidc.scopes, state, challenge }));
+    const prompt = sessionStorage.getItem(SIGNED_OUT) ? ('login' as const) : undefined;
+    sessionStorage.removeItem(SIGNED_OUT);
+    location.assign(authorizeUrl({ authorizationEndpoint: found.authorization_endpoint, clientId: oidc.clientId, redirectUri, scopes: oidc.scopes, state, challenge, ...(prompt ? { prompt } : {}) }));
   } catch (err) {
     leaving = false;
     throw err;
@@ -143,12 +147,17 @@ export function onUnauthorized(): void {
   void startSignIn(config).catch((err: unknown) => console.error('jobx console: sign-in could not start', err));
 }
 
-/** Forgets the token; with an issuer that supports it (`end_session_endpoint`), signs out there too. */
+/**
+ * Forgets the token and signs out at the issuer when it says how (`end_session_endpoint`). Either way the next
+ * sign-in asks for credentials again (`prompt=login`), so an issuer session that outlives the console's (an
+ * issuer without that endpoint, or one that ignores it) does not sign the person straight back in.
+ */
 export function signOut(): void {
   const oidc = config.auth === 'oidc' ? config : undefined;
   const found = read<OidcEndpoints>(KEYS.endpoints);
   for (const key of Object.values(KEYS)) sessionStorage.removeItem(key);
   if (!oidc) return;
+  sessionStorage.setItem(SIGNED_OUT, '1');
   leaving = true;
   const back = `${location.origin}${oidc.redirectPath}`;
   if (found?.end_session_endpoint) {

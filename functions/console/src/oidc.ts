@@ -72,7 +72,16 @@ export function discoveryUrl(issuer: string): string {
 }
 
 /** The authorization request that starts a sign-in (authorization code with S256 PKCE). */
-export function authorizeUrl(opts: { authorizationEndpoint: string; clientId: string; redirectUri: string; scopes: readonly string[]; state: string; challenge: string }): string {
+export function authorizeUrl(opts: {
+  authorizationEndpoint: string;
+  clientId: string;
+  redirectUri: string;
+  scopes: readonly string[];
+  state: string;
+  challenge: string;
+  /** `login`: the issuer asks for the person's credentials even if its own session is still open (after a sign-out). */
+  prompt?: 'login';
+}): string {
   const url = new URL(opts.authorizationEndpoint);
   const params: Record<string, string> = {
     response_type: 'code',
@@ -83,6 +92,7 @@ export function authorizeUrl(opts: { authorizationEndpoint: string; clientId: st
     code_challenge: opts.challenge,
     code_challenge_method: 'S256',
   };
+  if (opts.prompt) params.prompt = opts.prompt;
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   return url.toString();
 }

@@ -61,6 +61,12 @@ describe('the authorization request', () => {
     });
   });
 
+  it('asks the issuer for credentials again after a sign-out (prompt=login), only then', () => {
+    const base = { authorizationEndpoint: 'https://auth.example.com/authorize', clientId: 'c', redirectUri: 'https://x/console/', scopes: ['openid'], state: 's', challenge: 'c' };
+    expect(new URL(authorizeUrl({ ...base, prompt: 'login' })).searchParams.get('prompt')).toBe('login');
+    expect(new URL(authorizeUrl(base)).searchParams.has('prompt')).toBe(false);
+  });
+
   it("keeps a query the issuer's endpoint already has", () => {
     const url = new URL(authorizeUrl({ authorizationEndpoint: 'https://login.example.com/authorize?p=policy', clientId: 'c', redirectUri: 'https://x/console/', scopes: ['openid'], state: 's', challenge: 'c' }));
     expect(url.searchParams.get('p')).toBe('policy');
