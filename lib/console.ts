@@ -45,8 +45,11 @@ export interface JobFlowConsoleOptions {
   readonly api: apigwv2.HttpApi;
   /** Base URL of the API (ends with `/`). */
   readonly apiUrl: string;
+  /** The flow's stage (in the function's description). */
   readonly stageName: string;
+  /** Retention of the function's log group, as every log group of the flow. */
   readonly logRetention: logs.RetentionDays;
+  /** What happens to the log group when it leaves the stack, as every log group of the flow. */
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -109,6 +112,7 @@ export class JobFlowConsole extends Construct {
     // No authorizer on these two paths only: a person's browser loads the app and its sign-in settings (issuer,
     // client id, scopes: what any public client discloses) before it has a token. Empty scopes: the API's default
     // scopes are for its JWT routes, and a route without an authorizer takes none.
+    // `/console/` (the redirect URI) is the greedy route's: a route key cannot end with a slash.
     const open = { methods: [apigwv2.HttpMethod.GET], integration, authorizer: new apigwv2.HttpNoneAuthorizer(), authorizationScopes: [] };
     this.routes = [...options.api.addRoutes({ path: CONSOLE_PATH, ...open }), ...options.api.addRoutes({ path: `${CONSOLE_PATH}/{proxy+}`, ...open })];
     acknowledgeConsole(this, { tracing: props.tracing === true });

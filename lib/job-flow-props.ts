@@ -282,7 +282,7 @@ export interface JobFlowAlarmProps {
  * PKCE) and calling the API with their access token. Needs `api.authMode: 'jwt'`.
  *
  * The app client must be a public client (no secret) allowed the authorization code grant, with the redirect
- * URI `https://<api>/console/` ({@link JobFlow.console}`.redirectUri`) and the scopes below; the API's JWT
+ * URI `https://<api>/console/` (`jobFlow.console.redirectUri`) and the scopes below; the API's JWT
  * authorizer must accept its access tokens (with Cognito, the client id is one of `api.jwt.audience`).
  */
 export interface JobFlowConsoleProps {
