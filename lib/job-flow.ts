@@ -510,12 +510,15 @@ export class JobFlow extends Construct {
     return this.grantAccess(grantee, 'submit');
   }
 
-  /** Lets a principal read jobs, tasks, results and tokens by id (`GET /jobs/{jobId}…`, `GET /tokens/{token}`). */
+  /**
+   * Lets a principal read jobs, tasks, results, tokens and worker inboxes by id (`GET /jobs/{jobId}…`,
+   * `GET /jobs/counts`, `GET /tokens/{token}`, `GET /executors/{target}`).
+   */
   grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.grantAccess(grantee, 'read');
   }
 
-  /** Lets a principal list jobs (`GET /jobs`). */
+  /** Lets a principal list jobs, tokens in use and worker inboxes (`GET /jobs`, `GET /tokens`, `GET /executors`). */
   grantList(grantee: iam.IGrantable): iam.Grant {
     return this.grantAccess(grantee, 'list');
   }

@@ -10,7 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -99,9 +99,6 @@ function issuerRoutes(req: IncomingMessage, res: ServerResponse, body: string): 
   send(res, 404, { error: 'not found' });
 }
 
-/** Whether the built console signs in (its main.tsx calls bootAuth): then it is tested as deployed, too. */
-const BUILT = consoleDir();
-const builtSignsIn = BUILT !== undefined && readdirSync(path.join(BUILT, 'assets')).some((f) => f.endsWith('.js') && readFileSync(path.join(BUILT, 'assets', f), 'utf8').includes('jobx.console.signin'));
 /** `real`: the console's origin serves the built console as the console function does, instead of the test page. */
 let real = false;
 
@@ -109,7 +106,7 @@ let real = false;
 function appRoutes(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', app.url);
   if (real && (url.pathname === '/console' || url.pathname.startsWith('/console/'))) {
-    const file = consoleFile(url.pathname, BUILT, { auth: 'oidc', issuer: issuer.url, clientId: CLIENT_ID, scopes: SCOPES, redirectPath: '/console/' })!;
+    const file = consoleFile(url.pathname, consoleDir(), { auth: 'oidc', issuer: issuer.url, clientId: CLIENT_ID, scopes: SCOPES, redirectPath: '/console/' })!;
     res.writeHead(file.status, { 'content-type': file.type, 'cache-control': file.cacheControl });
     return void res.end(file.body);
   }
@@ -288,8 +285,7 @@ describe('console sign-in (authorization code with PKCE)', () => {
 });
 
 describe('the built console', () => {
-  // Active once the console's main.tsx calls bootAuth() and api.ts sends authHeaders() (the console UI's part).
-  it.skipIf(!builtSignsIn)('signs in from a deep link as deployed, and every API call it makes carries the token', async () => {
+  it('signs in from a deep link as deployed, and every API call it makes carries the token', async () => {
     real = true;
     try {
       const page = await browser.newPage();

@@ -35,7 +35,7 @@ describe('the packed package', () => {
     for (const entry of ['sdk', 'provider', 'construct']) {
       for (const ext of ['mjs', 'cjs', 'd.ts', 'd.cts']) expect(files).toContain(`dist/${entry}.${ext}`);
     }
-    for (const f of ['dist/cli.mjs', 'dist/handlers/api/index.mjs', 'dist/handlers/stream/index.mjs', 'dist/handlers/sweeper/index.mjs', 'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
+    for (const f of ['dist/cli.mjs', 'dist/handlers/api/index.mjs', 'dist/handlers/stream/index.mjs', 'dist/handlers/sweeper/index.mjs', 'dist/handlers/console/index.mjs', 'dist/console/index.html', 'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => /^(test|bench|functions|lib|bin|\.ci|scratch)\/|^(tsconfig|vitest\.config|tsup\.config|cdk)\b/.test(f))).toEqual([]);

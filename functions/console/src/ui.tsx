@@ -96,7 +96,7 @@ export function Dialog(props: { title: string; confirm: string; onConfirm: () =>
   };
   return (
     <dialog ref={ref} aria-label={props.title}>
-      <form method="dialog" onSubmit={(e) => void submit(e)}>
+      <form method="dialog" onSubmit={(e) => void submit(e)} onInput={() => setProblem(undefined)}>
         <h2>{props.title}</h2>
         {props.children}
         {problem && (
