@@ -129,7 +129,7 @@ describe('the console', () => {
     let focused = '';
     for (let i = 0; i < 30 && focused !== 'keyboard-job'; i++) {
       await page.keyboard.press('Tab');
-      focused = await page.locator(':focus').innerText();
+      focused = String(await page.evaluate("document.activeElement?.textContent ?? ''"));
     }
     expect(focused).toBe('keyboard-job');
     await page.keyboard.press('Enter');
