@@ -1,6 +1,19 @@
-/** Lifecycle events: every job status change, and task failures/retries, never task successes. */
+/**
+ * Lifecycle events: every job status change, and task failures/retries, never task successes; which of them a flow
+ * publishes (its selection: the lean default, 'all', 'none' or a list) and the selection's environment form.
+ */
 import { describe, expect, it } from 'vitest';
-import { jobEvent, taskEvent } from '../../../functions/core/lifecycle-events';
+import {
+  DEFAULT_EVENT_SELECTION,
+  DEFAULT_PUBLISHED_EVENTS,
+  LIFECYCLE_EVENT_TYPES,
+  eventSelection,
+  formatEventSelection,
+  isPublished,
+  jobEvent,
+  parseEventSelection,
+  taskEvent,
+} from '../../../functions/core/lifecycle-events';
 import type { JobRecord, TaskRecord } from '../../../functions/core/model';
 
 const job = (status: JobRecord['status'], extra: Partial<JobRecord> = {}): JobRecord =>
@@ -41,5 +54,74 @@ describe('task lifecycle events', () => {
   it('does not publish task successes or claims (one event per task would double its cost)', () => {
     expect(taskEvent(task('running'), task('succeeded'))).toBeUndefined();
     expect(taskEvent(undefined, task('running'))).toBeUndefined();
+  });
+});
+
+describe('the event selection', () => {
+  const rootEnd = jobEvent(job('running'), job('succeeded'))!;
+  const childEnd = jobEvent(job('running', { parentId: 'P' }), job('succeeded', { jobId: 'C', parentId: 'P' }))!;
+  const rootStart = jobEvent(undefined, job('running'))!;
+  const childTaskFailed = taskEvent(task('running', 1), task('failed', 1, { jobId: 'C' }))!;
+  const retrying = taskEvent(task('running', 1), task('retrying', 1))!;
+
+  it('names every type jobEvent and taskEvent can return', () => {
+    const produced = new Set<string>();
+    const statuses = ['pending', 'running', 'paused', 'succeeded', 'failed', 'discarded'] as const;
+    for (const from of [undefined, ...statuses]) for (const to of statuses) {
+      const e = jobEvent(from ? job(from) : undefined, job(to));
+      if (e) produced.add(e.type);
+    }
+    for (const to of ['pending', 'queued', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'discarded'] as const) {
+      const e = taskEvent(task('running', 0), task(to, 1));
+      if (e) produced.add(e.type);
+    }
+    expect([...produced].sort()).toEqual([...LIFECYCLE_EVENT_TYPES].sort());
+  });
+
+  it('by default publishes root jobs finishing and tasks failing for good, nothing else', () => {
+    expect(DEFAULT_PUBLISHED_EVENTS).toEqual(['jobx.job.succeeded', 'jobx.job.failed', 'jobx.job.discarded', 'jobx.task.failed']);
+    expect(isPublished(DEFAULT_EVENT_SELECTION, rootEnd)).toBe(true);
+    expect(isPublished(DEFAULT_EVENT_SELECTION, jobEvent(job('running'), job('failed'))!)).toBe(true);
+    expect(isPublished(DEFAULT_EVENT_SELECTION, jobEvent(job('running'), job('discarded'))!)).toBe(true);
+    expect(isPublished(DEFAULT_EVENT_SELECTION, childTaskFailed), 'a task of a child job').toBe(true);
+    expect(isPublished(DEFAULT_EVENT_SELECTION, childEnd), 'a child job').toBe(false);
+    expect(isPublished(DEFAULT_EVENT_SELECTION, rootStart)).toBe(false);
+    expect(isPublished(DEFAULT_EVENT_SELECTION, retrying)).toBe(false);
+    expect(eventSelection()).toEqual(DEFAULT_EVENT_SELECTION);
+  });
+
+  it("'all' publishes every event of every job (as before the option); 'none' nothing", () => {
+    const all = eventSelection('all');
+    for (const e of [rootEnd, childEnd, rootStart, childTaskFailed, retrying]) {
+      expect(isPublished(all, e), e.type).toBe(true);
+      expect(isPublished(eventSelection('none'), e), e.type).toBe(false);
+    }
+    expect(isPublished(eventSelection('all', false), childEnd)).toBe(false);
+  });
+
+  it('a list publishes its types, child jobs only when asked', () => {
+    const list = eventSelection(['jobx.job.succeeded', 'jobx.task.retrying']);
+    expect([rootEnd, childEnd, rootStart, childTaskFailed, retrying].map((e) => isPublished(list, e))).toEqual([true, false, false, false, true]);
+    expect(isPublished(eventSelection(['jobx.job.succeeded'], true), childEnd)).toBe(true);
+  });
+
+  it('refuses an unknown type, naming it and the known ones', () => {
+    expect(() => eventSelection(['jobx.job.succeeded', 'jobx.job.done'])).toThrow(/"jobx\.job\.done" is not a lifecycle event type \(known: jobx\.job\.started, .*jobx\.task\.skipped\)/);
+  });
+
+  it('travels as one environment value and back', () => {
+    expect(formatEventSelection(DEFAULT_EVENT_SELECTION)).toBe('jobx.job.succeeded,jobx.job.failed,jobx.job.discarded,jobx.task.failed');
+    expect(formatEventSelection(eventSelection('all'))).toBe('all');
+    expect(formatEventSelection(eventSelection('none'))).toBe('none');
+    expect(formatEventSelection(eventSelection([]))).toBe('none');
+    expect(formatEventSelection(eventSelection(['jobx.task.failed'], true))).toBe('jobx.task.failed,child-jobs');
+    for (const sel of [DEFAULT_EVENT_SELECTION, eventSelection('all'), eventSelection('all', false), eventSelection(['jobx.task.failed'], true), eventSelection(['jobx.job.paused'])]) {
+      expect(parseEventSelection(formatEventSelection(sel)), formatEventSelection(sel)).toEqual(sel);
+    }
+    expect(parseEventSelection(undefined)).toEqual(DEFAULT_EVENT_SELECTION);
+    expect(parseEventSelection('')).toEqual(DEFAULT_EVENT_SELECTION);
+    expect(parseEventSelection(' jobx.task.failed , jobx.job.failed ')).toEqual(eventSelection(['jobx.task.failed', 'jobx.job.failed']));
+    expect(parseEventSelection('none').types.size).toBe(0);
+    expect(() => parseEventSelection('jobx.task.succeeded')).toThrow(/"jobx\.task\.succeeded" is not a lifecycle event type/);
   });
 });
