@@ -4,3 +4,5 @@
  * @module
  */
 export * from './job-flow';
+/** Every lifecycle event type, and the lean default of `events.publish`, to build a selection from. */
+export { DEFAULT_PUBLISHED_EVENTS, LIFECYCLE_EVENT_TYPES } from '../functions/core/lifecycle-events';

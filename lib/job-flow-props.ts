@@ -9,6 +9,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { LifecycleEventType } from '../functions/core/lifecycle-events';
+
+export type { LifecycleEventType } from '../functions/core/lifecycle-events';
 
 /** How callers of the HTTP API authenticate. */
 export type JobFlowAuthMode = 'iam' | 'jwt';
@@ -304,6 +307,33 @@ export interface JobFlowConsoleProps {
   readonly issuer?: string;
 }
 
+/**
+ * Which lifecycle events the flow publishes on its bus (`jobFlow.eventBus`, `source: jobx`). EventBridge bills
+ * $1 per million events, so every type published costs: everything costs at least two events per job (started,
+ * succeeded), about a third of a 3-task job's bill beside DynamoDB.
+ */
+export interface JobFlowEventsProps {
+  /**
+   * The event types to publish (`detail-type`), `'all'` for every one (child jobs' job events too, as before this
+   * option existed), or `'none'`. Types: `jobx.job.started`, `jobx.job.resumed`, `jobx.job.paused`,
+   * `jobx.job.succeeded`, `jobx.job.failed`, `jobx.job.discarded`, `jobx.task.retrying`, `jobx.task.failed`,
+   * `jobx.task.skipped` (task successes are never published).
+   *
+   * The default is what operators subscribe to: a job finished (`jobx.job.succeeded`, `jobx.job.failed`,
+   * `jobx.job.discarded`) and a task failed with no retry left (`jobx.task.failed`); with `childJobs` false,
+   * the job events are those of root jobs only. A job that succeeds publishes one event; a failure publishes the
+   * failed task's event and its root's.
+   * @default ['jobx.job.succeeded', 'jobx.job.failed', 'jobx.job.discarded', 'jobx.task.failed']
+   */
+  readonly publish?: ReadonlyArray<LifecycleEventType> | 'all' | 'none';
+  /**
+   * Publish the job events (`jobx.job.*`) of child jobs too, not only those of root jobs (a parent of 1,000
+   * children would publish 1,000 `jobx.job.succeeded` more). Task events are published at any depth.
+   * @default false, except with `publish: 'all'`
+   */
+  readonly childJobs?: boolean;
+}
+
 /** Properties of {@link JobFlow}. */
 export interface JobFlowProps {
   /**
@@ -370,6 +400,11 @@ export interface JobFlowProps {
    * @default - see {@link ProviderDefaults}
    */
   readonly providerDefaults?: ProviderDefaults;
+  /**
+   * Which lifecycle events are published on the event bus.
+   * @default - root jobs finished (succeeded, failed, discarded) and tasks failed with no retry left; see {@link JobFlowEventsProps}
+   */
+  readonly events?: JobFlowEventsProps;
   /**
    * Alarm settings.
    * @default - alarms on, no actions

@@ -34,6 +34,7 @@ import { jobsTableDefinition, resultsTableDefinition } from '../functions/adapte
 import { ENV } from '../functions/runtime/env-names';
 import { DEFAULT_TASK_TIMEOUT_SECONDS } from '../functions/core/model';
 import { INVOCATION_END_RESERVE_MS } from '../functions/core/attempt-limits';
+import { eventSelection, formatEventSelection } from '../functions/core/lifecycle-events';
 import { EXECUTOR_NAME_PATTERN, PROVIDER_NAME_PATTERN, assertQueuePrefix, formatRoutes, queueNameOf, queuePrefixFor, routeOfDeployment } from '../functions/core/topology';
 import { METRIC } from '../functions/runtime/middy';
 import type { EngineFunctionProps, JobFlowAuthMode, JobFlowProps, ProviderFunctionProps, ProviderQueueOptions, ProviderSource } from './job-flow-props';
@@ -245,6 +246,8 @@ export class JobFlow extends Construct {
     this.apiFunction = this.engineFunction('ApiFunction', HANDLER_ENTRIES.api, apiSize, 'HTTP API (payload v2, $default route)', false);
     const streamSize = this.sizeOf(props.stream, DEFAULTS.stream);
     this.streamFunction = this.engineFunction('StreamFunction', HANDLER_ENTRIES.stream, streamSize, 'jobs table stream consumer');
+    // Which lifecycle events the stream consumer publishes (validated above; the lean default when unset).
+    this.streamFunction.addEnvironment(ENV.publishEvents, formatEventSelection(eventSelection(props.events?.publish, props.events?.childJobs)));
     const sweeperSize = this.sizeOf(props.sweeper, DEFAULTS.sweeper);
     this.sweeperFunction = this.engineFunction('SweeperFunction', HANDLER_ENTRIES.sweeper, sweeperSize, 'sweeper (expired leases, lost dispatches)');
     this.sweeperFunction.addEnvironment(ENV.requeueAfterSeconds, String((props.sweeper?.requeueAfter ?? DEFAULTS.sweeper.requeueAfter).toSeconds()));

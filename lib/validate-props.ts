@@ -5,6 +5,7 @@
  */
 import { Token } from 'aws-cdk-lib';
 import type { JobFlowProps } from './job-flow-props';
+import { LIFECYCLE_EVENT_TYPES, unknownEventTypes } from '../functions/core/lifecycle-events';
 
 /** Throws the construct's error (`JobFlow: …`) unless `condition` holds. */
 export function check(condition: boolean, message: string): void {
@@ -51,7 +52,17 @@ export function validateProps(props: JobFlowProps): void {
   if (alarms?.taskFailureRatePercent !== undefined) check(alarms.taskFailureRatePercent > 0 && alarms.taskFailureRatePercent <= 100, 'alarms.taskFailureRatePercent must be in (0, 100]');
   const pd = props.providerDefaults;
   if (pd?.timeout) check(pd.timeout.toSeconds() <= 900, 'providerDefaults.timeout is at most 15 minutes');
+  validateEvents(props);
   validateConsole(props, mode);
+}
+
+/** `events.publish` names known event types (a typo would silently publish nothing a rule listens for). */
+function validateEvents(props: JobFlowProps): void {
+  const publish = props.events?.publish as unknown;
+  if (publish === undefined || publish === 'all' || publish === 'none') return;
+  check(Array.isArray(publish), `events.publish must be 'all', 'none' or a list of event types, not ${JSON.stringify(publish)}`);
+  const unknown = unknownEventTypes(publish as unknown[]);
+  check(unknown.length === 0, `events.publish: ${unknown.map((t) => `"${t}"`).join(', ')} ${unknown.length === 1 ? 'is not a lifecycle event type' : 'are not lifecycle event types'}; known: ${LIFECYCLE_EVENT_TYPES.join(', ')} (or 'all', 'none')`);
 }
 
 /** RFC 6749 scope tokens: printable ASCII without space, `"` or `\`. */

@@ -4,7 +4,7 @@
  * @module
  */
 import type { JobRecord, TaskRecord } from '../core/model';
-import { jobEvent, taskEvent } from '../core/lifecycle-events';
+import { DEFAULT_EVENT_SELECTION, isPublished, jobEvent, taskEvent, type EventSelection } from '../core/lifecycle-events';
 import { reactToJobChange, reactToTaskChange } from '../core/reactions';
 import type { EngineDeps } from '../ports';
 import { applyEffects } from './effects';
@@ -17,13 +17,16 @@ export type ItemChange =
   | { type: 'task'; before?: TaskRecord; after?: TaskRecord }
   | { type: 'other' };
 
-/** Reacts to one change. */
-export async function onChange(deps: EngineDeps, change: ItemChange): Promise<void> {
+/**
+ * Reacts to one change, publishing the lifecycle events of `publish` (the flow's `events` prop; the stream
+ * handler reads it from the environment).
+ */
+export async function onChange(deps: EngineDeps, change: ItemChange, publish: EventSelection = DEFAULT_EVENT_SELECTION): Promise<void> {
   if (change.type === 'job') {
     if (!change.after) return;
     await applyEffects(deps, reactToJobChange(change.before, change.after));
     const event = jobEvent(change.before, change.after);
-    if (event) await deps.events.publish([event]);
+    if (event && isPublished(publish, event)) await deps.events.publish([event]);
     return;
   }
   if (change.type === 'task') {
@@ -40,7 +43,7 @@ export async function onChange(deps: EngineDeps, change: ItemChange): Promise<vo
     // A claim (→ running) has no consequence; skip the read of the job.
     if (!statusChanged || change.after.status === 'running') return;
     const event = taskEvent(change.before, change.after);
-    if (event) await deps.events.publish([event]);
+    if (event && isPublished(publish, event)) await deps.events.publish([event]);
     const job = await deps.store.getJob(change.after.jobId);
     if (!job) return;
     await applyEffects(deps, reactToTaskChange(job, change.before, change.after));

@@ -8,6 +8,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { changeOf } from '../adapters/dynamodb/stream-decoder';
 import { onChange } from '../engine/on-change';
 import { engineDeps } from '../runtime/deps';
+import { publishedEvents } from '../runtime/published-events';
 import { logger, withRuntime } from '../runtime/middy';
 import { processStreamBatch } from '../runtime/stream-processor';
 
@@ -15,7 +16,7 @@ export { changeOf } from '../adapters/dynamodb/stream-decoder';
 
 /** Lambda handler (with `reportBatchItemFailures`). */
 export const handler = withRuntime(async (event: DynamoDBStreamEvent) =>
-  processStreamBatch(event.Records, (record) => onChange(engineDeps(), changeOf(record)), {
+  processStreamBatch(event.Records, (record) => onChange(engineDeps(), changeOf(record), publishedEvents()), {
     onError: (record, error) => logger.warn('stream record failed', { sequenceNumber: record.dynamodb?.SequenceNumber, error: error as Error }),
   }),
 );

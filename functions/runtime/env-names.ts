@@ -34,6 +34,11 @@ export const ENV = {
   externalProviders: 'JOBX_EXTERNAL_PROVIDERS',
   /** Name of the EventBridge bus that receives job and task lifecycle events (unset: no events). */
   eventBus: 'JOBX_EVENT_BUS',
+  /**
+   * Lifecycle events the stream consumer publishes (`core/lifecycle-events.ts`): `all`, `none`, or a comma-separated
+   * list of event types (with `child-jobs` for child jobs' job events too). Unset: the lean default.
+   */
+  publishEvents: 'JOBX_PUBLISH_EVENTS',
   /** `true`: a job's owner is its submitter, and only the owner (or the control scope) acts on it. */
   bindOwner: 'JOBX_BIND_OWNER',
   /** JWT scope that may act on any job under owner binding (default `jobx/control`). */

@@ -441,6 +441,25 @@ describe('sweeper, scheduler, bus', () => {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'events:PutEvents', Resource: arnOf(flow.eventBus) })]) },
     });
   });
+
+  it('the stream consumer publishes the lean default of lifecycle events unless events.publish says otherwise; only it reads the selection', () => {
+    const varsOf = (template: Template, fn: lambda.IFunction) => (template.toJSON().Resources[logicalIdOf(fn)] as Resource).Properties.Environment as { Variables: Record<string, unknown> };
+    expect(varsOf(t, flow.streamFunction).Variables[ENV.publishEvents]).toBe('jobx.job.succeeded,jobx.job.failed,jobx.job.discarded,jobx.task.failed');
+    for (const fn of [flow.apiFunction, flow.sweeperFunction]) expect(varsOf(t, fn).Variables[ENV.publishEvents]).toBeUndefined();
+    const all = flowWith({ events: { publish: 'all' } });
+    expect(varsOf(all.template(), all.flow.streamFunction).Variables[ENV.publishEvents]).toBe('all');
+    const none = flowWith({ events: { publish: 'none' } });
+    expect(varsOf(none.template(), none.flow.streamFunction).Variables[ENV.publishEvents]).toBe('none');
+    const listed = flowWith({ events: { publish: ['jobx.job.failed', 'jobx.task.retrying'], childJobs: true } });
+    expect(varsOf(listed.template(), listed.flow.streamFunction).Variables[ENV.publishEvents]).toBe('jobx.job.failed,jobx.task.retrying,child-jobs');
+  });
+
+  it('events.publish with an unknown type fails synthesis, naming it and the known types', () => {
+    expect(() => flowWith({ events: { publish: ['jobx.job.succeeded', 'jobx.job.finished' as never] } })).toThrow(
+      /JobFlow: events.publish: "jobx.job.finished" is not a lifecycle event type; known: jobx.job.started, .*jobx.task.skipped \(or 'all', 'none'\)/,
+    );
+    expect(() => flowWith({ events: { publish: 'some' as never } })).toThrow(/events.publish must be 'all', 'none' or a list of event types, not "some"/);
+  });
 });
 
 describe('HTTP API', () => {
