@@ -16,6 +16,7 @@ import type { ProviderQueues } from '../adapters/sqs/work-queue';
 import type { ProviderDefinition } from '../providers/define-provider';
 import { formatRoutes, queueNameOf, queueSuffixOf, queuesOf, type QueueTopology } from '../core/topology';
 import { ENV } from '../runtime/env-names';
+import { DEFAULT_EVENT_SELECTION, formatEventSelection, type EventSelection } from '../core/lifecycle-events';
 import { localClientConfig } from './client-config';
 import { startDynamoDbLocal, type DynamoDbLocalHandle } from './dynamodb-local';
 import { startHttpGateway } from './http-gateway';
@@ -36,6 +37,11 @@ export interface LocalStackOptions {
   sweepSeconds?: number;
   /** Providers to load. @default the examples (demo, flaky, delay) */
   providers?: readonly ProviderDefinition[];
+  /**
+   * Lifecycle events the stream publishes (nowhere, but counted as EventBridge would bill them).
+   * @default the construct's lean default (`DEFAULT_EVENT_SELECTION`)
+   */
+  events?: EventSelection;
   /** Diagnostic lines. */
   log?: (line: string) => void;
 }
@@ -177,6 +183,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       [ENV.schedulerKind]: 'table',
       [ENV.timersTable]: TABLES.timers,
       [ENV.requeueAfterSeconds]: String(Math.max(sweepSeconds, 5)),
+      [ENV.publishEvents]: formatEventSelection(opts.events ?? DEFAULT_EVENT_SELECTION),
       [ENV.localInfo]: JSON.stringify({ duplicateDelivery: opts.duplicateDelivery === true, sweepSeconds, data: opts.dataDir ?? null, endpoints: { dynamodb: db.endpoint, sqs: sqsServer.endpoint } }),
     });
 

@@ -3,11 +3,13 @@
  * (`--providers ./my-providers.ts`, beside the examples or, with `--no-examples`, instead of them), until Ctrl-C.
  *
  * Switches: `--data DIR` keeps DynamoDB Local's data; `--port N` or `PORT` (default 3000);
- * `JOBX_DUPLICATE_DELIVERY=1`; `JOBX_SWEEP_SECONDS` (default 60).
+ * `JOBX_DUPLICATE_DELIVERY=1`; `JOBX_SWEEP_SECONDS` (default 60); `JOBX_PUBLISH_EVENTS` (`all`, `none`, or event
+ * types separated by commas; default the construct's lean default), the lifecycle events counted as published.
  * @module
  */
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../io';
+import { formatEventSelection, parseEventSelection, type EventSelection } from '../../core/lifecycle-events';
 import type { Program } from '../program';
 import type { ProviderDefinition } from '../../providers/define-provider';
 
@@ -69,6 +71,12 @@ export async function runDev(ctx: CliContext, opts: DevOptions): Promise<void> {
   const duplicateDelivery = env.JOBX_DUPLICATE_DELIVERY === '1';
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('INVALID_PORT', `invalid port: ${opts.port ?? env.PORT}`, EXIT.usage);
   if (!(sweepSeconds > 0)) throw new CliError('INVALID_SWEEP_SECONDS', `invalid JOBX_SWEEP_SECONDS: ${env.JOBX_SWEEP_SECONDS}`, EXIT.usage);
+  let events: EventSelection;
+  try {
+    events = parseEventSelection(env.JOBX_PUBLISH_EVENTS);
+  } catch (err) {
+    throw new CliError('INVALID_PUBLISH_EVENTS', `invalid JOBX_PUBLISH_EVENTS: ${(err as Error).message}`, EXIT.usage);
+  }
 
   // Before the JVM starts: a busy port is known in a millisecond, not after DynamoDB Local has come up.
   if (port !== 0) {
@@ -89,6 +97,7 @@ export async function runDev(ctx: CliContext, opts: DevOptions): Promise<void> {
     duplicateDelivery,
     sweepSeconds,
     providers,
+    events,
     ...(opts.verbose ? { log: (line: string) => ctx.out(`[local] ${line}`) } : {}),
   }).catch((err: unknown) => {
     // Taken between the check and the gateway's listen: the same one line (the stack has stopped what it started).
@@ -100,7 +109,7 @@ export async function runDev(ctx: CliContext, opts: DevOptions): Promise<void> {
   ctx.out(`  console:    ${stack.url}/console`);
   ctx.out(`  data:       ${stack.dataDir ?? 'in memory (use --data DIR to keep it)'}`);
   ctx.out(`  providers:  ${names.join(', ')}`);
-  ctx.out(`  switches:   duplicateDelivery=${duplicateDelivery} sweepSeconds=${sweepSeconds}`);
+  ctx.out(`  switches:   duplicateDelivery=${duplicateDelivery} sweepSeconds=${sweepSeconds} publishEvents=${formatEventSelection(events)}`);
   ctx.out('');
   ctx.out('Try it:');
   ctx.out(
