@@ -39,8 +39,9 @@ const program = new Command()
   .option('--jobs <n>', 'pipelines of 3 tasks to run in each scenario', '200')
   .option('--widths <list>', 'children per parent for the width sweep', '10,100,1000')
   .option('--concurrency <n>', 'jobs in flight at once', '50')
+  .option('--step-only', 'measure only the per-step time of one 100-task pipeline (stepMsP50) and stop')
   .parse();
-const opts = program.opts<{ json?: boolean; jobs: string; widths: string; concurrency: string }>();
+const opts = program.opts<{ json?: boolean; jobs: string; widths: string; concurrency: string; stepOnly?: boolean }>();
 const jsonOut = opts.json === true;
 const progress = (msg: string) => process.stderr.write(`${msg}\n`);
 
@@ -171,7 +172,28 @@ function benchReader() {
     };
   }
 
-  return { run, watcher };
+  /** When each task of a pipeline started its first attempt and the last one ended (ms since epoch), in task order. */
+  async function taskTimes(jobId: string): Promise<{ starts: number[]; lastEnd: number }> {
+    const tasks = (await partition(`J#${jobId}`, 'T#')).sort((a, b) => Number(a.taskIndex) - Number(b.taskIndex));
+    const attempts = tasks.map((t) => ((t.attempts ?? []) as Array<{ startedAt: string; endedAt?: string }>)[0]!);
+    return { starts: attempts.map((a) => Date.parse(a.startedAt)), lastEnd: Date.parse(attempts[attempts.length - 1]?.endedAt ?? '') };
+  }
+
+  return { run, watcher, taskTimes };
+}
+
+/**
+ * Per-step time of a pipeline on the unloaded stack: one pipeline of `steps` no-op `demo` tasks, the median of the
+ * gaps between consecutive tasks' starts (and, beside it, (last end − first start) / (steps − 1)).
+ */
+async function stepTime(stack: LocalStack, steps: number): Promise<{ p50: number; p95: number; meanMs: number }> {
+  await waitIdle(stack);
+  const spec = { name: `steps-${steps}`, owner: 'bench', tasks: Array.from({ length: steps }, (_, i) => ({ name: `s${i + 1}`, provider: 'demo' })) };
+  const { jobId } = await post(stack.url, spec);
+  await waitThroughApi(stack.url, jobId);
+  const { starts, lastEnd } = await reader().taskTimes(jobId);
+  const gaps = starts.slice(1).map((t, i) => t - starts[i]!).sort((a, b) => a - b);
+  return { p50: percentile(gaps, 50), p95: percentile(gaps, 95), meanMs: round((lastEnd - starts[0]!) / (steps - 1), 1) };
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -376,6 +398,17 @@ try {
   const concurrency = Number(opts.concurrency);
   const specs = () => Array.from({ length: jobs }, (_, i) => pipeline(i));
 
+  // First, on the unloaded stack (after one job that loads the handlers): how long one step of a pipeline takes.
+  progress('per-step time: one pipeline of 100 demo tasks, unloaded');
+  await phase(stack, 'submit-and-wait', [pipeline(0)], 3, 1);
+  const step = await stepTime(stack, 100);
+  progress(`  per step: p50 ${step.p50} ms, p95 ${step.p95} ms, (last end − first start) / 99 = ${step.meanMs} ms`);
+  if (opts.stepOnly) {
+    if (jsonOut) console.log(JSON.stringify({ stepMsP50: step.p50, stepMsP95: step.p95, stepMsMean: step.meanMs }));
+    await stack.stop();
+    process.exit(0);
+  }
+
   // Not measured: the first requests load and compile the handlers (a cold start each Lambda instance pays once).
   progress('warm-up: 20 pipelines, not measured');
   await phase(stack, 'submit-and-wait', Array.from({ length: 20 }, (_, i) => pipeline(i)), 60, 10);
@@ -454,6 +487,9 @@ try {
     tasksPerSecond: fireAndForget.tasksPerSecond,
     p50Ms: submitAndWait.p50Ms,
     p95Ms: submitAndWait.p95Ms,
+    // One pipeline of 100 no-op tasks on the unloaded stack: the median gap between consecutive tasks' starts.
+    stepMsP50: step.p50,
+    stepMsP95: step.p95,
     byWidth,
     claimsPerSecond4Workers: claims,
     tokenHandOverP50Ms: handOver.p50,
@@ -493,6 +529,7 @@ try {
     console.log(`  hottest partition key         ${figures.hottestPartitionWriteShare} of write units (${figures.hottestPartition})`);
     console.log(`  throughput                    ${fireAndForget.tasksPerSecond} tasks/s fire-and-forget, ${submitAndWait.tasksPerSecond} submit-and-wait`);
     console.log(`  submit→finish latency         p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms (caller waiting)`);
+    console.log(`  per-step time                 p50 ${figures.stepMsP50} ms, p95 ${figures.stepMsP95} ms (100-task pipeline, unloaded)`);
     console.log('  by width (parent of N children × 3 tasks, fire-and-forget):');
     for (const w of byWidth) {
       console.log(`    ${String(w.children).padStart(5)} children: ${w.ddbWriteUnitsPerTask} WRU/task, ${w.ddbReadUnitsPerTask} RRU/task, ${w.sqsRequestsPerTask} SQS/task, $${w.usdPerMillionTasks}/M tasks, hottest key ${w.hottestPartitionWriteShare}, ${w.tasksPerSecond} tasks/s`);
