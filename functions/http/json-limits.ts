@@ -3,7 +3,7 @@
  * retry edits): the limits of `core/json-limits.ts`, checked on the raw value, and documented in OpenAPI.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FORBIDDEN_JSON_KEYS, MAX_JSON_DEPTH, MAX_JSON_KEY_BYTES, MIN_JSON_NUMBER, jsonProblems } from '../core/json-limits';
 
 export { FORBIDDEN_JSON_KEYS, MAX_JSON_DEPTH, MAX_JSON_KEY_BYTES, MAX_JSON_NUMBER, MIN_JSON_NUMBER, jsonProblems, keyProblem, numberProblem, textProblem, withinDepth, type JsonProblem } from '../core/json-limits';

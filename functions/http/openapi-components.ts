@@ -5,7 +5,7 @@
  * `$ref`, so the document has one `Job`, one `Json`, … and no copies.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonValueSchema, payloadObjectSchema } from './json-limits';
 import {
   attemptStatusSchema,

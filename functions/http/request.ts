@@ -5,7 +5,7 @@
  */
 import { TASK_TOKEN_HEADER } from '../core/task-token';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { JobxError } from '../core/errors';
 import { withinDepth } from './json-limits';
 import { INBOX_TARGET_PATTERN, JOB_ID_PATTERN, MAX_BODY_BYTES, MAX_BODY_DEPTH, NAME_PATTERN, TASK_TOKEN_PATTERN } from './schemas';

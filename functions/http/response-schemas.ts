@@ -5,7 +5,7 @@
  * schema fails those tests; and a compile-time check below fails `tsc` when a view type and its twin differ.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { HTTP_STATUS, type JobxErrorCode } from '../core/errors';
 import type { AuditEntry, JobResult } from '../core/model';
 import { JOB_STATUSES, TASK_STATUSES, type AttemptStatus, type JobStatus } from '../core/statuses';

@@ -4,7 +4,7 @@
  * ends up in keys), so nothing a client sends can fail later with a 500 or leave a job that can never run.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JobSpec } from '../core/model';
 import { JOB_STATUSES } from '../core/statuses';
 import { DEFAULT_COUNT_WINDOW, MAX_COUNT_WINDOW } from '../engine/job-counts';

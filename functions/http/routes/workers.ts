@@ -1,6 +1,6 @@
 /** External workers and task tokens: claim, heartbeat, success, failure. @module */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { failByToken, heartbeat as heartbeatByToken, succeedByToken } from '../../engine/task-tokens';
 import { MAX_OUTPUT_BYTES } from '../../engine/run-task';
 import { claimForWorker } from '../../engine/workers';
