@@ -112,6 +112,16 @@ const TASK_END_RESERVE_SECONDS = Math.ceil(INVOCATION_END_RESERVE_MS / 1000);
 /** SQS caps a queue's visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;
 
+/**
+ * Engine variables a function does not read, as `functions/runtime/deps.ts` wires each one with the ports it
+ * calls (and its bundle with those clients only): the API dispatches, schedules and publishes nothing (the stream
+ * reacts to its writes); the sweeper publishes nothing.
+ */
+const UNREAD_ENGINE_ENV: Readonly<Record<string, readonly string[]>> = {
+  [HANDLER_ENTRIES.api]: [ENV.schedulerKind, ENV.schedulerGroup, ENV.schedulerRoleArn, ENV.schedulerDlqArn, ENV.eventBus],
+  [HANDLER_ENTRIES.sweeper]: [ENV.eventBus],
+};
+
 function isFunction(source: ProviderSource): source is lambda.IFunction {
   return typeof (source as lambda.IFunction).functionArn === 'string';
 }
@@ -630,7 +640,9 @@ export class JobFlow extends Construct {
   }
 
   private engineFunction(id: string, entry: string, size: { memorySize: number; timeout: Duration }, description: string, emitsMetrics = true): lambda.Function {
-    const common = { memorySize: size.memorySize, timeout: size.timeout, environment: this.runtimeEnvironment(emitsMetrics) };
+    const environment = this.runtimeEnvironment(emitsMetrics);
+    for (const key of UNREAD_ENGINE_ENV[entry] ?? []) delete environment[key];
+    const common = { memorySize: size.memorySize, timeout: size.timeout, environment };
     const prebuilt = prebuiltHandler(entry);
     let fn: lambda.Function;
     if (prebuilt) {

@@ -5,7 +5,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { sweep, type SweepReport } from '../engine/reconcile';
-import { engineDeps, requeueAfterMs } from '../runtime/deps';
+import { requeueAfterMs, sweeperDeps } from '../runtime/deps';
 import { METRIC, logger, metrics, withRuntime } from '../runtime/middy';
 
 /** Event of the sweeper; `requeueAfterSeconds` overrides the configured grace (the local stack passes 0 at start). */
@@ -22,7 +22,7 @@ const SWEEP_START_SHARE = 0.75;
 export const handler = withRuntime(
   async (event: SweeperEvent | undefined, context): Promise<SweepReport> => {
     const grace = event?.requeueAfterSeconds !== undefined ? event.requeueAfterSeconds * 1000 : requeueAfterMs();
-    const report = await sweep(engineDeps(), {
+    const report = await sweep(sweeperDeps(), {
       requeueAfterMs: grace,
       // Roots not started by then wait for the next sweep: the sweep ends well within its timeout.
       deadline: Date.now() + context.getRemainingTimeInMillis() * SWEEP_START_SHARE,

@@ -7,7 +7,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { JobxError } from '../core/errors';
-import { logger } from '../runtime/middy';
+import { logger } from '../runtime/logger';
 
 /** A JSON response. */
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {

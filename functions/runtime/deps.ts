@@ -1,5 +1,8 @@
 /**
- * Wires the ports to AWS adapters from the environment, once per process (module scope in a Lambda).
+ * Wires the ports to AWS adapters from the environment, once per process (module scope in a Lambda). Each
+ * function gets the ports it calls and no more, so its bundle carries only those AWS clients: the stream
+ * everything ({@link engineDeps}), the sweeper no event bus ({@link sweeperDeps}), the API the stores and the
+ * routes only ({@link apiDeps}), a provider the jobs store ({@link providerDeps}).
  * @module
  */
 import { documentClient, eventBridgeClient, schedulerClient, sqsClient } from '../adapters/clients';
@@ -8,8 +11,8 @@ import { DynamoJobStore } from '../adapters/dynamodb/job-store';
 import { DynamoResultStore } from '../adapters/dynamodb/result-store';
 import { EventBridgeRetryScheduler } from '../adapters/scheduler/eventbridge-scheduler';
 import { TableRetryScheduler } from '../adapters/scheduler/table-scheduler';
-import { SqsWorkQueue, type ProviderQueues } from '../adapters/sqs/work-queue';
-import type { EngineDeps, RetryScheduler, TaskDeps } from '../ports';
+import { ProviderRoutes, SqsWorkQueue, type ProviderQueues, type ProviderRoutesOptions } from '../adapters/sqs/work-queue';
+import type { EngineDeps, EventPublisher, RetryScheduler, TaskDeps, WorkQueue } from '../ports';
 import { ENV, requireEnv } from './env-names';
 import { parseRouteLimits, parseRoutes, queuesOf } from '../core/topology';
 
@@ -35,25 +38,83 @@ function scheduler(providers: ProviderQueues): RetryScheduler {
   });
 }
 
-/** The engine's dependencies for this process. */
+/** The routes, externally served providers and task limits of the deployment, from the environment. */
+function routesOptions(): ProviderRoutesOptions {
+  return {
+    providers: providerQueues(),
+    externalProviders: new Set((process.env[ENV.externalProviders] ?? '').split(',').map((p) => p.trim()).filter(Boolean)),
+    maxTaskSeconds: parseRouteLimits(process.env[ENV.routes]),
+  };
+}
+
+/** The jobs and result stores and the clock (every engine function's). */
+function stores(): Pick<EngineDeps, 'store' | 'results' | 'clock'> {
+  return {
+    store: new DynamoJobStore({ client: documentClient(), tableName: requireEnv(ENV.jobsTable), resultsTableName: requireEnv(ENV.resultsTable) }),
+    results: new DynamoResultStore({ client: documentClient(), tableName: requireEnv(ENV.resultsTable) }),
+    clock: { now: () => Date.now(), random: () => Math.random() },
+  };
+}
+
+/**
+ * A port a function never calls, so that its bundle leaves the client behind it out. Calling it is a bug in the
+ * wiring (the code changed, this file did not), reported as such rather than silently dropped.
+ */
+function notWired(fn: string, what: string): never {
+  throw new Error(`jobx: the ${fn} function has no ${what} (functions/runtime/deps.ts wires it only where it is called)`);
+}
+
+/** Everything the engine can call: the stream's dependencies (the stream dispatches, schedules and publishes). */
 export function engineDeps(): EngineDeps {
   if (!deps) {
-    const providers = providerQueues();
+    const routes = routesOptions();
     deps = {
-      store: new DynamoJobStore({ client: documentClient(), tableName: requireEnv(ENV.jobsTable), resultsTableName: requireEnv(ENV.resultsTable) }),
-      results: new DynamoResultStore({ client: documentClient(), tableName: requireEnv(ENV.resultsTable) }),
-      queue: new SqsWorkQueue({
-        client: sqsClient(),
-        providers,
-        externalProviders: new Set((process.env[ENV.externalProviders] ?? '').split(',').map((p) => p.trim()).filter(Boolean)),
-        maxTaskSeconds: parseRouteLimits(process.env[ENV.routes]),
-      }),
-      scheduler: scheduler(providers),
+      ...stores(),
+      queue: new SqsWorkQueue({ client: sqsClient(), ...routes }),
+      scheduler: scheduler(routes.providers),
       events: process.env[ENV.eventBus] ? new EventBridgePublisher({ client: eventBridgeClient(), busName: process.env[ENV.eventBus]! }) : new NoopPublisher(),
-      clock: { now: () => Date.now(), random: () => Math.random() },
     };
   }
   return deps;
+}
+
+let sweepDeps: EngineDeps | undefined;
+
+/**
+ * The sweeper's dependencies: the stream's but the event bus. Its repairs dispatch and schedule as the stream does;
+ * lifecycle events are published by the stream alone (`engine/on-change.ts`), so the sweeper carries no EventBridge client.
+ */
+export function sweeperDeps(): EngineDeps {
+  if (!sweepDeps) {
+    const routes = routesOptions();
+    const events: EventPublisher = { publish: async () => notWired('sweeper', 'event bus (lifecycle events are the stream\'s)') };
+    sweepDeps = { ...stores(), queue: new SqsWorkQueue({ client: sqsClient(), ...routes }), scheduler: scheduler(routes.providers), events };
+  }
+  return sweepDeps;
+}
+
+/** The API's routes: it checks submissions against them and sends nothing itself. */
+class RoutesOnly extends ProviderRoutes implements WorkQueue {
+  async send(): Promise<void> {
+    notWired('API', 'queue client (task messages are sent by the stream and the sweeper)');
+  }
+}
+
+let httpDeps: EngineDeps | undefined;
+
+/**
+ * The API function's dependencies: the stores and the routes. Submitting, controlling, reading and external
+ * workers' calls only write and read the tables; the stream reacts to the writes (dispatch, schedules, events), so
+ * the API carries no SQS, Scheduler or EventBridge client.
+ */
+export function apiDeps(): EngineDeps {
+  httpDeps ??= {
+    ...stores(),
+    queue: new RoutesOnly(routesOptions()),
+    scheduler: { scheduleAt: async () => notWired('API', 'scheduler client (retries are scheduled by the stream and the sweeper)') },
+    events: { publish: async () => notWired('API', 'event bus (lifecycle events are the stream\'s)') },
+  };
+  return httpDeps;
 }
 
 let taskDeps: TaskDeps | undefined;

@@ -3,14 +3,13 @@
  * @module
  */
 import middy, { type MiddlewareObj } from '@middy/core';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ENV } from './env-names';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
+import { logger } from './logger';
 
-/** The process-wide logger (JSON; `POWERTOOLS_LOG_LEVEL` sets the level). */
-export const logger = new Logger({ serviceName: 'jobx' });
+export { logger } from './logger';
 
 /** Metric names jobx emits (CloudWatch EMF, namespace `jobx`): alarms in the CDK construct use these. */
 export const METRIC = {

@@ -82,9 +82,11 @@ describe('environment variables', () => {
         if (LOCAL_ONLY.includes(key)) expect(vars[ENV[key]], `${f.label}: ${ENV[key]} is local only`).toBeUndefined();
         else expect(vars[ENV[key]], `${f.label} reads ${ENV[key]}`).toBeDefined();
       }
-      // The AWS branch of deps.ts: EventBridge Scheduler (the timers table is the local stack's); providers never schedule.
-      if (!f.label.startsWith('provider ')) expect(vars[ENV.schedulerKind], f.label).toBe('eventbridge');
-      else expect(Object.keys(vars).filter((k) => k.startsWith('JOBX_')).sort(), f.label).toEqual([ENV.jobsTable, ENV.metricFlow, ENV.metricStage, ENV.resultsTable].sort());
+      // The AWS branch of deps.ts: EventBridge Scheduler (the timers table is the local stack's) for the functions that
+      // dispatch (stream, sweeper); the API and providers never schedule.
+      if (f.fn === flow.streamFunction || f.fn === flow.sweeperFunction) expect(vars[ENV.schedulerKind], f.label).toBe('eventbridge');
+      else expect(vars[ENV.schedulerKind], f.label).toBeUndefined();
+      if (f.label.startsWith('provider ')) expect(Object.keys(vars).filter((k) => k.startsWith('JOBX_')).sort(), f.label).toEqual([ENV.jobsTable, ENV.metricFlow, ENV.metricStage, ENV.resultsTable].sort());
     }
   });
 
@@ -105,11 +107,12 @@ describe('environment variables', () => {
       const vars = variablesOf(f.fn);
       expect(vars[ENV.jobsTable], f.label).toEqual({ Ref: logicalIdOf(flow.table) });
       expect(vars[ENV.resultsTable], f.label).toEqual({ Ref: logicalIdOf(flow.resultsTable) });
-      // Providers read the tables only: no routes, scheduler or bus (checked by the two tests above).
-      if (f.label.startsWith('provider ')) continue;
+      // Providers read the tables only: no routes, scheduler or bus; the API no scheduler or bus, the sweeper no bus
+      // (checked by the two tests above).
+      if (f.fn !== flow.streamFunction && f.fn !== flow.sweeperFunction) continue;
       expect(vars[ENV.schedulerGroup], f.label).toBe(group);
       expect(vars[ENV.schedulerRoleArn], f.label).toEqual({ 'Fn::GetAtt': [logicalIdOf(flow.schedulerRole), 'Arn'] });
-      expect(vars[ENV.eventBus], f.label).toEqual({ Ref: logicalIdOf(flow.eventBus) });
+      if (f.fn === flow.streamFunction) expect(vars[ENV.eventBus], f.label).toEqual({ Ref: logicalIdOf(flow.eventBus) });
     }
     expect(variablesOf(flow.sweeperFunction)[ENV.requeueAfterSeconds]).toBe('300');
   });

@@ -398,15 +398,17 @@ describe('sweeper, scheduler, bus', () => {
     });
   });
 
-  it('the schedule group exists and its name and the role are what the handlers read', () => {
+  it('the schedule group exists and its name and the role are what the handlers that schedule read (the API schedules nothing)', () => {
     const groups = resourcesOf('AWS::Scheduler::ScheduleGroup');
     const group = groups[logicalIdOf(flow.scheduleGroup)]!;
-    for (const fn of [flow.apiFunction, flow.streamFunction, flow.sweeperFunction]) {
-      const vars = resourcesOf('AWS::Lambda::Function')[logicalIdOf(fn)]!.Properties.Environment as { Variables: Record<string, unknown> };
-      expect(vars.Variables[ENV.schedulerGroup]).toEqual(group.Properties.Name);
-      expect(vars.Variables[ENV.schedulerRoleArn]).toEqual(arnOf(flow.schedulerRole));
-      expect(vars.Variables[ENV.schedulerKind]).toBe('eventbridge');
+    const varsOf = (fn: lambda.IFunction) => (resourcesOf('AWS::Lambda::Function')[logicalIdOf(fn)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const fn of [flow.streamFunction, flow.sweeperFunction]) {
+      expect(varsOf(fn)[ENV.schedulerGroup]).toEqual(group.Properties.Name);
+      expect(varsOf(fn)[ENV.schedulerRoleArn]).toEqual(arnOf(flow.schedulerRole));
+      expect(varsOf(fn)[ENV.schedulerKind]).toBe('eventbridge');
     }
+    for (const name of [ENV.schedulerKind, ENV.schedulerGroup, ENV.schedulerRoleArn, ENV.schedulerDlqArn, ENV.eventBus]) expect(varsOf(flow.apiFunction)[name], name).toBeUndefined();
+    expect(varsOf(flow.sweeperFunction)[ENV.eventBus]).toBeUndefined();
   });
 
   it('the scheduler role is assumed by schedules of this flow\'s group only and may only send to provider queues and its dead-letter queue', () => {

@@ -16,9 +16,19 @@ export type ProviderQueue = RouteQueue;
  */
 export type ProviderQueues = Record<string, ProviderQueue>;
 
-/** {@link WorkQueue} on SQS standard queues. */
-export class SqsWorkQueue implements WorkQueue {
-  constructor(private readonly opts: { client: SQSClient; providers: ProviderQueues; externalProviders?: ReadonlySet<string>; maxTaskSeconds?: Readonly<Record<string, number | undefined>> }) {}
+/** Options of {@link ProviderRoutes}: the route → queue map, the providers external workers serve, task limits. */
+export interface ProviderRoutesOptions {
+  providers: ProviderQueues;
+  externalProviders?: ReadonlySet<string>;
+  maxTaskSeconds?: Readonly<Record<string, number | undefined>>;
+}
+
+/**
+ * What a deployment routes where (everything in {@link WorkQueue} but sending), with no SQS client: the API function
+ * checks submissions against it and sends nothing (the stream and the sweeper dispatch), so its bundle carries none.
+ */
+export class ProviderRoutes {
+  constructor(protected readonly opts: ProviderRoutesOptions) {}
 
   maxTaskSeconds(route: string): number | undefined {
     return Object.hasOwn(this.opts.maxTaskSeconds ?? {}, route) ? this.opts.maxTaskSeconds![route] : undefined;
@@ -40,10 +50,20 @@ export class SqsWorkQueue implements WorkQueue {
   queueOf(route: string): ProviderQueue {
     return queueOfRoute(this.opts.providers, route);
   }
+}
+
+/** {@link WorkQueue} on SQS standard queues. */
+export class SqsWorkQueue extends ProviderRoutes implements WorkQueue {
+  private readonly client: SQSClient;
+
+  constructor(opts: ProviderRoutesOptions & { client: SQSClient }) {
+    super(opts);
+    this.client = opts.client;
+  }
 
   async send(message: TaskMessage, delaySeconds = 0): Promise<void> {
     const delay = Math.max(0, Math.min(MAX_QUEUE_DELAY_SECONDS, Math.ceil(delaySeconds)));
-    await this.opts.client.send(
+    await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueOf(queueRouteOf(message)).queueUrl,
         MessageBody: JSON.stringify(message),

@@ -10,7 +10,7 @@ import { rootIdOf } from '../../core/routing';
 import type { EngineDeps } from '../../ports';
 import { assertMayControl, callerOf, ownerBound } from '../caller';
 import { MAX_OUTPUT_BYTES } from '../../engine/run-task';
-import { engineDeps } from '../../runtime/deps';
+import { apiDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
 import { assertSize, jobIdParam, jsonBody, taskIdParam } from '../request';
 import { MAX_RETRY_EDIT_BYTES, discardSchema, emptySchema, retryActionSchema, skipSchema } from '../schemas';
@@ -37,7 +37,7 @@ export const skip: Handler = async (event) => {
   const taskId = taskIdParam(event, jobId);
   const body = skipSchema.parse(jsonBody(event) ?? {});
   assertSize('output', body.output, MAX_OUTPUT_BYTES);
-  const deps = engineDeps();
+  const deps = apiDeps();
   return json(200, await skipTask(deps, jobId, taskId, body, await actorFor(deps, event, jobId)));
 };
 
@@ -47,7 +47,7 @@ export const retry: Handler = async (event) => {
   const taskId = taskIdParam(event, jobId);
   const body = retryActionSchema.parse(jsonBody(event) ?? {});
   assertSize('input and env', body.input === undefined && body.env === undefined ? undefined : { input: body.input, env: body.env }, MAX_RETRY_EDIT_BYTES);
-  const deps = engineDeps();
+  const deps = apiDeps();
   return json(200, await retryTask(deps, jobId, taskId, body, await actorFor(deps, event, jobId)));
 };
 
@@ -55,7 +55,7 @@ export const retry: Handler = async (event) => {
 export const pause: Handler = async (event) => {
   const jobId = jobIdParam(event);
   emptySchema.parse(jsonBody(event) ?? {});
-  const deps = engineDeps();
+  const deps = apiDeps();
   return json(200, await pauseJob(deps, jobId, await actorFor(deps, event, jobId)));
 };
 
@@ -63,7 +63,7 @@ export const pause: Handler = async (event) => {
 export const resume: Handler = async (event) => {
   const jobId = jobIdParam(event);
   emptySchema.parse(jsonBody(event) ?? {});
-  const deps = engineDeps();
+  const deps = apiDeps();
   return json(200, await resumeJob(deps, jobId, await actorFor(deps, event, jobId)));
 };
 
@@ -71,6 +71,6 @@ export const resume: Handler = async (event) => {
 export const discard: Handler = async (event) => {
   const jobId = jobIdParam(event);
   const body = discardSchema.parse(jsonBody(event) ?? {});
-  const deps = engineDeps();
+  const deps = apiDeps();
   return json(200, await discardJob(deps, jobId, body, await actorFor(deps, event, jobId)));
 };

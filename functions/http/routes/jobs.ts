@@ -1,7 +1,7 @@
 /** Routes of `/jobs`. @module */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { getJobView, getTaskView, submitJob, submittedJobView, waitForResult } from '../../engine/jobs-service';
-import { engineDeps } from '../../runtime/deps';
+import { apiDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
 import { jobIdParam, jsonBody, queryParam, taskIdParam } from '../request';
 import { listJobs } from '../../engine/list-jobs';
@@ -28,7 +28,7 @@ export const submit: Handler = async (event, context) => {
   // Owner binding: the owner is the caller (the body may leave it out, or name the caller).
   if (ownerBound()) body.owner = boundOwner(caller, typeof body.owner === 'string' ? body.owner : undefined);
   const spec = jobSpecSchema.parse(body);
-  const deps = engineDeps();
+  const deps = apiDeps();
   const { created, jobId } = await submitJob(deps, spec, { maxDepth: MAX_DEPTH, maxJobPayloadBytes: MAX_JOB_PAYLOAD_BYTES }, caller.id);
   if (wait) await waitForResult(deps, jobId, waitWithin(wait, context));
   return json(created ? 201 : 200, await submittedJobView(deps, jobId, spec));
@@ -37,21 +37,21 @@ export const submit: Handler = async (event, context) => {
 /** GET /jobs/{jobId}. */
 export const getJob: Handler = async (event) => {
   const jobId = jobIdParam(event);
-  return json(200, await getJobView(engineDeps(), jobId));
+  return json(200, await getJobView(apiDeps(), jobId));
 };
 
 /** GET /jobs/{jobId}/tasks/{taskId}. */
 export const getTask: Handler = async (event) => {
   const jobId = jobIdParam(event);
   const taskId = taskIdParam(event, jobId);
-  return json(200, await getTaskView(engineDeps(), jobId, taskId));
+  return json(200, await getTaskView(apiDeps(), jobId, taskId));
 };
 
 /** GET /jobs/{jobId}/result?wait=N: 200 with the result once finished, else 202 with the status. */
 export const getResult: Handler = async (event, context) => {
   const jobId = jobIdParam(event);
   const wait = queryParam(event, 'wait', waitSchema) ?? 0;
-  const { finished, ...result } = await waitForResult(engineDeps(), jobId, waitWithin(wait, context));
+  const { finished, ...result } = await waitForResult(apiDeps(), jobId, waitWithin(wait, context));
   if (!finished) return json(202, { jobId: result.jobId, status: result.status });
   const { endedAt: _endedAt, ...body } = result;
   return json(200, body);
@@ -60,11 +60,11 @@ export const getResult: Handler = async (event, context) => {
 /** GET /jobs?owner=&status=&name=&bizId=&limit=&cursor= — root jobs newest first. */
 export const list: Handler = async (event) => {
   const query = listQuerySchema.parse(event.queryStringParameters ?? {});
-  return json(200, await listJobs(engineDeps(), query));
+  return json(200, await listJobs(apiDeps(), query));
 };
 
 /** GET /jobs/counts?owner=&name=&window= — root jobs by status among the newest `window` roots. */
 export const counts: Handler = async (event) => {
   const query = countQuerySchema.parse(event.queryStringParameters ?? {});
-  return json(200, await countJobs(engineDeps(), query));
+  return json(200, await countJobs(apiDeps(), query));
 };

@@ -1,7 +1,7 @@
 /** `GET /tokens` (tokens in use) and `GET /tokens/{token}` (the holder and the queue of a token). @module */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { listTokens as listTokenPage, tokenView } from '../../engine/token-views';
-import { engineDeps } from '../../runtime/deps';
+import { apiDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
 import { tokenParam } from '../request';
 import { tokenListQuerySchema } from '../schemas';
@@ -9,11 +9,11 @@ import { tokenListQuerySchema } from '../schemas';
 /** GET /tokens/{token}. */
 export const getToken = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const token = tokenParam(event);
-  return json(200, await tokenView(engineDeps(), token));
+  return json(200, await tokenView(apiDeps(), token));
 };
 
 /** GET /tokens?limit=&cursor= — tokens held or waited for, in name order. */
 export const listTokens = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const query = tokenListQuerySchema.parse(event.queryStringParameters ?? {});
-  return json(200, await listTokenPage(engineDeps(), query));
+  return json(200, await listTokenPage(apiDeps(), query));
 };

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { failByToken, heartbeat as heartbeatByToken, succeedByToken } from '../../engine/task-tokens';
 import { MAX_OUTPUT_BYTES } from '../../engine/run-task';
 import { claimForWorker } from '../../engine/workers';
-import { engineDeps } from '../../runtime/deps';
+import { apiDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
 import { assertSize, jsonBody, queryParam, taskTokenHeader, validPathParam } from '../request';
 import { emptySchema, failureSchema, nameOf, successSchema, waitSchema, workerIdSchema } from '../schemas';
@@ -23,7 +23,7 @@ export const claim: Handler = async (event) => {
   const workerId = validPathParam(event, 'workerId', workerIdSchema);
   const wait = queryParam(event, 'wait', waitSchema) ?? 0;
   const providers = queryParam(event, 'providers', providersSchema);
-  const task = await claimForWorker(engineDeps(), workerId, providers, wait);
+  const task = await claimForWorker(apiDeps(), workerId, providers, wait);
   return task ? json(200, task) : { statusCode: 204, headers: {}, body: '' };
 };
 
@@ -31,7 +31,7 @@ export const claim: Handler = async (event) => {
 export const heartbeat: Handler = async (event) => {
   const token = taskTokenHeader(event);
   emptySchema.parse(jsonBody(event) ?? {});
-  return json(200, await heartbeatByToken(engineDeps(), token));
+  return json(200, await heartbeatByToken(apiDeps(), token));
 };
 
 /** POST /task-tokens/success `{ output? }` (token in the `x-jobx-task-token` header). */
@@ -39,7 +39,7 @@ export const success: Handler = async (event) => {
   const token = taskTokenHeader(event);
   const body = successSchema.parse(jsonBody(event) ?? {});
   assertSize('output', body.output, MAX_OUTPUT_BYTES);
-  return json(200, await succeedByToken(engineDeps(), token, body.output ?? {}));
+  return json(200, await succeedByToken(apiDeps(), token, body.output ?? {}));
 };
 
 /** POST /task-tokens/failure `{ error, retryable? }` (token in the `x-jobx-task-token` header). */
@@ -47,5 +47,5 @@ export const failure: Handler = async (event) => {
   const token = taskTokenHeader(event);
   const body = failureSchema.parse(jsonBody(event) ?? {});
   const error = typeof body.error === 'string' ? { message: body.error } : body.error;
-  return json(200, await failByToken(engineDeps(), token, { ...error, ...(body.retryable !== undefined ? { retryable: body.retryable } : {}) }));
+  return json(200, await failByToken(apiDeps(), token, { ...error, ...(body.retryable !== undefined ? { retryable: body.retryable } : {}) }));
 };
