@@ -8,11 +8,16 @@
  * Inside this repository the construct bundles the handlers from `functions/` instead (see `lib/job-flow.ts`).
  */
 import { defineConfig } from 'tsup';
+import { engineAliases } from './lib/lambda-aliases';
 
 /** The ESM bundle creates `require` for the CommonJS dependencies esbuild keeps as `require()` calls. */
 const ESM_REQUIRE_BANNER = "import { createRequire as __jobxCreateRequire } from 'node:module'; const require = __jobxCreateRequire(import.meta.url);";
 
-const handler = (name: string, entry: string) =>
+/**
+ * One prebuilt handler, bundled as the construct bundles it (`lib/bundling.ts`): minified, with source maps (no
+ * sources in them); the engine's handlers (`engine`) with the Lambda-only stand-ins of `lib/lambda-aliases.ts`.
+ */
+const handler = (name: string, entry: string, opts: { engine?: boolean } = {}) =>
   defineConfig({
     entry: { index: entry },
     outDir: `dist/handlers/${name}`,
@@ -28,6 +33,11 @@ const handler = (name: string, entry: string) =>
     dts: false,
     clean: false,
     banner: { js: ESM_REQUIRE_BANNER },
+    esbuildOptions(options) {
+      // As the construct's bundling: maps without the sources (a third of the size; Node parses the map when it loads the bundle).
+      options.sourcesContent = false;
+      if (opts.engine) options.alias = { ...options.alias, ...engineAliases(process.cwd()) };
+    },
   });
 
 /** The public entry points (`exports` in package.json). */
@@ -61,9 +71,9 @@ export default defineConfig([
     clean: false,
     banner: { js: `#!/usr/bin/env node\n${ESM_REQUIRE_BANNER}` },
   },
-  handler('api', 'functions/handlers/http-api.ts'),
-  handler('stream', 'functions/handlers/stream.ts'),
-  handler('sweeper', 'functions/handlers/sweeper.ts'),
+  handler('api', 'functions/handlers/http-api.ts', { engine: true }),
+  handler('stream', 'functions/handlers/stream.ts', { engine: true }),
+  handler('sweeper', 'functions/handlers/sweeper.ts', { engine: true }),
   // The console function (`console` prop): the construct ships it with dist/console beside it (lib/console.ts).
   handler('console', 'functions/handlers/console.ts'),
 ]);

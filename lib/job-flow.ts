@@ -47,7 +47,7 @@ export type * from './job-flow-props';
 export { HANDLER_ENTRIES, LAMBDA_BUNDLING } from './bundling';
 export { ENGINE_GRANTS, type EngineGrants, type EngineRole } from './engine-grants';
 export { JobFlowConsole } from './console';
-import { HANDLER_ENTRIES, LAMBDA_RUNTIME, PACKAGE_ROOT, LAMBDA_BUNDLING, ownBundlingRoot, prebuiltHandler } from './bundling';
+import { ENGINE_BUNDLING, HANDLER_ENTRIES, LAMBDA_RUNTIME, PACKAGE_ROOT, LAMBDA_BUNDLING, ownBundlingRoot, prebuiltHandler } from './bundling';
 import { ENGINE_GRANTS, grantActions, type EngineGrants, type EngineRole } from './engine-grants';
 import { keysOf, projectionOf, streamViewOf } from './cdk-tables';
 import { check, integerIn, validateProps } from './validate-props';
@@ -649,7 +649,7 @@ export class JobFlow extends Construct {
       const { bundling: _bundling, ...base } = this.functionBase(id, description);
       fn = new lambda.Function(this, id, { ...base, runtime: LAMBDA_RUNTIME, ...common, code: lambda.Code.fromAsset(prebuilt), handler: 'index.handler' });
     } else {
-      fn = new nodejs.NodejsFunction(this, id, { ...this.functionBase(id, description), ...ownBundlingRoot(), ...common, entry: path.join(PACKAGE_ROOT, entry), handler: 'handler' });
+      fn = new nodejs.NodejsFunction(this, id, { ...this.functionBase(id, description), bundling: ENGINE_BUNDLING, ...ownBundlingRoot(), ...common, entry: path.join(PACKAGE_ROOT, entry), handler: 'handler' });
     }
     this.engineFunctions.push(fn);
     return fn;

@@ -1,0 +1,23 @@
+/**
+ * Modules the engine functions (API, stream, sweeper) are bundled with in place of two AWS SDK modules they never
+ * reach on Lambda: the credential chain's links other than the environment and a container endpoint
+ * (`functions/runtime/lambda-credentials.ts`, about 100 KB of each bundle) and event streams
+ * (`functions/runtime/no-event-streams.ts`, about 15 KB). Used by the construct's bundling (`lib/bundling.ts`), the
+ * package's prebuilt handlers (`tsup.config.ts`) and `npm run bundle-sizes`. Provider functions are bundled
+ * without them: their code is the user's, and may use any credential source or event stream.
+ *
+ * No AWS CDK import here: `tsup.config.ts` loads this file.
+ * @module
+ */
+import * as path from 'node:path';
+
+/** Module → stand-in, relative to the package root. */
+export const ENGINE_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': 'functions/runtime/lambda-credentials.ts',
+  '@smithy/core/event-streams': 'functions/runtime/no-event-streams.ts',
+};
+
+/** {@link ENGINE_ALIASES} with absolute paths under `root` (esbuild's `alias` option). */
+export function engineAliases(root: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(ENGINE_ALIASES).map(([name, file]) => [name, path.join(root, file)]));
+}
