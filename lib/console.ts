@@ -142,24 +142,33 @@ class ConsoleBundling implements ILocalBundling {
     } else {
       // esbuild is a devDependency of this repository (NodejsFunction needs it too); an installed jobx never gets here.
       const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-      esbuild.buildSync({
-        entryPoints: [path.join(PACKAGE_ROOT, CONSOLE_HANDLER_ENTRY)],
-        outfile: path.join(outputDir, 'index.mjs'),
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: LAMBDA_BUNDLING.target ?? 'node22',
-        mainFields: LAMBDA_BUNDLING.mainFields ?? ['module', 'main'],
-        minify: true,
-        sourcemap: 'external',
-        sourcesContent: false,
-        banner: { js: ESM_REQUIRE_BANNER },
-        logLevel: 'error',
-      });
+      esbuild.buildSync(consoleHandlerBuild(path.join(outputDir, 'index.mjs')));
     }
     cpSync(files, path.join(outputDir, 'console'), { recursive: true });
     return true;
   }
+}
+
+/**
+ * esbuild options of the console handler's bundle, as {@link LAMBDA_BUNDLING} bundles the other functions (ESM,
+ * minified, external source maps); `npm run bundle-sizes` builds it with these too.
+ * @internal
+ */
+export function consoleHandlerBuild(outfile: string) {
+  return {
+    entryPoints: [path.join(PACKAGE_ROOT, CONSOLE_HANDLER_ENTRY)],
+    outfile,
+    bundle: true,
+    platform: 'node' as const,
+    format: 'esm' as const,
+    target: LAMBDA_BUNDLING.target ?? 'node22',
+    mainFields: LAMBDA_BUNDLING.mainFields ?? ['module', 'main'],
+    minify: true,
+    sourcemap: 'external' as const,
+    sourcesContent: false,
+    banner: { js: ESM_REQUIRE_BANNER },
+    logLevel: 'error' as const,
+  };
 }
 
 /** Newest modification time of the files under `dir` (0 when it does not exist). */
