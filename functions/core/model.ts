@@ -157,6 +157,11 @@ export interface TaskRecord {
    * (`pending`, its due time kept) until resume, so no new attempt starts in a paused job.
    */
   held?: boolean;
+  /**
+   * Set by the end of a successful attempt whose invocation goes on to claim the pipeline's next task itself
+   * (`core/continuation.ts`): the stream sends no message for that task (the sweeper does, if it never gets a record).
+   */
+  continued?: boolean;
   attempts: AttemptRecord[];
   updatedAt: string;
 }

@@ -147,6 +147,8 @@ export function reactToTaskChange(job: JobRecord, before: TaskRecord | undefined
       const next = after.taskIndex + 1;
       const context = nextContext(after.context, taskOutput(after));
       if (next < (job.tasks?.length ?? 0)) {
+        // The invocation that ran this attempt claims the next task itself (core/continuation.ts): no message.
+        if (after.continued) return [];
         return [{ kind: 'dispatch', message: buildTaskMessage(job, next, 1, context, false) }];
       }
       return [{ kind: 'finishJob', jobId: job.jobId, status: 'succeeded', output: context }];

@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../core/json';
 import { PendingResult } from '../core/pending';
 import { encodeTaskToken } from '../core/task-token';
-import type { TaskMessage, TaskRecord } from '../core/model';
+import type { JobRecord, TaskMessage, TaskRecord } from '../core/model';
 import { NonRetryableError, RetryAfterError } from '../core/provider-errors';
 import { claimAttempt, finishAttempt, isRejection, type AttemptOutcome } from '../core/task-transitions';
 import { originalPayload } from '../core/task-payload';
+import { decideContinuation, markContinued } from '../core/continuation';
 import type { TaskDeps } from '../ports';
 import { keepClaimUnderPause } from './pause-holds';
 
@@ -68,6 +69,19 @@ export interface RunTaskOptions {
    * the batch is not lost with it; with no time left at all, the task is not claimed.
    */
   deadline?: number;
+  /**
+   * Go on with the pipeline's next tasks in this invocation when they are this function's and their whole
+   * timeout fits before `deadline` (`core/continuation.ts`), at most this many after the message's own task.
+   * 0 or undefined: run only the message's attempt (the stream sends the next task's message).
+   */
+  continueSteps?: number;
+  /** Called after each attempt a run ran (its message's, then each it continued with) with how it ended. */
+  onAttempt?: (message: TaskMessage, result: RunTaskResult) => void;
+  /**
+   * Called when a continued task could not be claimed, run or recorded because a write threw: its task is left
+   * for the sweeper (no record: sent again after the grace; a claim without an end: its lease expires).
+   */
+  onContinueError?: (message: TaskMessage, error: unknown) => void;
 }
 
 function toOutcome(err: unknown): AttemptOutcome {
@@ -85,16 +99,46 @@ function asOutput(value: unknown): JsonObject {
 }
 
 /**
- * Claims and runs one attempt.
- * @returns `duplicate` when the claim was refused (already claimed or no longer due), `late` when the attempt
- *   ended after its lease was taken away (the result is not recorded), else the attempt's outcome
+ * Claims and runs one attempt; with `continueSteps`, then claims and runs the pipeline's next tasks of this
+ * function as long as they can continue here (`core/continuation.ts`).
+ * @returns for the message's own attempt: `duplicate` when the claim was refused (already claimed or no longer
+ *   due), `late` when the attempt ended after its lease was taken away (the result is not recorded), else the
+ *   attempt's outcome (each continued attempt's goes to `onAttempt`)
  */
 export async function runTask(deps: TaskDeps, message: TaskMessage, fn: ProviderFunction, opts: RunTaskOptions = {}): Promise<RunTaskResult> {
+  const first = await runAttempt(deps, message, fn, opts, 0);
+  opts.onAttempt?.(message, first.result);
+  let next = first.next;
+  let job = first.job;
+  for (let continued = 1; next; continued++) {
+    const current = next;
+    next = undefined;
+    try {
+      const run = await runAttempt(deps, current, fn, opts, continued, job);
+      opts.onAttempt?.(current, run.result);
+      next = run.next;
+      job = run.job;
+    } catch (error) {
+      // The message's own attempt is recorded: its message must not come back for this one's sake.
+      opts.onContinueError?.(current, error);
+    }
+  }
+  return first.result;
+}
+
+async function runAttempt(
+  deps: TaskDeps,
+  message: TaskMessage,
+  fn: ProviderFunction,
+  opts: RunTaskOptions,
+  continued: number,
+  job?: JobRecord,
+): Promise<{ result: RunTaskResult; next?: TaskMessage; job?: JobRecord }> {
   const taskMs = message.timeoutSeconds * 1000;
   const budgetMs = opts.deadline === undefined ? taskMs : Math.min(taskMs, opts.deadline - Date.now());
   if (budgetMs <= 0) throw new InvocationEndingError();
   const claimed = await claimTask(deps, message);
-  if (!claimed) return 'duplicate';
+  if (!claimed) return { result: 'duplicate' };
   const taskToken = encodeTaskToken({ jobId: message.jobId, taskIndex: message.taskIndex, attempt: message.attempt, nonce: claimed.attempts[message.attempt - 1]!.tokenNonce! });
 
   const controller = new AbortController();
@@ -127,7 +171,7 @@ export async function runTask(deps: TaskDeps, message: TaskMessage, fn: Provider
       if (output.heartbeatSeconds !== undefined) {
         await deps.store.extendLease(claimed, message.attempt, claimed.attempts[message.attempt - 1]!.tokenNonce!, deps.clock.now() + output.heartbeatSeconds * 1000);
       }
-      return 'pending';
+      return { result: 'pending' };
     }
     const value = asOutput(output);
     const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
@@ -141,7 +185,11 @@ export async function runTask(deps: TaskDeps, message: TaskMessage, fn: Provider
   } finally {
     clearTimeout(timer);
   }
-  return completeAttempt(deps, claimed, message, outcome);
+  const steps = opts.continueSteps ?? 0;
+  // The deadline is wall-clock time; the decision reads the deps' clock (the same one on Lambda).
+  const budget: ContinueBudget | undefined =
+    steps > 0 && opts.deadline !== undefined ? { deadline: deps.clock.now() + (opts.deadline - Date.now()), continued, maxSteps: steps, ...(job ? { job } : {}) } : undefined;
+  return completeAndContinue(deps, claimed, message, outcome, budget);
 }
 
 /**
@@ -149,13 +197,50 @@ export async function runTask(deps: TaskDeps, message: TaskMessage, fn: Provider
  * taken away meanwhile (lease expired, job discarded), only its late result is kept and nothing else moves.
  */
 export async function completeAttempt(deps: TaskDeps, claimed: TaskRecord, message: TaskMessage, outcome: AttemptOutcome): Promise<Exclude<RunTaskResult, 'duplicate' | 'pending'>> {
+  return (await completeAndContinue(deps, claimed, message, outcome)).result;
+}
+
+/** How far an invocation may continue a pipeline (see `core/continuation.ts`). */
+export interface ContinueBudget {
+  /** When the invocation ends (ms since epoch on the deps' clock, less what recording an end takes). */
+  deadline: number;
+  /** Tasks already run after the message's own. */
+  continued: number;
+  maxSteps: number;
+  /**
+   * The job as this invocation read it for the step before (strongly consistent). What the next message is built
+   * from never changes once the job exists (its spec: tasks, input, env, retry, preLock, pause chain); its status
+   * and `preSkipped` may have moved since, but each such move writes the next task's record first (a pause's or a
+   * discard's placeholder, a skip), so the claim of a message built from the older read fails and nothing runs.
+   */
+  job?: JobRecord;
+}
+
+/**
+ * {@link completeAttempt}, deciding first (on the job read strongly consistent) whether the invocation goes on
+ * with the pipeline's next task: then the end says so (`continued`), and the next task's message is returned for
+ * the caller to claim like any message (`claimTask`). Undefined `next`: the stream sends it, as usual.
+ */
+export async function completeAndContinue(
+  deps: TaskDeps,
+  claimed: TaskRecord,
+  message: TaskMessage,
+  outcome: AttemptOutcome,
+  budget?: ContinueBudget,
+): Promise<{ result: Exclude<RunTaskResult, 'duplicate' | 'pending'>; next?: TaskMessage; job?: JobRecord }> {
   const ended = finishAttempt(claimed, message.attempt, outcome, message.retry, deps.clock.now(), deps.clock.random());
-  if (isRejection(ended) || !(await deps.store.endAttempt(claimed, ended))) {
+  let next: TaskMessage | undefined;
+  let job: JobRecord | undefined;
+  if (budget && !isRejection(ended) && ended.status === 'succeeded') {
+    job = budget.job ?? (await deps.store.getJob(message.jobId));
+    next = decideContinuation(job, claimed, ended, message, { now: deps.clock.now(), deadline: budget.deadline, continued: budget.continued, maxSteps: budget.maxSteps });
+  }
+  if (isRejection(ended) || !(await deps.store.endAttempt(claimed, next ? markContinued(ended) : ended))) {
     // The attempt was taken away (its job was discarded): keep what it produced, change nothing else.
     await deps.store.recordLateResult(message.jobId, message.taskIndex, message.attempt, outcome.ok ? { output: outcome.output } : { error: outcome.error }, new Date(deps.clock.now()).toISOString());
-    return 'late';
+    return { result: 'late' };
   }
-  return outcome.ok ? 'succeeded' : 'failed';
+  return next && job ? { result: outcome.ok ? 'succeeded' : 'failed', next, job } : { result: outcome.ok ? 'succeeded' : 'failed' };
 }
 
 /**

@@ -29,10 +29,9 @@ export interface QueueMappingOptions {
    */
   maxConcurrency?: number;
   /**
-   * Long-poll duration in seconds: a receive returns as soon as any message is
-   * available, or empty after this long. Emulated with short polls (see the
-   * implementation) because local-aws-sqs's own long poll waits for a full batch.
-   * Default 1.
+   * Long-poll duration in seconds (`WaitTimeSeconds` of each ReceiveMessage, as Lambda's pollers use 20): a
+   * receive returns as soon as any message is available, or empty after this long (the local SQS server answers
+   * a long poll early, as SQS does: see `sqs-server.ts`). 0: short polls, spaced by 40 ms when empty. Default 1.
    */
   waitTimeSeconds?: number;
   /** Visibility timeout passed on ReceiveMessage, in seconds. Default 30. */
@@ -49,8 +48,7 @@ export interface QueueMappingOptions {
   /** Called once per handler invocation (duplicates included) with its message count. */
   onInvoke?: (messageCount: number) => void;
   /**
-   * Called once per SQS request as AWS would bill it: one per (emulated) long poll, one per delete batch.
-   * The emulation's short polls are an artefact of local-aws-sqs, so a cost count must not see them. A long poll
+   * Called once per SQS request as AWS would bill it: one per receive (long poll), one per delete batch. A receive
    * is reported when it ends, with the number of messages it returned (0: an empty receive).
    */
   onBillableRequest?: (operation: 'ReceiveMessage' | 'DeleteMessageBatch', detail?: { messages: number }) => void;
@@ -63,17 +61,20 @@ export interface QueueMapping {
   /** Stops receiving (aborting pending long polls) and resolves once every in-flight invocation, duplicates included, has finished. Idempotent. */
   stop(): Promise<void>;
   /**
-   * True when no invocation is in flight or scheduled and the last receive of
-   * every poller returned nothing. Messages hidden by a visibility timeout
-   * (after a failure) do not count, exactly as they are invisible to SQS consumers.
+   * True when no invocation is in flight or scheduled and every poller is parked after an empty receive or has
+   * been waiting in a long poll for a while (one that would have returned a message sent before it began).
+   * Messages hidden by a visibility timeout (after a failure) do not count, exactly as they are invisible to SQS
+   * consumers.
    */
   idle(): boolean;
 }
 
 /** Back-off after a failed ReceiveMessage (queue missing, endpoint down). */
 const RECEIVE_ERROR_BACKOFF_MS = 1_000;
-/** Minimum spacing of empty receive requests from one poller. */
+/** Minimum spacing of empty receive requests from one poller (short polls, `waitTimeSeconds` 0). */
 const MIN_POLL_INTERVAL_MS = 40;
+/** A long poll in flight this long has seen every message sent before it began (the server looks every 25 ms). */
+const SETTLED_POLL_MS = 60;
 
 /**
  * Starts a local equivalent of Lambda's SQS event source mapping.
@@ -108,6 +109,8 @@ export function startQueueMapping(opts: QueueMappingOptions): QueueMapping {
 
   const abort = new AbortController();
   const lastReceiveEmpty: boolean[] = Array.from({ length: concurrency }, () => false);
+  /** When each poller's receive in flight began (undefined: none in flight). */
+  const receiving: Array<number | undefined> = Array.from({ length: concurrency }, () => undefined);
   let inFlight = 0;
   const pendingCopies = new Set<Promise<void>>();
 
@@ -175,34 +178,19 @@ export function startQueueMapping(opts: QueueMappingOptions): QueueMapping {
   }
 
   /**
-   * One "long poll": short ReceiveMessage requests until at least one message
-   * arrives or `waitTimeSeconds` pass. Emulated client-side because
-   * local-aws-sqs holds a long poll open until the batch is *full* (SQS
-   * returns as soon as any message is available), which would add up to
-   * `waitTimeSeconds` of latency to every partial batch, and, when the
-   * visibility timeout is shorter than the wait, returns the same message
-   * twice in one response.
+   * One receive, as Lambda's pollers make it: a long poll of `waitTimeSeconds` that returns as soon as any
+   * message is available (a partial batch included), or empty when the wait is over.
    */
   async function receive(index: number): Promise<Message[]> {
     let received = 0;
+    const started = Date.now();
+    receiving[index] = started;
     try {
-      const messages = await longPoll(index);
-      received = messages.length;
-      return messages;
-    } finally {
-      opts.onBillableRequest?.('ReceiveMessage', { messages: received });
-    }
-  }
-
-  async function longPoll(index: number): Promise<Message[]> {
-    const deadline = Date.now() + waitTimeSeconds * 1_000;
-    for (;;) {
-      const started = Date.now();
       const res = await opts.sqsClient.send(
         new ReceiveMessageCommand({
           QueueUrl: opts.queueUrl,
           MaxNumberOfMessages: batchSize,
-          WaitTimeSeconds: 0,
+          WaitTimeSeconds: waitTimeSeconds,
           VisibilityTimeout: visibilityTimeout,
           MessageSystemAttributeNames: ['All'],
           // local-aws-sqs only honours the deprecated AttributeNames; real SQS accepts both.
@@ -212,13 +200,17 @@ export function startQueueMapping(opts: QueueMappingOptions): QueueMapping {
         { abortSignal: abort.signal },
       );
       const messages = dedupeById(res.Messages ?? []);
-      if (messages.length > 0) return messages;
-      lastReceiveEmpty[index] = true;
-      // local-aws-sqs answers an empty 0-second receive after ~40 ms; never spin faster than that
-      // (also when returning: the caller may poll again right away).
-      const elapsed = Date.now() - started;
-      if (elapsed < MIN_POLL_INTERVAL_MS) await sleep(MIN_POLL_INTERVAL_MS - elapsed, abort.signal);
-      if (abort.signal.aborted || Date.now() >= deadline) return [];
+      received = messages.length;
+      if (messages.length === 0) {
+        lastReceiveEmpty[index] = true;
+        // Short polls answer an empty queue at once: never spin faster than this.
+        const elapsed = Date.now() - started;
+        if (elapsed < MIN_POLL_INTERVAL_MS) await sleep(MIN_POLL_INTERVAL_MS - elapsed, abort.signal);
+      }
+      return messages;
+    } finally {
+      receiving[index] = undefined;
+      opts.onBillableRequest?.('ReceiveMessage', { messages: received });
     }
   }
 
@@ -261,7 +253,15 @@ export function startQueueMapping(opts: QueueMappingOptions): QueueMapping {
         await Promise.allSettled(pollers);
         while (pendingCopies.size > 0) await Promise.allSettled([...pendingCopies]);
       })()),
-    idle: () => inFlight === 0 && pendingCopies.size === 0 && (abort.signal.aborted || lastReceiveEmpty.every(Boolean)),
+    idle: () => {
+      if (inFlight > 0 || pendingCopies.size > 0) return false;
+      if (abort.signal.aborted) return true;
+      const now = Date.now();
+      return lastReceiveEmpty.every((empty, i) => {
+        const since = receiving[i];
+        return since !== undefined ? now - since >= SETTLED_POLL_MS : empty;
+      });
+    },
   };
 }
 
@@ -338,8 +338,8 @@ function toBase64(value: Uint8Array | string): string {
 
 /**
  * Drops repeated MessageIds in one response, keeping the last occurrence
- * (its receipt handle is the current one). Defensive: local-aws-sqs can
- * return a message twice in one response (see `receive`).
+ * (its receipt handle is the current one). Defensive: local-aws-sqs could
+ * return a message twice in one response when its visibility timeout ran out during the receive.
  */
 function dedupeById(messages: Message[]): Message[] {
   const byId = new Map<string, Message>();

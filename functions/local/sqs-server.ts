@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequestHandler } from 'local-aws-sqs';
 import { LOCAL_REGION } from './client-config';
 
@@ -47,7 +48,8 @@ export function localQueueArn(queueName: string): string {
  */
 export async function startSqsServer(opts: SqsServerOptions = {}): Promise<SqsServerHandle> {
   const hostname = '127.0.0.1';
-  const server: Server = await listen(opts.port ?? 0, hostname);
+  const polls = new LongPolls();
+  const server: Server = await listen(opts.port ?? 0, hostname, polls);
   const address = server.address();
   if (address === null || typeof address === 'string') {
     server.close();
@@ -60,6 +62,7 @@ export async function startSqsServer(opts: SqsServerOptions = {}): Promise<SqsSe
     port,
     stop: () =>
       (stopping ??= new Promise<void>((resolve) => {
+        polls.stop();
         server.close(() => resolve());
         // close() alone waits for idle keep-alive sockets and pending long polls.
         server.closeAllConnections();
@@ -73,7 +76,7 @@ export async function startSqsServer(opts: SqsServerOptions = {}): Promise<SqsSe
  * but never rejects, so a bind failure (port in use) would surface as an
  * unhandled 'error' event rather than a rejected promise.
  */
-function listen(port: number, hostname: string): Promise<Server> {
+function listen(port: number, hostname: string, polls: LongPolls): Promise<Server> {
   const { service, requestHandler } = createRequestHandler({
     port,
     hostname,
@@ -82,12 +85,21 @@ function listen(port: number, hostname: string): Promise<Server> {
     emulateQueueCreationLifecycle: false,
   });
   const server = createServer((req, res) => {
+    for (const queue of service.Queues as LibraryQueue[]) polls.adopt(queue);
+    const request: PollRequest = { closed: false };
+    res.once('close', () => (request.closed = true));
+    const sends = isSend(req);
     // The handler answers SQS errors itself; this only guards against a bug in
     // the library turning into an unhandled rejection that kills the process.
-    requestHandler(req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.statusCode = 500;
-      res.end(String(err));
-    });
+    polls.request
+      .run(request, () => requestHandler(req, res))
+      .then(() => {
+        if (sends) polls.wake();
+      })
+      .catch((err: unknown) => {
+        if (!res.headersSent) res.statusCode = 500;
+        res.end(String(err));
+      });
   });
   return new Promise<Server>((resolve, reject) => {
     server.once('error', reject);
@@ -99,4 +111,101 @@ function listen(port: number, hostname: string): Promise<Server> {
       resolve(server);
     });
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Long polling as SQS does it
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A queue of local-aws-sqs, as far as the long poll below uses it. */
+interface LibraryQueue {
+  QueueName: string;
+  ReceiveMessageWaitTimeSeconds: number;
+  receive(args: { VisibilityTimeout?: number; WaitTimeSeconds?: number; MaxNumberOfMessages?: number }): Promise<unknown[]>;
+  getAttributes(names: string[]): Record<string, string> | undefined;
+}
+
+/** The HTTP request a receive answers: closed when its client went away (aborted, or the server stopped). */
+interface PollRequest {
+  closed: boolean;
+}
+
+/** How often a waiting long poll looks again without a send (a delay or a visibility timeout may have ended). */
+const LONG_POLL_TICK_MS = 25;
+
+function isSend(req: IncomingMessage): boolean {
+  const target = req.headers['x-amz-target'];
+  return typeof target === 'string' && /\.SendMessage(Batch)?$/.test(target);
+}
+
+/**
+ * ReceiveMessage with SQS's long-poll semantics. local-aws-sqs holds a long poll open until the batch is *full*
+ * (or the wait is over), so a poll that asked for 10 messages and finds 1 answers only after `WaitTimeSeconds`;
+ * SQS answers as soon as any message is available. Each queue's `receive` is wrapped: it waits (woken by every
+ * send, and looking again every {@link LONG_POLL_TICK_MS} for delayed or returning messages) until messages are
+ * available, then takes at most as many as are there, which the library hands over at once. A poll whose client
+ * went away takes nothing.
+ */
+class LongPolls {
+  readonly request = new AsyncLocalStorage<PollRequest>();
+  private readonly adopted = new WeakSet<LibraryQueue>();
+  private readonly waiters = new Set<() => void>();
+  private stopped = false;
+
+  /** Wraps a queue's receive (once). */
+  adopt(queue: LibraryQueue): void {
+    if (this.adopted.has(queue)) return;
+    this.adopted.add(queue);
+    const original = queue.receive.bind(queue);
+    queue.receive = (args) => this.receive(queue, original, args);
+  }
+
+  /** A message was sent: every waiting poll looks again. */
+  wake(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake();
+  }
+
+  private async receive(queue: LibraryQueue, original: LibraryQueue['receive'], args: Parameters<LibraryQueue['receive']>[0]): Promise<unknown[]> {
+    const request = this.request.getStore();
+    const max = Number(args.MaxNumberOfMessages ?? 1);
+    const deadline = Date.now() + Number(args.WaitTimeSeconds ?? queue.ReceiveMessageWaitTimeSeconds ?? 0) * 1000;
+    for (;;) {
+      if (this.stopped || request?.closed) return [];
+      const available = availableMessages(queue);
+      if (available > 0) {
+        // Never more than are there: the library answers at once only with a full batch.
+        const got = await original({ ...args, WaitTimeSeconds: 0, MaxNumberOfMessages: Math.min(max, available) });
+        if (got.length > 0 || Date.now() >= deadline) return got;
+        continue;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return [];
+      await this.sleep(Math.min(LONG_POLL_TICK_MS, left));
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        // A message sent with no delay becomes visible on a zero timer of the library's: look after it.
+        setTimeout(resolve, 0);
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+}
+
+/** Messages a receive could take now: neither delayed nor in flight. */
+function availableMessages(queue: LibraryQueue): number {
+  const a = queue.getAttributes(['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible']) ?? {};
+  // local-aws-sqs counts every message past its delay (in flight ones too) in ApproximateNumberOfMessages.
+  return Number(a.ApproximateNumberOfMessages ?? 0) - Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
 }

@@ -7,6 +7,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { JsonObject } from '../core/json';
 import { INVOCATION_END_RESERVE_MS } from '../core/attempt-limits';
+import { MAX_CONTINUED_STEPS } from '../core/continuation';
 import type { TaskMessage } from '../core/model';
 import { runTask, type ProviderFunction } from '../engine/run-task';
 import { providerDeps } from '../runtime/deps';
@@ -52,9 +53,17 @@ export function defineProvider<I extends JsonObject = JsonObject>(name: string, 
       async (record: SQSRecord) => {
         const message = JSON.parse(record.body) as TaskMessage;
         // Stop the attempt (recorded as timed out) before Lambda stops the invocation and loses the batch.
-        const outcome = await runTask(providerDeps(), message, generic, { deadline: Date.now() + context.getRemainingTimeInMillis() - END_RESERVE_MS });
-        metrics.addMetric(OUTCOME_METRIC[outcome], MetricUnit.Count, 1);
-        if (outcome === 'late') logger.warn('late result kept, nothing changed', { jobId: message.jobId, taskId: message.taskId, attempt: message.attempt });
+        await runTask(providerDeps(), message, generic, {
+          deadline: Date.now() + context.getRemainingTimeInMillis() - END_RESERVE_MS,
+          // The pipeline's next tasks of this function run here too, while they fit (core/continuation.ts).
+          continueSteps: MAX_CONTINUED_STEPS,
+          onAttempt: (ran, outcome) => {
+            metrics.addMetric(OUTCOME_METRIC[outcome], MetricUnit.Count, 1);
+            if (outcome === 'late') logger.warn('late result kept, nothing changed', { jobId: ran.jobId, taskId: ran.taskId, attempt: ran.attempt });
+          },
+          onContinueError: (next, error) =>
+            logger.warn('a continued task stopped on an error; the sweeper takes it up', { jobId: next.jobId, taskId: next.taskId, error: error as Error }),
+        });
       },
       processor,
       // Tasks in one batch are independent: run them side by side (the explicit choice the model code asks for).

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { InvariantChecker, type InvariantId, type Violation } from './invariants';
-import { SHARDS, template, World, type Behaviour } from './world';
+import { SHARDS, template, World, type Behaviour, type Chain } from './world';
 
 /** What each step runs against. */
 export interface Real {
@@ -114,6 +114,8 @@ class Deliver extends Step {
     readonly behaviour: Behaviour,
     readonly keep: boolean,
     readonly crashAfter: number | undefined,
+    /** The invocation may go on with the pipeline's next task (core/continuation.ts), or die right after saying so. */
+    readonly chain: Chain = 'none',
   ) {
     super();
   }
@@ -121,11 +123,11 @@ class Deliver extends Step {
     const visible = w.visibleMessages();
     const m = visible[this.pick % Math.max(1, visible.length)];
     if (!m) return;
-    w.log(`sqs → ${m.route}: ${m.message.jobId}/${m.message.taskId}#${m.message.attempt}${m.message.manual ? ' (manual)' : ''}, provider ${this.behaviour}${this.keep ? ' (message delivered again later)' : ''}${this.crashAfter !== undefined ? ` (crash after ${this.crashAfter} writes)` : ''}`);
-    await w.deliverMessage(this.pick, this.behaviour, { keep: this.keep, ...(this.crashAfter !== undefined ? { crashAfter: this.crashAfter } : {}) });
+    w.log(`sqs → ${m.route}: ${m.message.jobId}/${m.message.taskId}#${m.message.attempt}${m.message.manual ? ' (manual)' : ''}, provider ${this.behaviour}${this.chain === 'none' ? '' : this.chain === 'dies' ? ', may continue but dies before the claim' : ', may continue'}${this.keep ? ' (message delivered again later)' : ''}${this.crashAfter !== undefined ? ` (crash after ${this.crashAfter} writes)` : ''}`);
+    await w.deliverMessage(this.pick, this.behaviour, { keep: this.keep, chain: this.chain, ...(this.crashAfter !== undefined ? { crashAfter: this.crashAfter } : {}) });
   }
   toString() {
-    return `deliver(${this.pick}, ${this.behaviour}${this.keep ? ', dup' : ''}${this.crashAfter !== undefined ? `, crash@${this.crashAfter}` : ''})`;
+    return `deliver(${this.pick}, ${this.behaviour}${this.chain === 'none' ? '' : `, ${this.chain}`}${this.keep ? ', dup' : ''}${this.crashAfter !== undefined ? `, crash@${this.crashAfter}` : ''})`;
   }
 }
 
@@ -133,17 +135,41 @@ class Finish extends Step {
   constructor(
     readonly pick: number,
     readonly behaviour: Behaviour,
+    readonly chain: Chain = 'none',
   ) {
     super();
   }
   async act(w: World) {
     const run = w.live[this.pick % Math.max(1, w.live.length)];
     if (!run) return;
-    w.log(`provider reports ${run.message.jobId}/${run.message.taskId}#${run.message.attempt}: ${this.behaviour}${run.leaseUntil < w.now ? ' (after its lease)' : ''}`);
-    await w.finish(this.pick % w.live.length, this.behaviour);
+    w.log(`provider reports ${run.message.jobId}/${run.message.taskId}#${run.message.attempt}: ${this.behaviour}${this.chain === 'none' ? '' : this.chain === 'dies' ? ', may continue but dies before the claim' : ', may continue'}${run.leaseUntil < w.now ? ' (after its lease)' : ''}`);
+    await w.finish(this.pick % w.live.length, this.behaviour, { chain: this.chain });
   }
   toString() {
-    return `finish(${this.pick}, ${this.behaviour})`;
+    return `finish(${this.pick}, ${this.behaviour}${this.chain === 'none' ? '' : `, ${this.chain}`})`;
+  }
+}
+
+/** An invocation that ended an attempt with `continued` claims the next task itself, or dies before it. */
+class Continue extends Step {
+  constructor(
+    readonly pick: number,
+    readonly behaviour: Behaviour,
+    readonly die: boolean,
+    readonly crashAfter: number | undefined,
+  ) {
+    super();
+  }
+  async act(w: World) {
+    const c = w.continuing[this.pick % Math.max(1, w.continuing.length)];
+    if (!c) return;
+    w.log(
+      `invocation goes on: ${c.message.jobId}/${c.message.taskId}#${c.message.attempt}${this.die ? ' — dies before its claim' : `, provider ${this.behaviour}`}${this.crashAfter !== undefined && !this.die ? ` (crash after ${this.crashAfter} writes)` : ''}`,
+    );
+    await w.continueWith(this.pick, this.behaviour, { die: this.die, ...(this.crashAfter !== undefined ? { crashAfter: this.crashAfter } : {}) });
+  }
+  toString() {
+    return `continue(${this.pick}, ${this.die ? 'dies' : this.behaviour}${this.crashAfter !== undefined ? `, crash@${this.crashAfter}` : ''})`;
   }
 }
 
@@ -193,7 +219,7 @@ function plausibleActions(w: World, jobId: string, taskId: string): Manual[] {
 class Race extends Step {
   constructor(
     readonly person: Act | Stream | Sweep,
-    readonly other: Stream | Deliver | Sweep,
+    readonly other: Stream | Deliver | Sweep | Continue,
     readonly choices: number[],
   ) {
     super();
@@ -205,6 +231,24 @@ class Race extends Step {
   }
   toString() {
     return `race(${this.person}, ${this.other}, [${this.choices.join(',')}])`;
+  }
+}
+
+/**
+ * The event flow runs until a provider invocation is about to claim a pipeline's next task itself (submitting a
+ * job with pipelines first when `submit` names one), so the steps after it race that claim.
+ */
+class FlowToContinuation extends Step {
+  constructor(readonly submit: number | undefined) {
+    super();
+  }
+  async act(w: World) {
+    if (this.submit !== undefined) w.log(`submit ${template(this.submit).name}: ${await w.submit(template(this.submit))}`);
+    w.log('the flow runs until an invocation is about to go on with a next task');
+    await w.flowToContinuation();
+  }
+  toString() {
+    return `flowToContinuation(${this.submit !== undefined ? template(this.submit).name : ''})`;
   }
 }
 
@@ -263,7 +307,13 @@ export function steps(opts: StepOptions = {}) {
   const behaviours: Behaviour[] = opts.bigOutputs ? ['ok', 'ok', 'fail', 'fatal', 'hang', 'big'] : ['ok', 'ok', 'fail', 'fatal', 'hang'];
   const behaviour = fc.constantFrom(...behaviours);
   const stream = fc.tuple(fc.nat(SHARDS - 1), again, crash).map(([s, k, c]) => new Stream(s, k, c));
-  const deliver = fc.tuple(fc.nat(7), behaviour, again, crash).map(([p, b, k, c]) => new Deliver(p, b, k, c));
+  // Mostly an invocation that may go on with the next task; now and then one that dies right after saying so.
+  const chain = fc.constantFrom<Chain>('none', 'chain', 'chain', 'chain', 'dies');
+  const deliver = fc.tuple(fc.nat(7), behaviour, again, crash, chain).map(([p, b, k, c, ch]) => new Deliver(p, b, k, c, ch));
+  // An invocation that said `continued` claims the next task, or dies first (1 in 5).
+  const cont = fc
+    .tuple(fc.nat(3), behaviour, fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }), crash)
+    .map(([p, b, d, c]) => new Continue(p, b, d, c));
   const act = fc
     .tuple(fc.constantFrom<Manual>('skip', 'retry', 'pause', 'resume', 'discard'), fc.nat(15), fc.nat(2), fc.boolean())
     .map(([a, j, t, e]) => new Act(a, j, t, e));
@@ -273,7 +323,7 @@ export function steps(opts: StepOptions = {}) {
   const sweepNow = fc.constant(undefined).map(() => new Sweep(undefined));
   // Two invocations at once: a person or a stream record or a sweep, against a record, a delivery or a sweep.
   const race = fc
-    .tuple(fc.oneof(act, act, stream, sweepNow), fc.oneof(stream, deliver, sweepNow), fc.array(fc.nat(3), { minLength: 1, maxLength: 8 }))
+    .tuple(fc.oneof(act, act, stream, sweepNow), fc.oneof(stream, deliver, sweepNow, cont), fc.array(fc.nat(3), { minLength: 1, maxLength: 8 }))
     .map(([a, o, c]) => new Race(a, o, c));
   // Repeats weigh the choice: mostly deliveries and people, now and then the sweeper, the clock or a replay.
   const commands = [
@@ -288,7 +338,13 @@ export function steps(opts: StepOptions = {}) {
     deliver,
     deliver,
     deliver,
-    fc.tuple(fc.nat(5), behaviour).map(([p, b]) => new Finish(p, b)),
+    fc.tuple(fc.nat(5), behaviour, chain).map(([p, b, ch]) => new Finish(p, b, ch)),
+    cont,
+    cont,
+    cont,
+    // Templates with pipelines of two tasks or more on one route: pipe3, fixed, tree, tokA, edge.
+    fc.option(fc.constantFrom(0, 1, 2, 3, 5), { nil: undefined }).map((t) => new FlowToContinuation(t)),
+    fc.option(fc.constantFrom(0, 1, 2, 3, 5), { nil: undefined }).map((t) => new FlowToContinuation(t)),
     act,
     act,
     act,

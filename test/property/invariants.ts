@@ -37,13 +37,17 @@ export class InvariantChecker {
   private readonly endedAttempts = new Map<string, string>();
   private seenObservations = 0;
   private seenSends = 0;
-  /** Jobs paused by a pause that answered 200, and not resumed since. */
-  private readonly paused = new Set<string>();
+  /** Jobs paused by a pause that answered 200, and not resumed since (with when the pause was written). */
+  private readonly paused = new Map<string, number | undefined>();
 
-  /** The job, or the ancestor whose pause reaches it (through pausable jobs only), that a pause holds. */
-  private pausedOver(jobs: ReadonlyMap<string, JobRecord>, jobId: string): string | undefined {
+  /**
+   * The job, or the ancestor whose pause reaches it (through pausable jobs only), that a pause holds; a pause
+   * written after the claim (`claimSeq`) holds nothing: that attempt was already running.
+   */
+  private pausedOver(jobs: ReadonlyMap<string, JobRecord>, jobId: string, claimSeq?: number): string | undefined {
     for (let id: string | undefined = jobId; id !== undefined; ) {
-      if (this.paused.has(id)) return id;
+      const pausedAt = this.paused.get(id);
+      if (this.paused.has(id) && (claimSeq === undefined || pausedAt === undefined || pausedAt < claimSeq)) return id;
       const job = jobs.get(id);
       id = job?.pausable ? job.parentId : undefined;
     }
@@ -144,11 +148,11 @@ export class InvariantChecker {
 
     // I8: after a pause answered 200, no new attempt starts in that job or its pausable children until resume.
     for (const o of fresh) {
-      if (o.kind === 'manual' && o.ok && o.action === 'pause') this.paused.add(o.jobId);
+      if (o.kind === 'manual' && o.ok && o.action === 'pause') this.paused.set(o.jobId, o.seq);
       // Resuming or discarding a job lifts the pause of everything under it too.
-      if (o.kind === 'manual' && o.ok && (o.action === 'resume' || o.action === 'discard')) for (const id of [...this.paused]) if (id === o.jobId || id.startsWith(`${o.jobId}.`)) this.paused.delete(id);
+      if (o.kind === 'manual' && o.ok && (o.action === 'resume' || o.action === 'discard')) for (const id of [...this.paused.keys()]) if (id === o.jobId || id.startsWith(`${o.jobId}.`)) this.paused.delete(id);
       if (o.kind === 'claim') {
-        const by = this.pausedOver(store.jobs, o.message.jobId);
+        const by = this.pausedOver(store.jobs, o.message.jobId, o.seq);
         if (by !== undefined) add('I8', `attempt ${o.message.attempt} of ${o.message.jobId}/${o.message.taskId} started ${by === o.message.jobId ? 'in a paused job' : `under ${by}, paused`}`);
       }
     }

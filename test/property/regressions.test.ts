@@ -285,3 +285,181 @@ describe('issue 9 regressions (memory store, simulated AWS)', () => {
     expect([...w.engine.store.jobs.values()].map((j) => j.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
   });
 });
+
+/** Messages sent so far for one task of a job (through the queues or a worker inbox). */
+function sendsOf(w: World, jobId: string, taskId: string): number {
+  return w.engine.queue.history.filter((m) => m.message.jobId === jobId && m.message.taskId === taskId).length;
+}
+
+/**
+ * A provider invocation that goes on with the pipeline's next task itself (core/continuation.ts): the races it
+ * meets between the end of task N (which says `continued`) and its own claim of task N+1.
+ */
+describe('continuation in the invocation (issue 12)', () => {
+  async function atContinuation(w: World, tpl = 0): Promise<string> {
+    const id = (await w.submit(template(tpl)))!;
+    await w.flowToContinuation();
+    expect(w.continuing.map((c) => `${c.message.jobId}/${c.message.taskId}`)).toEqual([`${id}/t2`]);
+    return id;
+  }
+
+  it('a pipeline runs through in invocations that continue, and the stream sends only its first message', async () => {
+    const { w, c } = setup();
+    const id = await atContinuation(w);
+    while (w.continuing.length) await w.continueWith(0, 'ok');
+    await streamAll(w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+    expect(w.engine.store.jobs.get(id)?.output).toEqual({ a: 'v1', b: 'v1', c: 'v1' });
+    expect([sendsOf(w, id, 't1'), sendsOf(w, id, 't2'), sendsOf(w, id, 't3')]).toEqual([1, 0, 0]);
+    expect(w.engine.store.tasks.get(`${id}#T0`)?.continued).toBe(true);
+    expect(w.engine.store.tasks.get(`${id}#T2`)?.continued, 'the last task ends the job through the stream').toBeUndefined();
+    expectNone(await judge(w, c), w);
+  });
+
+  it('a pause right after task N ends stops the continued claim; resume runs N+1 (I8, I3)', async () => {
+    const { w, c } = setup();
+    const id = await atContinuation(w);
+    await streamAll(w);
+    await w.manual('pause', id, 't2', false);
+    await w.continueWith(0, 'ok');
+    expect(w.engine.store.tasks.get(`${id}#T1`)?.status, 'held by the pause, never claimed').toBe('pending');
+    expect(c.afterStep(w)).toEqual([]);
+    await w.manual('resume', id, 't2', false);
+    expectNone(await judge(w, c), w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+  });
+
+  it('a pause racing the continued claim, in any interleaving: the claim wins before the pause or runs nothing (I8, I2)', async () => {
+    for (let bits = 0; bits < 64; bits++) {
+      const choices = Array.from({ length: 6 }, (_, i) => (bits >> i) & 1);
+      const { w, c } = setup();
+      const id = await atContinuation(w);
+      await w.race([() => w.manual('pause', id, 't2', false), () => w.continueWith(0, 'hang')], choices);
+      expect({ bits, v: c.afterStep(w).map((v) => `[${v.invariant}] ${v.message}`) }).toEqual({ bits, v: [] });
+      await w.manual('resume', id, 't2', false);
+      expectNone(await judge(w, c), w);
+      expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+    }
+  });
+
+  it('a discard right after task N ends: the continued claim fails and nothing more runs (I1, I3)', async () => {
+    const { w, c } = setup();
+    const id = await atContinuation(w);
+    await w.manual('discard', id, 't2', false);
+    const claims = w.observations.filter((o) => o.kind === 'claim').length;
+    await w.continueWith(0, 'ok');
+    expect(w.observations.filter((o) => o.kind === 'claim').length).toBe(claims);
+    expectNone(await judge(w, c), w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('discarded');
+  });
+
+  it('a skip of task N+1 right after task N ends: the continued claim fails and the pipeline goes on with N+2 (I3)', async () => {
+    const { w, c } = setup();
+    const id = await atContinuation(w);
+    await w.manual('skip', id, 't2', false);
+    await w.continueWith(0, 'ok');
+    expect(w.engine.store.tasks.get(`${id}#T1`)?.status).toBe('skipped');
+    await settle(w);
+    expect(w.engine.store.jobs.get(id)?.status, 'no sweeper needed').toBe('succeeded');
+    expect(w.engine.store.jobs.get(id)?.output).toEqual({ a: 'v1', skipped_t2: true, c: 'v1' });
+    expectNone(await judge(w, c), w);
+  });
+
+  it('a message for task N+1 arriving anyway (the sweeper, a replay) runs it once, before or after the continued claim (I2)', async () => {
+    for (const order of ['message first', 'continuation first'] as const) {
+      const { w, c } = setup();
+      const id = await atContinuation(w);
+      // The sweeper, past its grace, sees t2 without a record and sends it too.
+      await w.advance(61_000);
+      await w.sweep();
+      expect(sendsOf(w, id, 't2')).toBe(1);
+      if (order === 'message first') {
+        await w.deliverMessage(0, 'hang');
+        await w.continueWith(0, 'ok');
+      } else {
+        await w.continueWith(0, 'hang');
+        await w.deliverMessage(0, 'ok');
+      }
+      const claims = w.observations.filter((o) => o.kind === 'claim' && o.message.taskId === 't2');
+      expect(claims.length, order).toBe(1);
+      expectNone(await judge(w, c), w);
+      expect(w.engine.store.tasks.get(`${id}#T1`)?.attemptCount).toBe(1);
+    }
+  });
+
+  it('a crash after task N ends (the invocation dies before its claim): the stream sends nothing, the sweeper sends N+1 after its grace (I3)', async () => {
+    const { w, c } = setup();
+    const id = await atContinuation(w);
+    await w.continueWith(0, 'ok', { die: true });
+    await streamAll(w);
+    expect(sendsOf(w, id, 't2'), 'the end said continued').toBe(0);
+    await w.sweep();
+    expect(sendsOf(w, id, 't2'), 'within the grace: maybe only slow').toBe(0);
+    await w.advance(61_000);
+    await w.sweep();
+    expect(sendsOf(w, id, 't2')).toBe(1);
+    expectNone(await judge(w, c), w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+  });
+
+  it('an invocation that dies after its continued claim leaves an attempt whose lease expires and is retried (I3, I12)', async () => {
+    const { w, c } = setup();
+    const id = await atContinuation(w);
+    await w.continueWith(0, 'hang');
+    // Past the task's lease (and the invocation's deadline): the provider is gone.
+    await w.advance(901_000);
+    expect(w.live).toEqual([]);
+    expect(w.engine.store.tasks.get(`${id}#T1`)?.status).toBe('running');
+    expectNone(await judge(w, c), w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+    expect(w.engine.store.tasks.get(`${id}#T1`)?.attemptCount).toBe(2);
+  });
+
+  it('a child whose parent was paused: the continued claim is handed back, held until the parent resumes (I8 for children)', async () => {
+    const { w, c } = setup();
+    const spec: JobSpec = { name: 'p', owner: 'o', children: [{ name: 'a', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }, { name: 'b', provider: 'demo' }] }] };
+    const id = (await w.submit(spec))!;
+    await w.flowToContinuation();
+    expect(w.continuing.map((x) => x.message.jobId)).toEqual([`${id}.1`]);
+    // The parent's pause answers; its cascade to the child is not handled yet.
+    await w.manual('pause', id, 't1', false);
+    await w.continueWith(0, 'ok');
+    expect(w.engine.store.tasks.get(`${id}.1#T1`)?.status, 'handed back, held').toBe('pending');
+    expect(c.afterStep(w)).toEqual([]);
+    await streamAll(w);
+    await w.manual('resume', id, 't1', false);
+    expectNone(await judge(w, c), w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+  });
+
+  it('no continuation onto another route: a task pinned to an executor goes through the stream to its own queue (I7)', async () => {
+    const { w, c } = setup();
+    const id = (await w.submit({ name: 'mixed', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }, { name: 'b', provider: 'demo', preLock: 'edge' }] }))!;
+    await w.flowToContinuation(2);
+    expect(w.continuing).toEqual([]);
+    expect(w.engine.store.tasks.get(`${id}#T0`)?.continued).toBeUndefined();
+    await streamAll(w);
+    expect(w.engine.queue.history.filter((m) => m.message.jobId === id && m.message.taskId === 't2').map((m) => m.route)).toEqual(['demo@edge']);
+    expectNone(await judge(w, c), w);
+  });
+
+  it('an invocation whose deadline passed claims nothing more (Lambda stopped it); the sweeper sends N+1 (I3)', async () => {
+    const { w, c } = setup();
+    const id = await atContinuation(w);
+    await w.advance(900_000);
+    expect(w.continuing).toEqual([]);
+    expectNone(await judge(w, c), w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+  });
+
+  it('a failure, a retry, a pending result and the last task go through the stream as before', async () => {
+    const { w, c } = setup();
+    const id = (await w.submit(template(0)))!;
+    await streamAll(w);
+    await w.deliverMessage(0, 'fail', { chain: 'chain' });
+    expect(w.continuing).toEqual([]);
+    expect(w.engine.store.tasks.get(`${id}#T0`)?.continued).toBeUndefined();
+    expectNone(await judge(w, c), w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+  });
+});

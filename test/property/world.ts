@@ -15,14 +15,15 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createMemoryEngine, ItemTooLargeError, type MemoryChange, type MemoryEngine } from '../../functions/adapters/memory';
 import { JobxError } from '../../functions/core/errors';
 import type { JsonObject } from '../../functions/core/json';
-import type { JobSpec, TaskMessage, TaskRecord } from '../../functions/core/model';
+import { MAX_CONTINUED_STEPS } from '../../functions/core/continuation';
+import type { JobRecord, JobSpec, TaskMessage, TaskRecord } from '../../functions/core/model';
 import { NonRetryableError } from '../../functions/core/provider-errors';
 import type { AttemptOutcome } from '../../functions/core/task-transitions';
 import { discardJob, pauseJob, resumeJob, retryTask, skipTask } from '../../functions/engine/control';
 import { submitJob } from '../../functions/engine/jobs-service';
 import { onChange } from '../../functions/engine/on-change';
 import { sweep } from '../../functions/engine/reconcile';
-import { claimTask, completeAttempt } from '../../functions/engine/run-task';
+import { claimTask, completeAndContinue, type ContinueBudget } from '../../functions/engine/run-task';
 import { claimForWorker } from '../../functions/engine/workers';
 import { succeedByToken } from '../../functions/engine/task-tokens';
 import type { EngineDeps } from '../../functions/ports';
@@ -33,6 +34,9 @@ export const SHARDS = 3;
 export const REQUEUE_AFTER_MS = 60_000;
 /** Executors: `edge` has a Lambda deployment of `demo`, `offline` has none (its tasks wait for a worker). */
 export const ROUTES = ['demo', 'demo@edge'] as const;
+
+/** How long a provider invocation lives (Lambda's longest timeout, less the reserve for recording an end). */
+export const INVOCATION_MS = 900_000 - 5_000;
 
 /** A crash of a Lambda invocation between two writes (thrown by the store). */
 export class Crash extends Error {
@@ -51,6 +55,12 @@ export interface StreamRecord {
 /** What a provider does with an attempt it claimed. */
 export type Behaviour = 'ok' | 'fail' | 'fatal' | 'hang' | 'big';
 
+/**
+ * Whether the invocation that ends an attempt may go on with the pipeline's next task: `none`, `chain` (its
+ * claim is then a later step), or `dies` (it ends the attempt saying `continued`, then dies before the claim).
+ */
+export type Chain = 'none' | 'chain' | 'dies';
+
 /** An attempt a provider is still running (claimed, not reported). */
 export interface LiveAttempt {
   message: TaskMessage;
@@ -59,14 +69,32 @@ export interface LiveAttempt {
   tokens: readonly string[];
   leaseUntil: number;
   taskToken?: string;
+  /** The provider invocation running it (none for an external worker): it may go on with the next task. */
+  invocation?: Invocation;
+}
+
+/** A provider invocation: when it ends, how many tasks it ran after its message's, the job it read. */
+export interface Invocation {
+  deadline: number;
+  continued: number;
+  job?: JobRecord;
+}
+
+/**
+ * A provider invocation between the end of an attempt that said `continued` and its claim of the next task:
+ * that claim may come at any later step, or never (the invocation dies), while anything else happens.
+ */
+export interface Continuation {
+  message: TaskMessage;
+  invocation: Invocation;
 }
 
 /** Something the world observed that an invariant checker wants to see. */
 export type Observation =
   /** `runStart`: where the task's run began when the attempt was claimed (a later manual retry moves it). */
-  | { kind: 'claim'; message: TaskMessage; at: number; rootId: string; runStart: number }
+  | { kind: 'claim'; message: TaskMessage; at: number; rootId: string; runStart: number; seq?: number }
   | { kind: 'late'; message: TaskMessage; outcome: AttemptOutcome }
-  | { kind: 'manual'; action: string; jobId: string; taskId?: string; ok: boolean; status?: number }
+  | { kind: 'manual'; action: string; jobId: string; taskId?: string; ok: boolean; status?: number; seq?: number }
   | { kind: 'writeFailed'; error: Error; during: string };
 
 /** Job templates a submit picks from. */
@@ -111,6 +139,8 @@ export class World {
   /** Next record to deliver, per shard. */
   readonly positions: number[] = new Array(SHARDS).fill(0);
   readonly live: LiveAttempt[] = [];
+  /** Invocations about to claim the next task of a pipeline themselves (see `core/continuation.ts`). */
+  readonly continuing: Continuation[] = [];
   /** Roots and children in the order they appeared. */
   readonly jobIds: string[] = [];
   /** bizIds submitted, with the job ids the API answered. */
@@ -121,6 +151,7 @@ export class World {
   /** Shards an invocation is processing now. */
   readonly busyShards = new Set<number>();
   private seq = 0;
+  private readonly claimSeqs = new Map<string, number>();
   private writesLeft: number | undefined;
   private readonly actor = new AsyncLocalStorage<number>();
   /** Store calls waiting for their turn while actors race (an actor may have several in flight). */
@@ -156,6 +187,11 @@ export class World {
     }
     if (change.type === 'job' && change.after && !this.jobIds.includes(change.after.jobId)) this.jobIds.push(change.after.jobId);
     this.shards[shard]!.push({ seq: ++this.seq, change });
+    // When each claim was written: a pause that answered after it does not make its attempt a violation (I8),
+    // even if the invocation that claimed notes its start after the pause's answer.
+    if (change.type === 'task' && change.after?.status === 'running' && (change.before?.status !== 'running' || change.before.attemptCount !== change.after.attemptCount)) {
+      this.claimSeqs.set(`${change.after.jobId}#${change.after.taskIndex}#${change.after.attemptCount}`, this.seq);
+    }
   }
 
   /** Wraps a port so that, while two actors race, each call waits for its turn. */
@@ -261,6 +297,18 @@ export class World {
     return true;
   }
 
+  /**
+   * The normal flow runs until an invocation is about to go on with a pipeline's next task: every record
+   * delivered, visible messages claimed and succeeding with invocations that may continue (at most `rounds`).
+   */
+  async flowToContinuation(rounds = 8): Promise<void> {
+    for (let i = 0; i < rounds && this.continuing.length === 0; i++) {
+      await this.streamAll();
+      if (this.visibleMessages().length === 0) return;
+      await this.deliverMessage(0, 'ok', { chain: 'chain' });
+    }
+  }
+
   /** Rewinds a shard: its last `back` delivered records come again (a batch retried from an old position). */
   rewind(shard: number, back: number): void {
     this.positions[shard] = Math.max(0, this.positions[shard]! - back);
@@ -292,8 +340,11 @@ export class World {
     return this.engine.queue.sent.filter((m) => m.visibleAt <= this.now);
   }
 
-  /** Delivers a visible message: the provider claims its attempt and behaves as told. */
-  async deliverMessage(index: number, behaviour: Behaviour, opts: { keep?: boolean; crashAfter?: number } = {}): Promise<void> {
+  /**
+   * Delivers a visible message: the provider claims its attempt and behaves as told; with `chain`, its invocation
+   * may go on with the pipeline's next task (the claim of which is a later step, {@link continueWith}).
+   */
+  async deliverMessage(index: number, behaviour: Behaviour, opts: { keep?: boolean; crashAfter?: number; chain?: Chain } = {}): Promise<void> {
     const visible = this.visibleMessages();
     const queued = visible[index % Math.max(1, visible.length)];
     if (!queued) return;
@@ -301,28 +352,56 @@ export class World {
     const { value: claimed, error } = await this.invoke('claim', () => claimTask(this.deps, message), opts.crashAfter);
     if (!opts.keep && !error) this.engine.queue.delete(queued.id);
     if (!claimed) return;
-    await this.started(message, claimed);
+    await this.started(message, claimed, undefined, { deadline: this.now + INVOCATION_MS, continued: 0 });
     if (behaviour === 'hang') return;
-    await this.finish(this.live.length - 1, behaviour);
+    await this.finish(this.live.length - 1, behaviour, { chain: opts.chain ?? 'none' });
   }
 
-  private async started(message: TaskMessage, claimed: TaskRecord, taskToken?: string): Promise<void> {
+  /**
+   * An invocation that said `continued` claims the next task (the same claim as a message's) and runs it as told
+   * (with `chain`, it may continue again); with `die`, it dies before that claim (the sweeper must repair).
+   */
+  async continueWith(index: number, behaviour: Behaviour, opts: { die?: boolean; crashAfter?: number } = {}): Promise<void> {
+    const [c] = this.continuing.splice(index % Math.max(1, this.continuing.length), 1);
+    if (!c) return;
+    if (opts.die) return;
+    const { value: claimed } = await this.invoke('continue', () => claimTask(this.deps, c.message), opts.crashAfter);
+    if (!claimed) return;
+    await this.started(c.message, claimed, undefined, c.invocation);
+    if (behaviour === 'hang') return;
+    await this.finish(this.live.length - 1, behaviour, { chain: 'chain' });
+  }
+
+  private async started(message: TaskMessage, claimed: TaskRecord, taskToken?: string, invocation?: Invocation): Promise<void> {
     const rootId = message.rootId;
     const root = this.engine.store.jobs.get(rootId);
-    this.observations.push({ kind: 'claim', message, at: this.now, rootId, runStart: claimed.runStart });
+    const seq = this.claimSeqs.get(`${message.jobId}#${message.taskIndex}#${message.attempt}`);
+    this.observations.push({ kind: 'claim', message, at: this.now, rootId, runStart: claimed.runStart, ...(seq !== undefined ? { seq } : {}) });
     this.focus = { jobId: message.jobId, taskId: message.taskId };
-    this.live.push({ message, claimed, rootId, tokens: root?.tokens ?? [], leaseUntil: claimed.leaseUntil ?? this.now, ...(taskToken ? { taskToken } : {}) });
+    this.live.push({ message, claimed, rootId, tokens: root?.tokens ?? [], leaseUntil: claimed.leaseUntil ?? this.now, ...(taskToken ? { taskToken } : {}), ...(invocation ? { invocation } : {}) });
   }
 
-  /** A live attempt reports (possibly after its lease ran out). */
-  async finish(index: number, behaviour: Behaviour): Promise<void> {
+  /**
+   * A live attempt reports (possibly after its lease ran out); with `chain`, its invocation may decide to go on
+   * with the next task (the end then says `continued`, and the claim waits in {@link continuing}).
+   */
+  async finish(index: number, behaviour: Behaviour, opts: { chain?: Chain } = {}): Promise<void> {
     const run = this.live[index];
     if (!run) return;
     this.live.splice(index, 1);
     this.focus = { jobId: run.message.jobId, taskId: run.message.taskId };
     const outcome = outcomeOf(run.message, behaviour);
-    const { value } = await this.invoke('report', () => completeAttempt(this.deps, run.claimed, run.message, outcome));
-    if (value === 'late') this.observations.push({ kind: 'late', message: run.message, outcome });
+    const inv = opts.chain === 'chain' || opts.chain === 'dies' ? run.invocation : undefined;
+    const budget: ContinueBudget | undefined = inv ? { deadline: inv.deadline, continued: inv.continued, maxSteps: MAX_CONTINUED_STEPS, ...(inv.job ? { job: inv.job } : {}) } : undefined;
+    const { value } = await this.invoke('report', () => completeAndContinue(this.deps, run.claimed, run.message, outcome, budget));
+    if (value?.result === 'late') this.observations.push({ kind: 'late', message: run.message, outcome });
+    if (value?.next && inv && opts.chain === 'dies') {
+      this.log(`  its invocation means to go on with ${value.next.jobId}/${value.next.taskId} (the end says continued) but dies before its claim`);
+    } else if (value?.next && inv) {
+      this.focus = { jobId: value.next.jobId, taskId: value.next.taskId };
+      this.continuing.push({ message: value.next, invocation: { deadline: inv.deadline, continued: inv.continued + 1, ...(value.job ? { job: value.job } : {}) } });
+      this.log(`  its invocation goes on with ${value.next.jobId}/${value.next.taskId} (the end says continued)`);
+    }
   }
 
   /** An external worker claims from an executor's inbox and reports success by task token. */
@@ -356,7 +435,7 @@ export class World {
     };
     const { error } = await this.invoke(action, run);
     const status = error instanceof JobxError ? error.httpStatus : error ? 500 : 200;
-    this.observations.push({ kind: 'manual', action, jobId, ...(action === 'skip' || action === 'retry' ? { taskId } : {}), ok: !error, status });
+    this.observations.push({ kind: 'manual', action, jobId, ...(action === 'skip' || action === 'retry' ? { taskId } : {}), ok: !error, status, seq: this.seq });
     this.log(`${action} ${jobId}${action === 'skip' || action === 'retry' ? ` ${taskId}` : ''}${edit && action === 'retry' ? ' (input edited)' : ''} → ${status}`);
   }
 
@@ -380,6 +459,8 @@ export class World {
     this.engine.clock.advance(ms);
     await this.invoke('scheduler', () => this.engine.scheduler.fire(this.now));
     for (let i = this.live.length - 1; i >= 0; i--) if (this.live[i]!.leaseUntil < this.now && !this.live[i]!.taskToken) this.live.splice(i, 1);
+    // An invocation past its deadline was stopped by Lambda: it claims nothing more.
+    for (let i = this.continuing.length - 1; i >= 0; i--) if (this.continuing[i]!.invocation.deadline < this.now) this.continuing.splice(i, 1);
   }
 
   /**
@@ -389,12 +470,13 @@ export class World {
   async quiesce(): Promise<void> {
     for (let round = 0; round < 200; round++) {
       let progressed = await this.streamAll();
-      while (this.live.length > 0) {
-        await this.finish(0, 'ok');
+      while (this.live.length > 0 || this.continuing.length > 0) {
+        if (this.live.length > 0) await this.finish(0, 'ok', { chain: 'chain' });
+        else await this.continueWith(0, 'ok');
         progressed = true;
       }
       while (this.visibleMessages().length > 0) {
-        await this.deliverMessage(0, 'ok');
+        await this.deliverMessage(0, 'ok', { chain: 'chain' });
         progressed = true;
         await this.streamAll();
       }

@@ -288,6 +288,12 @@ export class DynamoJobStore implements JobStore {
       sets.push('#reason = :reason');
       values[':reason'] = after.reason;
     } else removes.push('#reason');
+    if (after.continued) {
+      // The invocation claims the next task itself: the stream sends no message for it (core/continuation.ts).
+      sets.push('#continued = :continued');
+      names['#continued'] = 'continued';
+      values[':continued'] = true;
+    }
     let condition = END_CURRENT_ATTEMPT;
     if (opts?.onlyIfLeaseExpiredAt !== undefined) {
       condition = `${condition} AND ${LEASE_EXPIRED}`;

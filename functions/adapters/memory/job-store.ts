@@ -290,6 +290,7 @@ export class MemoryJobStore implements JobStore {
     else delete next.dueAt;
     if (after.reason !== undefined) next.reason = after.reason;
     else delete next.reason;
+    if (after.continued) next.continued = true;
     this.setTask(next);
     return true;
   }

@@ -232,6 +232,29 @@ describe('startQueueMapping', () => {
     expect(await visibleAndInFlight(queue.url)).toBe(0);
   });
 
+  it('long-polls as Lambda does: a message reaches the handler at once, an idle queue costs one request per wait', async () => {
+    const queue = await createQueue();
+    const receives: number[] = [];
+    const seen: Array<{ body: string; at: number }> = [];
+    const mapping = start(queue, async (event) => {
+      for (const r of event.Records) seen.push({ body: r.body, at: Date.now() });
+    }, { waitTimeSeconds: 20, maxConcurrency: 4, onBillableRequest: (op, d) => op === 'ReceiveMessage' && receives.push(d?.messages ?? 0) });
+    // The pollers' first long polls are in flight; the secondary ones park after theirs come back empty (20 s).
+    await sleep(300);
+    expect(mapping.idle()).toBe(true);
+    expect(receives).toEqual([]);
+    for (const body of ['a', 'b']) {
+      const sent = Date.now();
+      await send(queue.url, [body]);
+      await waitFor(() => seen.some((s) => s.body === body), 2_000, body);
+      // One long poll answers as soon as the message is there (local-aws-sqs alone waited for a full batch).
+      expect(seen.find((s) => s.body === body)!.at - sent).toBeLessThan(250);
+      await waitFor(() => mapping.idle(), 2_000, 'idle');
+    }
+    expect(receives.filter((n) => n > 0)).toEqual([1, 1]);
+    expect(receives.filter((n) => n === 0)).toEqual([]);
+  });
+
   it('stop() waits for the in-flight batch', async () => {
     const queue = await createQueue();
     await send(queue.url, ['slow']);

@@ -106,6 +106,51 @@ describe('startSqsServer (local-aws-sqs, JSON protocol)', () => {
     expect(dead.Messages?.map((m) => m.Body)).toEqual(['poison']);
   });
 
+  it('answers a long poll as soon as a message arrives, with a partial batch (as SQS does)', async () => {
+    const url = await createQueue('long-poll-early');
+    const started = Date.now();
+    const poll = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 10 }));
+    await sleep(300);
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'early' }));
+    const res = await poll;
+    const waited = Date.now() - started;
+    expect(res.Messages?.map((m) => m.Body)).toEqual(['early']);
+    expect(waited).toBeGreaterThanOrEqual(300);
+    expect(waited).toBeLessThan(600);
+  });
+
+  it('answers a long poll at once when messages wait, and empty after WaitTimeSeconds when none comes', async () => {
+    const url = await createQueue('long-poll-waiting');
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'm1' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'm2' }));
+    let started = Date.now();
+    const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 10 }));
+    expect(res.Messages?.map((m) => m.Body).sort()).toEqual(['m1', 'm2']);
+    expect(Date.now() - started).toBeLessThan(200);
+    started = Date.now();
+    const empty = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    expect(empty.Messages ?? []).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('a long poll returns a message that was delayed as soon as its delay ends', async () => {
+    const url = await createQueue('long-poll-delayed');
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'later', DelaySeconds: 1 }));
+    const started = Date.now();
+    const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 5 }));
+    expect(res.Messages?.map((m) => m.Body)).toEqual(['later']);
+    expect(Date.now() - started).toBeLessThan(1_300);
+  });
+
+  it('two long polls share what arrives, and neither takes a message twice', async () => {
+    const url = await createQueue('long-poll-two');
+    const polls = [0, 1].map(() => sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 })));
+    await sleep(100);
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'only' }));
+    const got = (await Promise.all(polls)).flatMap((r) => r.Messages?.map((m) => m.Body) ?? []);
+    expect(got).toEqual(['only']);
+  });
+
   it('rejects when the requested port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
