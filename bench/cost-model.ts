@@ -23,7 +23,10 @@ export interface CountedUsage {
   eventBridgeEvents: number;
   /** API Gateway requests as billed (per 512 KB chunk). */
   apiGatewayRequests: number;
+  /** The API function: every route but the result long-polls. */
   api: FunctionUsage;
+  /** The wait function: the result long-polls (`GET /jobs/{jobId}/result`), at its own memory size. */
+  wait: FunctionUsage;
   stream: FunctionUsage;
   sweeper: FunctionUsage;
   providers: FunctionUsage;
@@ -34,7 +37,7 @@ export const SERVICES = ['dynamodb', 'sqs', 'scheduler', 'eventbridge', 'apiGate
 export type Service = (typeof SERVICES)[number];
 
 /** Function memory sizes (MB) the Lambda figures are priced at. */
-export type MemorySizes = { readonly api: number; readonly stream: number; readonly sweeper: number; readonly provider: number };
+export type MemorySizes = { readonly api: number; readonly wait: number; readonly stream: number; readonly sweeper: number; readonly provider: number };
 
 /** jobx's bill for a scenario, per million tasks. */
 export interface JobxCost {
@@ -62,7 +65,8 @@ export function serviceUsd(u: CountedUsage, memory: MemorySizes = FUNCTION_MEMOR
     scheduler: u.schedulerInvocations * PRICES.schedulerInvocation,
     eventbridge: u.eventBridgeEvents * PRICES.eventBridgeEvent,
     apiGateway: u.apiGatewayRequests * PRICES.httpApiRequest,
-    apiLambda: lambdaUsd(u.api, memory.api),
+    // The API's two functions: the API function, and the wait function the result long-polls hold.
+    apiLambda: lambdaUsd(u.api, memory.api) + lambdaUsd(u.wait, memory.wait),
     engineLambda: lambdaUsd(u.stream, memory.stream) + lambdaUsd(u.sweeper, memory.sweeper),
   };
 }

@@ -46,10 +46,11 @@ export const BYTES_PER_GB = 1024 ** 3;
 
 /**
  * Memory of jobx's functions in the bench's deployment (MB): the JobFlow construct's defaults, `DEFAULTS` in
- * `lib/job-flow.ts` (api 512, stream 256, sweeper 256, provider 512). Not exported by the construct, so
- * `test/unit/bench/deployment-figures.test.ts` synthesizes a JobFlow and fails if these drift from it.
+ * `lib/job-flow.ts` and `WAIT_DEFAULTS` in `lib/wait-function.ts` (api 512, wait 128 for the result long-polls,
+ * stream 256, sweeper 256, provider 512). `test/unit/bench/deployment-figures.test.ts` synthesizes a JobFlow and
+ * fails if these drift from it.
  */
-export const FUNCTION_MEMORY_MB = { api: 512, stream: 256, sweeper: 256, provider: 512 } as const;
+export const FUNCTION_MEMORY_MB = { api: 512, wait: 128, stream: 256, sweeper: 256, provider: 512 } as const;
 
 /**
  * How often the sweeper runs (`DEFAULTS.sweeper.rate` in `lib/job-flow.ts`: `rate(1 minute)`; checked by the

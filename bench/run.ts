@@ -228,12 +228,14 @@ function invocationsSince(before: InvocationCounts, now: InvocationCounts): Invo
     stream: now.stream - before.stream,
     providers: now.providers - before.providers,
     api: now.api - before.api,
+    wait: now.wait - before.wait,
     sweeper: now.sweeper - before.sweeper,
     engineMs: now.engineMs - before.engineMs,
     billedMs: {
       stream: now.billedMs.stream - before.billedMs.stream,
       sweeper: now.billedMs.sweeper - before.billedMs.sweeper,
       api: now.billedMs.api - before.billedMs.api,
+      wait: now.billedMs.wait - before.billedMs.wait,
       providers: now.billedMs.providers - before.billedMs.providers,
     },
     apiGatewayRequests: now.apiGatewayRequests - before.apiGatewayRequests,
@@ -293,6 +295,7 @@ function countedOf(f: { tasks: number; usage: UsageTotals; invocations: Invocati
     eventBridgeEvents: u.eventBridgeEvents,
     apiGatewayRequests: i.apiGatewayRequests,
     api: { invocations: i.api, billedMs: i.billedMs.api },
+    wait: { invocations: i.wait, billedMs: i.billedMs.wait },
     stream: { invocations: i.stream, billedMs: i.billedMs.stream },
     sweeper: { invocations: i.sweeper, billedMs: i.billedMs.sweeper },
     providers: { invocations: i.providers, billedMs: i.billedMs.providers },
@@ -325,6 +328,8 @@ function scenario(f: PhaseFigures) {
       apiGatewayRequests: per(i.apiGatewayRequests),
       apiInvocations: per(i.api),
       apiBilledMs: per(i.billedMs.api),
+      waitInvocations: per(i.wait),
+      waitBilledMs: per(i.billedMs.wait),
       streamInvocations: per(i.stream),
       streamBilledMs: per(i.billedMs.stream),
       sweeperInvocations: per(i.sweeper),
@@ -388,6 +393,7 @@ async function idleSweeperPerMonth(stack: LocalStack, sweeps: number): Promise<{
   // Only the sweeps' own requests: nothing else runs on an idle stack (the mappings' empty receives are apart).
   const runs = countedOf(f);
   runs.api = { invocations: 0, billedMs: 0 };
+  runs.wait = { invocations: 0, billedMs: 0 };
   runs.apiGatewayRequests = 0;
   return { usd: sweeperUsdPerMonth(runs, sweeps), billedMsPerRun: round(runs.sweeper.billedMs / sweeps, 1), ddbReadUnitsPerRun: round(runs.ddbReadUnits / sweeps, 2) };
 }
@@ -508,7 +514,7 @@ try {
       scheduler: 'EventBridge Scheduler',
       eventbridge: 'EventBridge events',
       apiGateway: 'API Gateway (HTTP API)',
-      apiLambda: `API function (${FUNCTION_MEMORY_MB.api} MB)`,
+      apiLambda: `API functions (${FUNCTION_MEMORY_MB.api} + wait ${FUNCTION_MEMORY_MB.wait} MB)`,
       engineLambda: `stream + sweeper (${FUNCTION_MEMORY_MB.stream} MB)`,
     };
     for (const s of SERVICES) console.log(`  ${labels[s].padEnd(34)}${usd(fireAndForget.byService[s]).padStart(16)}${usd(submitAndWait.byService[s]).padStart(16)}`);
@@ -524,7 +530,7 @@ try {
     console.log(`    DynamoDB read units         ${p.ddbReadUnits} / ${q.ddbReadUnits}`);
     console.log(`    SQS requests                ${p.sqsRequests} / ${q.sqsRequests}`);
     console.log(`    EventBridge events          ${p.eventBridgeEvents} / ${q.eventBridgeEvents}`);
-    console.log(`    API requests                ${p.apiGatewayRequests} / ${q.apiGatewayRequests} (billed API time ${p.apiBilledMs} / ${q.apiBilledMs} ms)`);
+    console.log(`    API requests                ${p.apiGatewayRequests} / ${q.apiGatewayRequests} (billed API time ${p.apiBilledMs} / ${q.apiBilledMs} ms, wait function ${p.waitBilledMs} / ${q.waitBilledMs} ms)`);
     console.log(`    stream invocations          ${p.streamInvocations} / ${q.streamInvocations} (${p.streamBilledMs} / ${q.streamBilledMs} ms)`);
     console.log(`  hottest partition key         ${figures.hottestPartitionWriteShare} of write units (${figures.hottestPartition})`);
     console.log(`  throughput                    ${fireAndForget.tasksPerSecond} tasks/s fire-and-forget, ${submitAndWait.tasksPerSecond} submit-and-wait`);

@@ -37,6 +37,11 @@ export const ENGINE_GRANTS = {
     jobsIndexes: { [LIST_INDEX]: ['dynamodb:Query'], [ACTIVE_INDEX]: ['dynamodb:Query'] },
     resultsTable: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   },
+  // The wait function (`GET /jobs/{jobId}/result`): reads a job (its record or its tree) and its result row, nothing else.
+  wait: {
+    jobsTable: ['dynamodb:GetItem', 'dynamodb:Query'],
+    resultsTable: ['dynamodb:GetItem'],
+  },
   stream: {
     // Reactions: transitions and child counts (Update), reads, offers to external workers (Put), token hand-over
     // (Delete of waiter items), and children following a paused/resumed/discarded parent (the control

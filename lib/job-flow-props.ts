@@ -84,7 +84,8 @@ export interface JobFlowApiProps extends EngineFunctionProps {
    */
   readonly throttle?: JobFlowThrottleProps;
   /**
-   * Concurrent executions reserved for (and capping) the API function. Sync waits hold an execution for up to
+   * Concurrent executions reserved for (and capping) the API function (the result long-polls have their own, see
+   * `waitReservedConcurrency`). Sync waits (`POST /jobs?wait=N`, worker claims) hold an execution for up to
    * the wait: at 100 requests/s with `wait=25`, an unbounded API would take about 2,500, starving the stream
    * consumer, the sweeper and the providers of the same account. Callers beyond it get 429 and retry. Set
    * `0` to leave the function unreserved (an account whose concurrency quota is below 200 cannot reserve 100
@@ -92,6 +93,23 @@ export interface JobFlowApiProps extends EngineFunctionProps {
    * @default 100
    */
   readonly reservedConcurrency?: number;
+  /**
+   * Memory in MB of the wait function, which serves `GET /jobs/{jobId}/result` (the result long-poll) with the
+   * API's own handler bundle and timeout. A long-poll spends nearly all its time waiting on small DynamoDB reads
+   * (one GetItem every 50 to 400 ms); CPU is not its bottleneck, and Lambda bills the wait by memory × duration, so
+   * the smallest size keeps the wait cheap (a quarter of the API's 512 MB per second waited).
+   * @default 128
+   */
+  readonly waitMemorySize?: number;
+  /**
+   * Concurrent executions reserved for (and capping) the wait function. Each long-poll holds an execution for
+   * up to its wait (25 s at most): at 100 requests/s of `?wait=25`, an unbounded wait function would take about
+   * 2,500, starving the API, the engine and the providers of the same account. Callers beyond it get 429 and
+   * retry. With the API's own reservation that makes 200 by default: an account needs a concurrency quota of
+   * 300 or more to keep the 100 unreserved executions Lambda requires. Set `0` to leave it unreserved.
+   * @default 100
+   */
+  readonly waitReservedConcurrency?: number;
   /**
    * Owner binding: a job's `owner` is its submitter (the IAM principal, or `jwt:<subject>`; a body naming
    * another owner gets 403), and only the owner, or a JWT caller with `controlScope`, may skip, retry, pause,

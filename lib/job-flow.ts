@@ -40,8 +40,9 @@ import { METRIC } from '../functions/runtime/middy';
 import type { EngineFunctionProps, JobFlowAuthMode, JobFlowProps, ProviderFunctionProps, ProviderQueueOptions, ProviderSource } from './job-flow-props';
 import { acknowledgeJobFlow, acknowledgeProvider } from './nag-acknowledgements';
 import { ApiGrants, type GrantedAccess } from './api-grants';
-import { ROUTE_ACCESS } from '../functions/http/route-access';
+import { ROUTE_ACCESS, isWaitRoute } from '../functions/http/route-access';
 import { JobFlowConsole } from './console';
+import { WAIT_FUNCTION_ENV, serveWaitRoutes, waitMemorySize } from './wait-function';
 
 export type * from './job-flow-props';
 export { HANDLER_ENTRIES, LAMBDA_BUNDLING } from './bundling';
@@ -152,8 +153,13 @@ export class JobFlow extends Construct {
   public readonly scheduleGroup: scheduler.ScheduleGroup;
   /** The role EventBridge Scheduler assumes to send a due task to its provider's queue. */
   public readonly schedulerRole: iam.Role;
-  /** The API function. */
+  /** The API function: every route but the wait function's. */
   public readonly apiFunction: lambda.Function;
+  /**
+   * The wait function: `GET /jobs/{jobId}/result` (the result long-poll) on a route of its own, with the API's
+   * handler bundle at a small memory size (`api.waitMemorySize`), reading the two tables only.
+   */
+  public readonly waitFunction: lambda.Function;
   /** The stream consumer. */
   public readonly streamFunction: lambda.Function;
   /** The sweeper. */
@@ -254,6 +260,9 @@ export class JobFlow extends Construct {
     const apiSize = this.sizeOf(props.api, DEFAULTS.api);
     // The API emits no metrics of its own (API Gateway's are its metrics): it gets no metric dimensions.
     this.apiFunction = this.engineFunction('ApiFunction', HANDLER_ENTRIES.api, apiSize, 'HTTP API (payload v2, $default route)', false);
+    // The result long-polls: the same bundle at its own memory size and the API's timeout (lib/wait-function.ts).
+    const waitSize = { memorySize: waitMemorySize(props), timeout: apiSize.timeout };
+    this.waitFunction = this.engineFunction('WaitFunction', HANDLER_ENTRIES.api, waitSize, 'HTTP API result long-polls (GET /jobs/{jobId}/result)', false, WAIT_FUNCTION_ENV);
     const streamSize = this.sizeOf(props.stream, DEFAULTS.stream);
     this.streamFunction = this.engineFunction('StreamFunction', HANDLER_ENTRIES.stream, streamSize, 'jobs table stream consumer');
     // Which lifecycle events the stream consumer publishes (validated above; the lean default when unset).
@@ -273,6 +282,7 @@ export class JobFlow extends Construct {
     if (apiReserved > 0) (this.apiFunction.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = apiReserved;
 
     this.grantEngine(this.apiFunction, 'api');
+    this.grantEngine(this.waitFunction, 'wait');
     this.grantEngine(this.streamFunction, 'stream');
     this.grantEngine(this.sweeperFunction, 'sweeper');
     // Whoever dispatches may send to the provider queues (by their name prefix: one statement for any number of
@@ -306,7 +316,8 @@ export class JobFlow extends Construct {
     });
     sweepRule.addTarget(new targets.LambdaFunction(this.sweeperFunction, { retryAttempts: 0 }));
 
-    // The API: one Lambda behind the $default route (it routes inside), IAM (SigV4) or JWT on every request.
+    // The API: one Lambda behind the $default route (it routes inside), IAM (SigV4) or JWT on every request; the
+    // result long-polls go to the wait function, on routes of their own.
     const authorizer =
       this.authMode === 'jwt'
         ? new HttpJwtAuthorizer('JwtAuthorizer', props.api!.jwt!.issuer, { jwtAudience: [...props.api!.jwt!.audience] })
@@ -322,10 +333,11 @@ export class JobFlow extends Construct {
     });
     // JWT scopes per kind of route: each group given scopes gets routes of its own (the rest stay on $default).
     for (const [access, scopes] of Object.entries(props.api?.jwt?.routeScopes ?? {})) {
-      for (const route of ROUTE_ACCESS.filter((r) => r.access === access)) {
+      for (const route of ROUTE_ACCESS.filter((r) => r.access === access && !isWaitRoute(r.method, r.path))) {
         this.api.addRoutes({ path: route.path, methods: [route.method === 'GET' ? apigwv2.HttpMethod.GET : apigwv2.HttpMethod.POST], integration, authorizer, authorizationScopes: [...(scopes ?? [])] });
       }
     }
+    serveWaitRoutes(this.waitFunction, { props, api: this.api, authorizer });
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: this.logRetention, removalPolicy: this.removalPolicy, ...this.logEncryption() });
     this.apiStage = new apigwv2.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
@@ -639,9 +651,11 @@ export class JobFlow extends Construct {
     return env;
   }
 
-  private engineFunction(id: string, entry: string, size: { memorySize: number; timeout: Duration }, description: string, emitsMetrics = true): lambda.Function {
+  /** `reads`: the jobx variables the function reads when it serves fewer routes than its entry has (the wait function). */
+  private engineFunction(id: string, entry: string, size: { memorySize: number; timeout: Duration }, description: string, emitsMetrics = true, reads?: readonly string[]): lambda.Function {
     const environment = this.runtimeEnvironment(emitsMetrics);
     for (const key of UNREAD_ENGINE_ENV[entry] ?? []) delete environment[key];
+    for (const key of Object.keys(environment)) if (reads && key.startsWith('JOBX_') && !reads.includes(key)) delete environment[key];
     const common = { memorySize: size.memorySize, timeout: size.timeout, environment };
     const prebuilt = prebuiltHandler(entry);
     let fn: lambda.Function;

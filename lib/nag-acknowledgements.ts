@@ -135,6 +135,13 @@ export function acknowledgeJobFlow(flow: JobFlow, opts: { tracing: boolean; swee
   );
 }
 
+/** Acknowledgements of the wait function (`lib/wait-function.ts`): a function jobx builds, invoked by API Gateway. */
+export function acknowledgeWaitFunction(fn: IConstruct, opts: { tracing: boolean }): void {
+  acknowledge(fn, 'AwsSolutions-L1', L1_REASON);
+  acknowledgeBuiltFunction(fn, opts.tracing);
+  acknowledge(fn, 'Serverless-LambdaDLQ', "Invoked synchronously by API Gateway to answer a result long-poll: a failure is the caller's answer (a function dead-letter queue applies to asynchronous invocations only).");
+}
+
 /** Acknowledgements of one provider's resources (its function's only when jobx built it). */
 export function acknowledgeProvider(provider: JobFlowProvider, opts: { builtByJobx: boolean; tracing: boolean; mapping: IConstruct }): void {
   if (opts.builtByJobx) {

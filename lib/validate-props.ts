@@ -34,6 +34,10 @@ export function validateProps(props: JobFlowProps): void {
   if (throttle?.burstLimit !== undefined) check(integerIn(throttle.burstLimit, 1, 5000), 'api.throttle.burstLimit must be an integer from 1 to 5000');
   const reserved = props.api?.reservedConcurrency;
   if (reserved !== undefined) check(integerIn(reserved, 0, 10_000), 'api.reservedConcurrency must be an integer from 0 (unreserved) to 10000');
+  const waitReserved = props.api?.waitReservedConcurrency;
+  if (waitReserved !== undefined) check(integerIn(waitReserved, 0, 10_000), 'api.waitReservedConcurrency must be an integer from 0 (unreserved) to 10000');
+  const waitMemory = props.api?.waitMemorySize;
+  if (waitMemory !== undefined) check(integerIn(waitMemory, 128, 10_240), 'api.waitMemorySize must be an integer from 128 to 10240 (MB)');
   const apiTimeout = props.api?.timeout;
   if (apiTimeout) check(apiTimeout.toSeconds() <= 30, 'api.timeout above 30 s is cut by the HTTP API integration timeout');
   const s = props.stream;

@@ -42,6 +42,26 @@ export const ROUTE_ACCESS: readonly RouteAccessEntry[] = [
   { method: 'POST', path: '/task-tokens/failure', access: 'worker' },
 ];
 
+/** A route by method and path template (`{param}` for a path parameter). */
+export interface RouteKey {
+  method: 'GET' | 'POST';
+  path: string;
+}
+
+/**
+ * The routes served by the wait function instead of the API function (`lib/wait-function.ts`): the result
+ * long-poll, whose requests spend their time waiting on DynamoDB reads, so they run at a small memory size. Both
+ * functions run the same handler bundle; API Gateway picks the function by method and path only, so
+ * `POST /jobs?wait=N` stays on the API function (callers who want the cheap wait submit, then long-poll this route).
+ * The local gateway bills each call to the function that would serve it on AWS by the same list.
+ */
+export const WAIT_ROUTES: readonly RouteKey[] = [{ method: 'GET', path: '/jobs/{jobId}/result' }];
+
+/** Whether a request (`/jobs/J1/result`) or a route template (`/jobs/{jobId}/result`) is one of {@link WAIT_ROUTES}. */
+export function isWaitRoute(method: string, path: string): boolean {
+  return WAIT_ROUTES.some((r) => r.method === method.toUpperCase() && new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
+}
+
 /**
  * The execute-api resource paths of one access kind (`{param}` becomes `*`, except `{workerId}`, which becomes
  * `workerId` when one is given: a worker is granted its own claims only).

@@ -92,6 +92,9 @@ export function toApiEvent(req: IncomingMessage, body: string | undefined): APIG
 
 /** One call of the API handler, as Lambda and API Gateway would bill it (measured by the gateway). */
 export interface ApiInvocation {
+  /** The request's method and path: which function serves it on AWS (`isWaitRoute`: the wait function). */
+  method: string;
+  path: string;
   /** Wall time of the handler call, in ms (fractional; Lambda bills it rounded up to the next ms). */
   ms: number;
   requestBytes: number;
@@ -102,7 +105,7 @@ export interface ApiInvocation {
 export async function startHttpGateway(
   handler: ApiHandler,
   port: number,
-  onInvoke?: () => void,
+  onInvoke?: (request: { method: string; path: string }) => void,
   onInvoked?: (call: ApiInvocation) => void,
 ): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
   const server = createServer((req, res) => {
@@ -118,10 +121,12 @@ export async function startHttpGateway(
           }
         }
         const body = await readBody(req);
-        onInvoke?.();
+        const event = toApiEvent(req, body);
+        const request = { method: event.requestContext.http.method, path: event.rawPath };
+        onInvoke?.(request);
         const t0 = performance.now();
-        const result = await handler(toApiEvent(req, body), createLambdaContext('jobx-api', 30_000));
-        onInvoked?.({ ms: performance.now() - t0, requestBytes: Buffer.byteLength(body ?? ''), responseBytes: Buffer.byteLength(result.body ?? '') });
+        const result = await handler(event, createLambdaContext('jobx-api', 30_000));
+        onInvoked?.({ ...request, ms: performance.now() - t0, requestBytes: Buffer.byteLength(body ?? ''), responseBytes: Buffer.byteLength(result.body ?? '') });
         res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers as Record<string, string> | undefined) });
         res.end(result.body ?? '');
       } catch (err) {

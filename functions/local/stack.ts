@@ -16,6 +16,7 @@ import type { ProviderQueues } from '../adapters/sqs/work-queue';
 import type { ProviderDefinition } from '../providers/define-provider';
 import { formatRoutes, queueNameOf, queueSuffixOf, queuesOf, type QueueTopology } from '../core/topology';
 import { ENV } from '../runtime/env-names';
+import { isWaitRoute } from '../http/route-access';
 import { DEFAULT_EVENT_SELECTION, formatEventSelection, type EventSelection } from '../core/lifecycle-events';
 import { localClientConfig } from './client-config';
 import { startDynamoDbLocal, type DynamoDbLocalHandle } from './dynamodb-local';
@@ -50,12 +51,15 @@ export interface LocalStackOptions {
 export interface InvocationCounts {
   stream: number;
   providers: number;
+  /** Calls of the API function (every route but the wait function's). */
   api: number;
+  /** Calls the wait function serves on AWS (`GET /jobs/{jobId}/result`, `WAIT_ROUTES`): same handler, billed apart. */
+  wait: number;
   sweeper: number;
   /** Milliseconds spent inside jobx's own handlers (stream, sweeper), for the Lambda GB-second estimate. */
   engineMs: number;
   /** Billed milliseconds per function: each invocation's wall time rounded up to the next ms, as Lambda bills it. */
-  billedMs: { stream: number; sweeper: number; api: number; providers: number };
+  billedMs: { stream: number; sweeper: number; api: number; wait: number; providers: number };
   /** API Gateway requests as billed: one per API call and 512 KB chunk of its request or response. */
   apiGatewayRequests: number;
 }
@@ -104,6 +108,9 @@ const API_GATEWAY_CHUNK_BYTES = 512 * 1024;
 /** Lambda bills each invocation's duration rounded up to the next millisecond. */
 const billed = (ms: number) => Math.max(1, Math.ceil(ms));
 
+/** The deployed function that serves a request: the wait function for `WAIT_ROUTES`, else the API function. */
+const functionOf = (request: { method: string; path: string }): 'api' | 'wait' => (isWaitRoute(request.method, request.path) ? 'wait' : 'api');
+
 /** Starts the local stack. */
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const log = opts.log ?? (() => undefined);
@@ -115,7 +122,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const providers = opts.providers ?? (await import('../providers/examples/index')).exampleProviders;
   const sweepSeconds = opts.sweepSeconds ?? 60;
-  const invocations: InvocationCounts = { stream: 0, providers: 0, api: 0, sweeper: 0, engineMs: 0, billedMs: { stream: 0, sweeper: 0, api: 0, providers: 0 }, apiGatewayRequests: 0 };
+  const invocations: InvocationCounts = { stream: 0, providers: 0, api: 0, wait: 0, sweeper: 0, engineMs: 0, billedMs: { stream: 0, sweeper: 0, api: 0, wait: 0, providers: 0 }, apiGatewayRequests: 0 };
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => log(`stop failed: ${(err as Error).message}`));
@@ -289,9 +296,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const gateway = await startHttpGateway(
       apiHandler,
       opts.port ?? 3000,
-      () => invocations.api++,
+      // Each call billed to the function that serves it on AWS: the wait function for the result long-polls.
+      (request) => invocations[functionOf(request)]++,
       (call) => {
-        invocations.billedMs.api += billed(call.ms);
+        invocations.billedMs[functionOf(call)] += billed(call.ms);
         invocations.apiGatewayRequests += Math.max(1, Math.ceil(Math.max(call.requestBytes, call.responseBytes) / API_GATEWAY_CHUNK_BYTES));
       },
     );

@@ -2,7 +2,7 @@
  * Wires the ports to AWS adapters from the environment, once per process (module scope in a Lambda). Each
  * function gets the ports it calls and no more, so its bundle carries only those AWS clients: the stream
  * everything ({@link engineDeps}), the sweeper no event bus ({@link sweeperDeps}), the API the stores and the
- * routes only ({@link apiDeps}), a provider the jobs store ({@link providerDeps}).
+ * routes only ({@link apiDeps}), the result long-poll the stores only ({@link resultDeps}), a provider the jobs store ({@link providerDeps}).
  * @module
  */
 import { documentClient, eventBridgeClient, schedulerClient, sqsClient } from '../adapters/clients';
@@ -115,6 +115,24 @@ export function apiDeps(): EngineDeps {
     events: { publish: async () => notWired('API', 'event bus (lifecycle events are the stream\'s)') },
   };
   return httpDeps;
+}
+
+let waitDeps: EngineDeps | undefined;
+
+/**
+ * The wait function's dependencies (`GET /jobs/{jobId}/result`, `WAIT_ROUTES` in `http/route-access.ts`): the
+ * stores alone. Reading a result needs no routes, queues, schedules or bus, so that function's environment holds
+ * the table names only and its role reads the two tables.
+ */
+export function resultDeps(): EngineDeps {
+  const none = (): never => notWired('wait', 'routes, queue, scheduler or event bus (it reads results only)');
+  waitDeps ??= {
+    ...stores(),
+    queue: { send: async () => none(), hasProvider: none, isExternal: none, maxTaskSeconds: none, declaredInboxes: none },
+    scheduler: { scheduleAt: async () => none() },
+    events: { publish: async () => none() },
+  };
+  return waitDeps;
 }
 
 let taskDeps: TaskDeps | undefined;

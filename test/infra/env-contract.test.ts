@@ -15,6 +15,8 @@ import { buildApp } from '../../bin/app';
 import { HANDLER_ENTRIES, RESULT_TTL_ATTRIBUTE, SERVICE_NAME, TASK_METRICS, type JobFlow } from '../../lib/job-flow';
 import { EXAMPLE_PROVIDERS } from '../../lib/jobx-stack';
 import { CONSOLE_HANDLER_ENTRY } from '../../lib/bundling';
+import { isWaitRoute } from '../../functions/http/route-access';
+import { routes as apiRoutes } from '../../functions/handlers/http-api';
 import { actionsByResource, analyseHandlers, type HandlerContract, type Resource } from './support/code-contract';
 import { logicalIdOf, testApp } from './support/synth';
 
@@ -28,7 +30,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 let flow: JobFlow;
 let t: Template;
 let contracts: Map<string, HandlerContract>;
-let functions: Array<{ label: string; fn: IFunction; entry: string }>;
+/** Each function of the template, its handler entry and, for the two HTTP functions, the routes it serves. */
+let functions: Array<{ label: string; fn: IFunction; entry: string; serves?: (method: string, path: string) => boolean }>;
 /** The console function (`console` prop, JWT only), in a stack of its own. */
 let consoleSite: { fn: IFunction; t: Template };
 
@@ -37,14 +40,16 @@ beforeAll(() => {
   flow = stack.jobFlow;
   t = Template.fromStack(stack);
   functions = [
-    { label: 'api', fn: flow.apiFunction, entry: HANDLER_ENTRIES.api },
+    // One bundle, two functions: API Gateway sends the wait routes to the wait function, the rest to the API function.
+    { label: 'api', fn: flow.apiFunction, entry: HANDLER_ENTRIES.api, serves: (method: string, path: string) => !isWaitRoute(method, path) },
+    { label: 'wait', fn: flow.waitFunction, entry: HANDLER_ENTRIES.api, serves: isWaitRoute },
     { label: 'stream', fn: flow.streamFunction, entry: HANDLER_ENTRIES.stream },
     { label: 'sweeper', fn: flow.sweeperFunction, entry: HANDLER_ENTRIES.sweeper },
     ...Object.entries(EXAMPLE_PROVIDERS).map(([name, entry]) => ({ label: `provider ${name}`, fn: flow.providers.get(name)!.fn, entry })),
   ];
   const withConsole = buildApp(testApp({ context: { auth: 'jwt', jwtIssuer: 'https://issuer.example.com', jwtAudience: 'console-client', consoleClientId: 'console-client' } })).stack;
   consoleSite = { fn: withConsole.jobFlow.console!.fn, t: Template.fromStack(withConsole) };
-  contracts = analyseHandlers([...functions.map((f) => f.entry), CONSOLE_HANDLER_ENTRY]);
+  contracts = analyseHandlers([...functions.map((f) => ({ name: f.label, entry: f.entry, ...(f.serves ? { serves: f.serves } : {}) })), CONSOLE_HANDLER_ENTRY]);
 });
 
 function variablesOf(fn: IFunction): Record<string, unknown> {
@@ -68,17 +73,29 @@ function flatten(value: unknown): string {
 describe('environment variables', () => {
   it('the analysis found the handlers and what they read', () => {
     for (const f of functions) {
-      const c = contracts.get(f.entry)!;
+      const c = contracts.get(f.label)!;
       expect(c.envKeys.has('jobsTable'), f.label).toBe(true);
       expect(c.needs.length, f.label).toBeGreaterThan(0);
     }
-    expect(contracts.get(HANDLER_ENTRIES.sweeper)!.envKeys.has('requeueAfterSeconds')).toBe(true);
+    expect(contracts.get('sweeper')!.envKeys.has('requeueAfterSeconds')).toBe(true);
+  });
+
+  it('the API function and the wait function share one bundle and split its routes: each route is served by exactly one', () => {
+    const all = apiRoutes.map((r) => `${r.method} ${r.path}`).sort();
+    const served = [...contracts.get('api')!.routes, ...contracts.get('wait')!.routes].sort();
+    expect(served).toEqual(all);
+    expect(contracts.get('wait')!.routes).toEqual(['GET /jobs/{jobId}/result']);
+  });
+
+  it('the wait function reads the table names only: no routes, queues, scheduler, bus or identity settings', () => {
+    expect([...contracts.get('wait')!.envKeys].sort()).toEqual(['jobsTable', 'resultsTable']);
+    expect(Object.keys(variablesOf(flow.waitFunction)).filter((k) => k.startsWith('JOBX_')).sort()).toEqual([ENV.jobsTable, ENV.resultsTable].sort());
   });
 
   it('every ENV name a handler reads is set on its function; local-only ones are not', () => {
     for (const f of functions) {
       const vars = variablesOf(f.fn);
-      for (const key of contracts.get(f.entry)!.envKeys) {
+      for (const key of contracts.get(f.label)!.envKeys) {
         if (LOCAL_ONLY.includes(key)) expect(vars[ENV[key]], `${f.label}: ${ENV[key]} is local only`).toBeUndefined();
         else expect(vars[ENV[key]], `${f.label} reads ${ENV[key]}`).toBeDefined();
       }
@@ -93,7 +110,7 @@ describe('environment variables', () => {
   it('no JOBX_ variable is set that the handler does not read', () => {
     const known = new Set<string>(Object.values(ENV));
     for (const f of functions) {
-      const read = new Set([...contracts.get(f.entry)!.envKeys].map((k) => ENV[k]));
+      const read = new Set([...contracts.get(f.label)!.envKeys].map((k) => ENV[k]));
       for (const name of Object.keys(variablesOf(f.fn)).filter((n) => n.startsWith('JOBX_'))) {
         expect(known.has(name), `${f.label}: ${name} is not in env-names.ts`).toBe(true);
         expect(read.has(name as (typeof ENV)[keyof typeof ENV]), `${f.label}: ${name} is set but never read`).toBe(true);
@@ -118,7 +135,10 @@ describe('environment variables', () => {
   });
 
   it('JOBX_ROUTES and the queue prefixes lead every engine function to every provider queue, as CloudFormation names it', () => {
-    for (const f of functions.filter((fn) => !fn.label.startsWith('provider '))) {
+    // Every function whose code reads the routes (not the providers, not the wait function: it reads results only).
+    const readers = functions.filter((fn) => contracts.get(fn.label)!.envKeys.has('routes'));
+    expect(readers.map((f) => f.label).sort()).toEqual(['api', 'stream', 'sweeper']);
+    for (const f of readers) {
       const vars = variablesOf(f.fn);
       const routes = parseRoutes(flatten(vars[ENV.routes]));
       expect(routes, f.label).toEqual([...flow.providers.keys()]);
@@ -253,9 +273,9 @@ describe('grants', () => {
 
   it('each function is granted exactly the data actions its handler code can call, on exactly those resources', () => {
     for (const f of functions) {
-      const needed = Object.fromEntries([...actionsByResource(contracts.get(f.entry)!.needs)].sort());
+      const needed = Object.fromEntries([...actionsByResource(contracts.get(f.label)!.needs)].sort());
       const got = Object.fromEntries([...granted(f.fn).data].sort());
-      const why = [...new Set(contracts.get(f.entry)!.needs.map((n) => `${n.action} on ${n.resource} ← ${n.from}`))].join('; ');
+      const why = [...new Set(contracts.get(f.label)!.needs.map((n) => `${n.action} on ${n.resource} ← ${n.from}`))].join('; ');
       expect(got, `${f.label} (code needs: ${why})`).toEqual(needed);
     }
   });

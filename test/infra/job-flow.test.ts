@@ -50,6 +50,15 @@ const resourcesOf = (type: string) => t.findResources(type) as Record<string, Re
 const ref = (c: Parameters<typeof logicalIdOf>[0]) => ({ Ref: logicalIdOf(c) });
 const arnOf = (c: Parameters<typeof logicalIdOf>[0]) => ({ 'Fn::GetAtt': [logicalIdOf(c), 'Arn'] });
 
+/** The function (its `Fn::GetAtt … Arn`) a route's integration invokes. */
+function functionOfRoute(tpl: Template, routeKey: string): unknown {
+  const routes = Object.values(tpl.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } })) as Resource[];
+  expect(routes, routeKey).toHaveLength(1);
+  const target = routes[0]!.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+  const integration = (tpl.toJSON().Resources as Record<string, Resource>)[target['Fn::Join'][1][1].Ref]!;
+  return integration.Properties.IntegrationUri;
+}
+
 describe('tables', () => {
   it('jobs table: on-demand, streamed with both images, PITR, deletion protection, retained', () => {
     const jobs = resourcesOf('AWS::DynamoDB::Table')[logicalIdOf(flow.table)]!;
@@ -305,9 +314,24 @@ describe('identity and JWT routes', () => {
     tt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /workers/{workerId}/claim', AuthorizationScopes: ['jobx/worker'] });
     tt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'JWT' });
     expect(Object.keys(tt.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: 'POST /jobs' } }))).toHaveLength(0);
+    // The wait route: the API's authorizer and its default scopes (none here) while `read` has no scopes of its own.
+    tt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /jobs/{jobId}/result', AuthorizationType: 'JWT', AuthorizationScopes: Match.absent() });
     tt.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: { AllowOrigins: ['https://console.example.com'] } });
     tt.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: { Format: Match.stringLikeRegexp('authorizer.claims.sub') } });
     expect(() => flowWith({ api: { authMode: 'jwt', jwt: { issuer: 'https://i.example.com', audience: ['a'], routeScopes: { admin: ['x'] } as never } } })).toThrow(/not a kind of route/);
+  });
+
+  it('JWT: the wait route takes the read group\'s scopes when it has some (one route, to the wait function), else the API\'s scopes', () => {
+    const read = flowWith({ api: { authMode: 'jwt', jwt: { issuer: 'https://issuer.example.com', audience: ['jobx'], scopes: ['jobx/all'], routeScopes: { read: ['jobx/read'] } } } }).template();
+    const result = Object.values(read.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: 'GET /jobs/{jobId}/result' } })) as Resource[];
+    expect(result).toHaveLength(1);
+    expect(result[0]!.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizationScopes: ['jobx/read'] });
+    expect(functionOfRoute(read, 'GET /jobs/{jobId}/result')).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FlowWaitFunction/), 'Arn'] });
+    // The rest of the read group stays on the API function, with the same scopes.
+    read.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /jobs/{jobId}', AuthorizationScopes: ['jobx/read'] });
+    expect(functionOfRoute(read, 'GET /jobs/{jobId}')).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FlowApiFunction/), 'Arn'] });
+    const shared = flowWith({ api: { authMode: 'jwt', jwt: { issuer: 'https://issuer.example.com', audience: ['jobx'], scopes: ['jobx/all'] } } }).template();
+    shared.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /jobs/{jobId}/result', AuthorizationType: 'JWT', AuthorizationScopes: ['jobx/all'] });
   });
 });
 
@@ -328,12 +352,15 @@ describe('a customer-managed key', () => {
     tt.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: keyArn });
     tt.hasResourceProperties('AWS::Events::EventBus', { KmsKeyIdentifier: keyArn });
     tt.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: keyArn });
-    for (const role of [f.streamFunction.role!, f.sweeperFunction.role!, f.apiFunction.role!, f.providers.get('p')!.fn.role!, f.schedulerRole]) {
-      const statements = Object.values(tt.findResources('AWS::IAM::Policy'))
+    const statementsOf = (role: iam.IRole) =>
+      Object.values(tt.findResources('AWS::IAM::Policy'))
         .filter((p) => JSON.stringify((p as Resource).Properties.Roles).includes(logicalIdOf(role)))
         .flatMap((p) => ((p as Resource).Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-      expect(statements.some((st) => asArray(st.Action).includes('kms:Decrypt') && JSON.stringify(st.Resource) === JSON.stringify(keyArn)), role.node.path).toBe(true);
+    for (const role of [f.streamFunction.role!, f.sweeperFunction.role!, f.apiFunction.role!, f.waitFunction.role!, f.providers.get('p')!.fn.role!, f.schedulerRole]) {
+      expect(statementsOf(role).some((st) => asArray(st.Action).includes('kms:Decrypt') && JSON.stringify(st.Resource) === JSON.stringify(keyArn)), role.node.path).toBe(true);
     }
+    // The wait function reads only: it decrypts, never encrypts.
+    expect(statementsOf(f.waitFunction.role!).flatMap((st) => asArray(st.Action)).filter((a) => a.startsWith('kms:')).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
     const policy = JSON.stringify((tt.toJSON().Resources[logicalIdOf(key)] as Resource).Properties.KeyPolicy);
     expect(policy).toContain('logs.');
     expect(policy).toContain('events.amazonaws.com');
@@ -465,11 +492,49 @@ describe('sweeper, scheduler, bus', () => {
 });
 
 describe('HTTP API', () => {
-  it('one $default route to the API function, IAM-authorized; every route has an authorizer', () => {
+  it('$default to the API function, GET /jobs/{jobId}/result to the wait function, IAM-authorized; every route has an authorizer', () => {
     const routes = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'));
-    expect(routes.map((r) => r.Properties.RouteKey)).toEqual(['$default']);
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['$default', 'GET /jobs/{jobId}/result']);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
-    t.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: arnOf(flow.apiFunction) });
+    expect(functionOfRoute(t, '$default')).toEqual(arnOf(flow.apiFunction));
+    expect(functionOfRoute(t, 'GET /jobs/{jobId}/result')).toEqual(arnOf(flow.waitFunction));
+    for (const fn of [flow.apiFunction, flow.waitFunction]) t.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: arnOf(fn) });
+  });
+
+  it('the wait function: the API handler bundle at 128 MB (a prop), the API timeout, the table names only', () => {
+    const fnOf = (tpl: Template, fn: lambda.IFunction) => (tpl.toJSON().Resources[logicalIdOf(fn)] as Resource).Properties as { MemorySize: number; Timeout: number; Handler: string; Code: unknown; Environment: { Variables: Record<string, unknown> } };
+    const wait = fnOf(t, flow.waitFunction);
+    const api = fnOf(t, flow.apiFunction);
+    expect(wait).toMatchObject({ MemorySize: 128, Timeout: 29, Handler: api.Handler });
+    // The same asset: one bundle, so the wait route's contract and code are the API's.
+    expect(wait.Code).toEqual(api.Code);
+    expect(Object.keys(wait.Environment.Variables).filter((k) => k.startsWith('JOBX_')).sort()).toEqual([ENV.jobsTable, ENV.resultsTable].sort());
+    const custom = flowWith({ api: { waitMemorySize: 256, timeout: Duration.seconds(20) } });
+    expect(fnOf(custom.template(), custom.flow.waitFunction)).toMatchObject({ MemorySize: 256, Timeout: 20 });
+    expect(() => flowWith({ api: { waitMemorySize: 64 } })).toThrow(/api.waitMemorySize must be an integer from 128/);
+  });
+
+  it('the wait function has its own bounded reserved concurrency (100 by default, a prop, 0 = unreserved)', () => {
+    const reservedOf = (tpl: Template, fn: lambda.IFunction) => (tpl.toJSON().Resources[logicalIdOf(fn)] as { Properties: { ReservedConcurrentExecutions?: number } }).Properties.ReservedConcurrentExecutions;
+    expect(reservedOf(t, flow.waitFunction)).toBe(100);
+    const custom = flowWith({ api: { waitReservedConcurrency: 30, reservedConcurrency: 20 } });
+    expect(reservedOf(custom.template(), custom.flow.waitFunction)).toBe(30);
+    expect(reservedOf(custom.template(), custom.flow.apiFunction)).toBe(20);
+    const none = flowWith({ api: { waitReservedConcurrency: 0 } });
+    expect(reservedOf(none.template(), none.flow.waitFunction)).toBeUndefined();
+    expect(() => flowWith({ api: { waitReservedConcurrency: 1.5 } })).toThrow(/api.waitReservedConcurrency must be an integer/);
+  });
+
+  it('the wait function may only read: GetItem and Query on the jobs table, GetItem on the result table', () => {
+    const roleId = logicalIdOf(flow.waitFunction.role!);
+    const statements = Object.values(resourcesOf('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    const data = statements.filter((st) => asArray(st.Action).some((a) => !a.startsWith('logs:')));
+    expect(data.map((st) => ({ actions: asArray(st.Action).sort(), resource: st.Resource }))).toEqual([
+      { actions: ['dynamodb:GetItem', 'dynamodb:Query'], resource: arnOf(flow.table) },
+      { actions: ['dynamodb:GetItem'], resource: arnOf(flow.resultsTable) },
+    ]);
   });
 
   it('only the $default stage, with JSON access logs to a log group and throttling', () => {
@@ -543,7 +608,7 @@ describe('functions', () => {
   it('every function: NodejsFunction output on nodejs22.x arm64 (ESM index.mjs), source maps on, Powertools env, its own log group', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
     const logGroups = resourcesOf('AWS::Logs::LogGroup');
-    expect(Object.keys(functions)).toHaveLength(3 + Object.keys(EXAMPLE_PROVIDERS).length);
+    expect(Object.keys(functions)).toHaveLength(4 + Object.keys(EXAMPLE_PROVIDERS).length);
     for (const [id, fn] of Object.entries(functions)) {
       const p = fn.Properties as { Environment: { Variables: Record<string, unknown> }; LoggingConfig: { LogGroup: { Ref: string } } } & Record<string, unknown>;
       expect(p, id).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
@@ -557,7 +622,7 @@ describe('functions', () => {
   });
 
   it('no function role carries a managed policy (only its own log group, granted inline)', () => {
-    for (const fn of [flow.apiFunction, flow.streamFunction, flow.sweeperFunction, ...[...flow.providers.values()].map((p) => p.fn)]) {
+    for (const fn of [flow.apiFunction, flow.waitFunction, flow.streamFunction, flow.sweeperFunction, ...[...flow.providers.values()].map((p) => p.fn)]) {
       expect(resourcesOf('AWS::IAM::Role')[logicalIdOf(fn.role!)]!.Properties.ManagedPolicyArns).toBeUndefined();
     }
   });

@@ -1,7 +1,7 @@
 /** Routes of `/jobs`. @module */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { getJobView, getTaskView, submitJob, submittedJobView, waitForResult } from '../../engine/jobs-service';
-import { apiDeps } from '../../runtime/deps';
+import { apiDeps, resultDeps } from '../../runtime/deps';
 import { json } from '../api-errors';
 import { jobIdParam, jsonBody, queryParam, taskIdParam } from '../request';
 import { listJobs } from '../../engine/list-jobs';
@@ -47,11 +47,14 @@ export const getTask: Handler = async (event) => {
   return json(200, await getTaskView(apiDeps(), jobId, taskId));
 };
 
-/** GET /jobs/{jobId}/result?wait=N: 200 with the result once finished, else 202 with the status. */
+/**
+ * GET /jobs/{jobId}/result?wait=N: 200 with the result once finished, else 202 with the status. Served on AWS by
+ * the wait function (`WAIT_ROUTES`): it reads the two tables only, hence {@link resultDeps}.
+ */
 export const getResult: Handler = async (event, context) => {
   const jobId = jobIdParam(event);
   const wait = queryParam(event, 'wait', waitSchema) ?? 0;
-  const { finished, ...result } = await waitForResult(apiDeps(), jobId, waitWithin(wait, context));
+  const { finished, ...result } = await waitForResult(resultDeps(), jobId, waitWithin(wait, context));
   if (!finished) return json(202, { jobId: result.jobId, status: result.status });
   const { endedAt: _endedAt, ...body } = result;
   return json(200, body);

@@ -30,9 +30,25 @@ export interface Need {
   from: string;
 }
 
+/**
+ * One function to analyse: a handler entry, and for a handler with a route table (`export const routes` of
+ * `{ method, path, handler }`, the HTTP API) the routes this function serves. Two functions may run the same
+ * entry and serve different routes (the API function and the wait function): each is analysed from the handler
+ * through the routes it serves only.
+ */
+export interface HandlerTarget {
+  /** The key of its contract in the result. */
+  name: string;
+  entry: string;
+  /** Whether this function serves a route of the entry's route table; undefined: every route. */
+  serves?: (method: string, path: string) => boolean;
+}
+
 /** What one handler reads and calls. */
 export interface HandlerContract {
   entry: string;
+  /** The routes of the entry's route table this function serves (`GET /jobs/{jobId}/result`); empty without a table. */
+  routes: string[];
   /** `ENV` keys read (by name: `jobsTable`, …). */
   envKeys: Set<keyof typeof ENV>;
   needs: Need[];
@@ -138,8 +154,22 @@ function importedFrom(expr: ts.Expression): string | undefined {
   return undefined;
 }
 
-/** Analyses the handlers (paths relative to the repository root; each exports `handler`). */
-export function analyseHandlers(entries: readonly string[]): Map<string, HandlerContract> {
+/** The `{ method, path }` of a route table element, when it is one. */
+function routeOf(node: ts.Node): { method: string; path: string } | undefined {
+  if (!ts.isObjectLiteralExpression(node)) return undefined;
+  const method = property(node, 'method');
+  const routePath = property(node, 'path');
+  if (!method || !routePath || !ts.isStringLiteral(method) || !ts.isStringLiteral(routePath)) return undefined;
+  return { method: method.text, path: routePath.text };
+}
+
+/**
+ * Analyses the handlers (paths relative to the repository root; each exports `handler`), keyed by entry; a
+ * {@link HandlerTarget} is keyed by its name and follows only the routes it serves.
+ */
+export function analyseHandlers(targets: ReadonlyArray<string | HandlerTarget>): Map<string, HandlerContract> {
+  const normalised = targets.map((t): HandlerTarget => (typeof t === 'string' ? { name: t, entry: t } : t));
+  const entries = [...new Set(normalised.map((t) => t.entry))];
   const prog = getProgram(entries);
   const checker = prog.getTypeChecker();
 
@@ -170,10 +200,16 @@ export function analyseHandlers(entries: readonly string[]): Map<string, Handler
   })();
 
   const result = new Map<string, HandlerContract>();
-  for (const entry of entries) {
+  for (const { name, entry, serves } of normalised) {
     const file = prog.getSourceFile(path.join(ROOT, entry));
     if (!file) throw new Error(`${entry} not in the program`);
-    const contract: HandlerContract = { entry, envKeys: new Set(), needs: [] };
+    const contract: HandlerContract = { entry, routes: [], envKeys: new Set(), needs: [] };
+    // The entry's route table: each element is followed only when this function serves its route.
+    const table = file.statements
+      .filter(ts.isVariableStatement)
+      .flatMap((s) => [...s.declarationList.declarations])
+      .find((d) => d.name.getText() === 'routes' && d.initializer && ts.isArrayLiteralExpression(d.initializer))?.initializer as ts.ArrayLiteralExpression | undefined;
+    if (serves && !table) throw new Error(`${name}: ${entry} has no route table (export const routes = [...])`);
     const visited = new Set<ts.Node>();
     const queue: ts.Node[] = [];
 
@@ -256,6 +292,12 @@ export function analyseHandlers(entries: readonly string[]): Map<string, Handler
     };
 
     const walk = (node: ts.Node): void => {
+      if (table && node.parent === table) {
+        const route = routeOf(node);
+        if (!route) throw new Error(`${entry}: a route table element without a literal method and path`);
+        if (serves && !serves(route.method, route.path)) return;
+        contract.routes.push(`${route.method} ${route.path}`);
+      }
       if (ts.isNewExpression(node) && /Command$/.test(node.expression.getText()) && importedFrom(node.expression)?.startsWith('@aws-sdk/')) onCommand(node);
       if (ts.isPropertyAssignment(node) && TRANSACT_ITEM_ACTIONS[node.name.getText()] && ts.isObjectLiteralExpression(node.initializer)) {
         const table = property(node.initializer, 'TableName');
@@ -285,7 +327,8 @@ export function analyseHandlers(entries: readonly string[]): Map<string, Handler
     if (!handler) throw new Error(`${entry} exports no handler`);
     enqueue(handler);
     while (queue.length > 0) walk(queue.shift()!);
-    result.set(entry, contract);
+    if (serves && contract.routes.length === 0) throw new Error(`${name}: serves no route of ${entry}`);
+    result.set(name, contract);
   }
   return result;
 }

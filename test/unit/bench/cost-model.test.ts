@@ -24,6 +24,7 @@ const usage = (u: Partial<CountedUsage>): CountedUsage => ({
   eventBridgeEvents: 0,
   apiGatewayRequests: 0,
   api: none,
+  wait: none,
   stream: none,
   sweeper: none,
   providers: none,
@@ -72,6 +73,22 @@ describe('jobx cost per million tasks', () => {
     expect(cost.usdPerMillionTasks).toBe(5.9556);
   });
 
+  it('the same wait on the wait function (the result long-poll) is billed at its 128 MB: a quarter of the GB-seconds', () => {
+    // 2,500 ms × 0.125 GB = 0.3125 GB-s × 0.0000133334 = 0.00000416669, plus a request 0.0000002 → per task × 1e6 / 3
+    const cost = jobxCost(usage({ tasks: 3, apiGatewayRequests: 1, wait: { invocations: 1, billedMs: 2500 } }));
+    expect(cost.byService.apiLambda).toBe(1.4556);
+    expect(cost.usdPerMillionTasks).toBe(1.7889);
+  });
+
+  it('apiLambda is the API function at its memory plus the wait function at its own', () => {
+    // API: 1e6 × 0.2/M + 1e8 ms × 0.5 GB = 0.86667; wait: 1e6 × 0.2/M + 1e9 ms × 0.125 GB = 125,000 GB-s = 1.866675
+    const both = jobxCost(usage({ tasks: 1e6, api: { invocations: 1e6, billedMs: 1e8 }, wait: { invocations: 1e6, billedMs: 1e9 } }));
+    expect(both.byService.apiLambda).toBe(2.7333);
+    // Priced at other sizes when asked (a deployment with api.waitMemorySize 512 pays the API's rate for its waits).
+    const atApiSize = jobxCost(usage({ tasks: 1e6, wait: { invocations: 0, billedMs: 1e9 } }), { api: 512, wait: 512, stream: 256, sweeper: 256, provider: 512 });
+    expect(atApiSize.byService.apiLambda).toBe(6.6667);
+  });
+
   it('the services add up to the total, whatever the usage', () => {
     for (let i = 0; i < 200; i++) {
       const r = () => Math.floor(Math.random() * 1e6);
@@ -85,6 +102,7 @@ describe('jobx cost per million tasks', () => {
           eventBridgeEvents: r(),
           apiGatewayRequests: r(),
           api: { invocations: r(), billedMs: r() * 100 },
+          wait: { invocations: r(), billedMs: r() * 1000 },
           stream: { invocations: r(), billedMs: r() * 10 },
           sweeper: { invocations: r(), billedMs: r() },
           providers: { invocations: r(), billedMs: r() },

@@ -21,7 +21,9 @@ describe('deployment figures of the bench', () => {
   const memoryOf = (fn: Parameters<typeof logicalIdOf>[0]) => functions[logicalIdOf(fn)]?.Properties.MemorySize;
 
   it('function memory sizes are the construct defaults', () => {
-    expect({ api: memoryOf(flow.apiFunction), stream: memoryOf(flow.streamFunction), sweeper: memoryOf(flow.sweeperFunction), provider: memoryOf(provider.fn) }).toEqual(FUNCTION_MEMORY_MB);
+    expect({ api: memoryOf(flow.apiFunction), wait: memoryOf(flow.waitFunction), stream: memoryOf(flow.streamFunction), sweeper: memoryOf(flow.sweeperFunction), provider: memoryOf(provider.fn) }).toEqual(
+      FUNCTION_MEMORY_MB,
+    );
   });
 
   it('the sweeper runs at the rate the bench assumes', () => {
