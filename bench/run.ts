@@ -321,6 +321,8 @@ function scenario(f: PhaseFigures) {
     perTask: {
       ddbWriteUnits: per(f.usage.ddbWriteUnits),
       ddbFailedWriteUnits: per(f.usage.ddbFailedWriteUnits),
+      // Which writes the units go to (see UsageTotals.ddbWriteUnitsByKind), so a cut can be aimed.
+      ddbWriteUnitsByKind: Object.fromEntries(Object.entries(f.usage.ddbWriteUnitsByKind).sort(([, a], [, b]) => b - a).map(([k, v]) => [k, per(v)])),
       ddbReadUnits: per(f.usage.ddbReadUnits),
       sqsRequests: per(f.usage.sqsRequests),
       schedulerInvocations: per(f.usage.schedulerInvocations),

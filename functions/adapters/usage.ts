@@ -16,6 +16,12 @@ export interface UsageTotals {
   ddbFailedWriteUnits: number;
   /** Table write units per partition key (`table|pk`): every item of a Put, Update, Delete and transaction; not index writes. */
   ddbWriteUnitsByPartition: Record<string, number>;
+  /**
+   * Write units by what was written: `<operation> <item kind>` for table units (kinds by sort key: `J` root job,
+   * `C` child job, `T` task, `B` bucket, `A` audit, `H` token holder, `W` waiter, `X` inbox; `R` a result row)
+   * and `<operation> <item kind> → <index>` for index units; refused writes under `… (refused)`.
+   */
+  ddbWriteUnitsByKind: Record<string, number>;
   ddbRequests: number;
   /** SQS requests, the event source mappings' empty receives excluded (see {@link UsageTotals.sqsEmptyReceives}). */
   sqsRequests: number;
@@ -41,6 +47,7 @@ function emptyUsage(): UsageTotals {
     ddbWriteUnits: 0,
     ddbFailedWriteUnits: 0,
     ddbWriteUnitsByPartition: {},
+    ddbWriteUnitsByKind: {},
     ddbRequests: 0,
     sqsRequests: 0,
     sqsEmptyReceives: 0,
@@ -59,7 +66,7 @@ export function resetUsage(): void {
 
 /** A copy of the counters. */
 export function snapshotUsage(): UsageTotals {
-  return { ...usage, byOperation: { ...usage.byOperation }, ddbWriteUnitsByPartition: { ...usage.ddbWriteUnitsByPartition } };
+  return { ...usage, byOperation: { ...usage.byOperation }, ddbWriteUnitsByPartition: { ...usage.ddbWriteUnitsByPartition }, ddbWriteUnitsByKind: { ...usage.ddbWriteUnitsByKind } };
 }
 
 /**
@@ -91,7 +98,23 @@ interface WrittenItem {
   partition?: string;
   /** Bytes of the item the request writes, when the request carries it (Put); 0 otherwise. */
   newBytes: number;
+  /** What the item is (see {@link UsageTotals.ddbWriteUnitsByKind}). */
+  kind: string;
 }
+
+/** The kind of an item by its key: the first letter of its sort key, or `R` for a row keyed by `jobId` alone. */
+function kindOf(key: Av | undefined): string {
+  const sk = key?.sk?.S;
+  if (sk !== undefined) return sk.slice(0, 1);
+  return key?.jobId?.S !== undefined ? 'R' : '?';
+}
+
+function addKindUnits(kind: string, units: number): void {
+  if (units <= 0) return;
+  usage.ddbWriteUnitsByKind[kind] = (usage.ddbWriteUnitsByKind[kind] ?? 0) + units;
+}
+
+const opShort = (op: string) => op.replace(/Command$/, '').replace(/Item$/, '');
 
 function addPartitionUnits(partition: string | undefined, units: number): void {
   if (partition === undefined || units <= 0) return;
@@ -100,7 +123,7 @@ function addPartitionUnits(partition: string | undefined, units: number): void {
 
 /** The items a write request touches, in request order (a transaction's items, a batch's puts and deletes). */
 function writtenItems(op: string, wire: Record<string, unknown>): WrittenItem[] {
-  const of = (table: string | undefined, item: Av | undefined, key: Av | undefined): WrittenItem => ({ table, partition: partitionOf(table, key ?? item), newBytes: itemSizeBytes(item) });
+  const of = (table: string | undefined, item: Av | undefined, key: Av | undefined): WrittenItem => ({ table, partition: partitionOf(table, key ?? item), newBytes: itemSizeBytes(item), kind: kindOf(key ?? item) });
   if (SINGLE_WRITE_OPS.has(op)) return [of(wire.TableName as string | undefined, wire.Item as Av | undefined, wire.Key as Av | undefined)];
   if (op === 'TransactWriteItemsCommand') {
     return ((wire.TransactItems ?? []) as Array<Record<string, { TableName?: string; Item?: Av; Key?: Av } | undefined>>).map((t) => {
@@ -158,7 +181,14 @@ function addCapacity(op: string, output: Record<string, unknown>, wire: Record<s
     const mine = items.filter((i) => i.table === undefined || c.TableName === undefined || i.table === c.TableName);
     const weights = mine.map((i) => writeUnitsOf(i.newBytes));
     const total = weights.reduce((a, b) => a + b, 0);
-    mine.forEach((item, n) => addPartitionUnits(item.partition, total > 0 ? (tableUnits * weights[n]!) / total : 0));
+    mine.forEach((item, n) => {
+      const share = total > 0 ? (tableUnits * weights[n]!) / total : 0;
+      addPartitionUnits(item.partition, share);
+      addKindUnits(`${opShort(op)} ${item.kind}`, share);
+    });
+    const indexes = (c as { GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number; WriteCapacityUnits?: number }> }).GlobalSecondaryIndexes ?? {};
+    const kinds = [...new Set(mine.map((i) => i.kind))].join('+');
+    for (const [name, units] of Object.entries(indexes)) addKindUnits(`${opShort(op)} ${kinds} → ${name}`, units.CapacityUnits ?? units.WriteCapacityUnits ?? 0);
   }
 }
 
@@ -180,14 +210,16 @@ function addCapacity(op: string, output: Record<string, unknown>, wire: Record<s
 function addRefusedWrite(op: string, err: { name?: string; Item?: Av; CancellationReasons?: Array<{ Item?: Av }> }, items: WrittenItem[]): void {
   let units = 0;
   if (err.name === 'ConditionalCheckFailedException' && SINGLE_WRITE_OPS.has(op)) {
-    const item = items[0] ?? { newBytes: 0 };
+    const item = items[0] ?? { newBytes: 0, kind: '?' };
     const u = writeUnitsOf(Math.max(item.newBytes, itemSizeBytes(err.Item)));
     addPartitionUnits(item.partition, u);
+    addKindUnits(`${opShort(op)} ${item.kind} (refused)`, u);
     units = u;
   } else if (err.name === 'TransactionCanceledException' && op === 'TransactWriteItemsCommand') {
     items.forEach((item, n) => {
       const u = writeUnitsOf(Math.max(item.newBytes, itemSizeBytes(err.CancellationReasons?.[n]?.Item)));
       addPartitionUnits(item.partition, u);
+      addKindUnits(`${opShort(op)} ${item.kind} (refused)`, u);
       units += u;
     });
   }
