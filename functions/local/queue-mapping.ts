@@ -203,6 +203,8 @@ export function startQueueMapping(opts: QueueMappingOptions): QueueMapping {
       received = messages.length;
       if (messages.length === 0) {
         lastReceiveEmpty[index] = true;
+        // Parked, not receiving: the spacing below is idle time (idle() must see it as such).
+        receiving[index] = undefined;
         // Short polls answer an empty queue at once: never spin faster than this.
         const elapsed = Date.now() - started;
         if (elapsed < MIN_POLL_INTERVAL_MS) await sleep(MIN_POLL_INTERVAL_MS - elapsed, abort.signal);
