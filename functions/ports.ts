@@ -10,6 +10,9 @@ export type { JobPatch, JobTree, TaskTxOp, TxOp } from './core/writes';
 import type { JobPatch, JobTree, TaskTxOp, TxOp } from './core/writes';
 import type { JobStatus } from './core/statuses';
 import type { StagedPart } from './core/staging';
+import type { RecentRoot } from './core/recent-roots';
+
+export type { RecentRoot } from './core/recent-roots';
 
 /** Storage of jobs, tasks and parent bookkeeping. Every method that guards an invariant is one conditional write. */
 export interface JobStore {
@@ -75,7 +78,7 @@ export interface JobStore {
    * @returns how many buckets are complete and failed, and the parent's status; undefined when a reopen came in between
    */
   countBucket(parentId: string, bucket: number, failed: boolean, seenReopens: number): Promise<{ doneBuckets: number; failedBuckets: number; status: JobStatus } | undefined>;
-  /** Takes a finished root off the active index the sweeper walks. */
+  /** Takes a finished root off the active index the sweeper walks (a root never activated costs no index write). */
   deactivateRoot(jobId: string): Promise<void>;
   /**
    * Keeps the result of an attempt that ended after its task was discarded: the attempt (still running while
@@ -136,8 +139,30 @@ export interface JobStore {
    * tokens follow the page.
    */
   listTokens(query: { limit: number; after?: string }): Promise<{ tokens: TokenUse[]; more: boolean }>;
-  /** Ids of roots that are still active (not yet published). */
+  /**
+   * Ids of roots on the active index: unfinished roots activated by the sweeper ({@link JobStore.activateRoot}),
+   * reopened roots, and roots created before activation was lazy (not yet published).
+   */
   activeRoots(): AsyncIterable<string>;
+  /**
+   * The sweeper's walk of recent roots (`core/recent-roots.ts`): the first `limit` roots, oldest first, whose
+   * creation key (`<createdAt>#<jobId>`) is at or after `since` (and after `after`, when given: where the
+   * previous page ended), created in the months up to `until` (ISO). Each with its status and whether it is on
+   * the active index, read eventually consistent (a root not found by that read comes without a status).
+   */
+  recentRoots(query: { since: string; after?: string; until: string; limit: number }): Promise<RecentRoot[]>;
+  /**
+   * Puts a root on the active index, only if it is not terminal and not on the index already.
+   * @returns whether it was written (false: it finished meanwhile, or was active already)
+   */
+  activateRoot(jobId: string): Promise<boolean>;
+  /** The sweeper's watermark of recent roots (strongly consistent); undefined before the first lazy sweep. */
+  sweepMark(): Promise<string | undefined>;
+  /**
+   * Moves the watermark to `next`, only if it is still `expected` (undefined: none yet), so overlapping sweeps
+   * never move it backward. @returns whether it was written
+   */
+  setSweepMark(expected: string | undefined, next: string): Promise<boolean>;
 }
 
 /** A token: who holds it and who waits for it, in order. */

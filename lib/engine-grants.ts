@@ -54,9 +54,10 @@ export const ENGINE_GRANTS = {
   },
   sweeper: {
     // Repairs: the stream's writes (the same effects, children's control transactions included), expired leases,
-    // and token hand-over (transactions of Update and Delete items).
-    jobsTable: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    jobsIndexes: { [ACTIVE_INDEX]: ['dynamodb:Query'] },
+    // and token hand-over (transactions of Update and Delete items). The walk of recent roots: the list index by
+    // creation time, the roots' statuses (BatchGet), their activation and the watermark (Get, Update).
+    jobsTable: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    jobsIndexes: { [ACTIVE_INDEX]: ['dynamodb:Query'], [LIST_INDEX]: ['dynamodb:Query'] },
     resultsTable: ['dynamodb:PutItem'],
     providerQueues: ['sqs:SendMessage'],
     schedules: ['scheduler:CreateSchedule'],

@@ -1,13 +1,19 @@
 /**
- * The sweeper's repair pass. Walks every active root and finds what the event flow did not finish: expired
- * leases, retries and dispatches whose message was lost, children that were never started or counted, and
- * finished roots without a result row. Each repair is the same idempotent step the stream would have taken.
+ * The sweeper's repair pass. Walks the roots created recently (since its watermark, through the list index) and
+ * every root on the active index, and finds what the event flow did not finish: expired leases, retries and
+ * dispatches whose message was lost, children that were never started or counted, and finished roots without a
+ * result row. Each repair is the same idempotent step the stream would have taken.
+ *
+ * Roots are created off the active index (issue 12, fewer writes): most finish within seconds and never cost an
+ * index write. The walk of recent roots repairs the unfinished ones and activates those older than the activation
+ * age, then moves its watermark past them (`core/recent-roots.ts`); from then on the active walk finds them.
  *
  * Each job is repaired on its own (invariant 11): a root or child whose repair throws is counted and reported
  * through `onError`, and the sweep goes on with the others. Roots are repaired a few at a time, so one slow root
  * does not hold up the rest.
  * @module
  */
+import { decideRecentRoot, nextSweepMark, recentWindowStart, type RecentRoot, type WalkedRoot } from '../core/recent-roots';
 import { decideChildRepair, decidePipelineRepair } from '../core/sweep-decisions';
 import { isTerminalJob } from '../core/statuses';
 import type { JobRecord } from '../core/model';
@@ -42,9 +48,17 @@ export interface SweepOptions {
   childChecksPerParent?: number;
   /** Stop starting roots after this time (ms since epoch): the sweep ends within its function's timeout. */
   deadline?: number;
-  /** Called once for every job whose repair threw (the sweep goes on with the others). */
+  /**
+   * Called once for every job whose repair (or activation) threw, the sweep going on with the others; with
+   * {@link RECENT_ROOTS_WALK} for the walk of recent roots itself (its reads, or its watermark's write).
+   */
   onError?: (jobId: string, error: unknown) => void;
 }
+
+/** What {@link SweepOptions.onError} is called with when the walk of recent roots failed as a whole. */
+export const RECENT_ROOTS_WALK = '(recent roots)';
+/** Recent roots read at a time (BatchGetItem reads at most 100 keys). */
+export const RECENT_ROOTS_PAGE = 100;
 
 /** Roots repaired at the same time unless told otherwise. */
 export const DEFAULT_SWEEP_CONCURRENCY = 8;
@@ -65,17 +79,33 @@ export interface SweepReport {
   deferred: number;
   /** Roots not started because the deadline came (left for the next sweep). */
   skippedRoots: number;
+  /** Roots the walk of recent roots read (finished and active ones included: it reads them to know). */
+  recentRoots: number;
+  /** Recent roots put on the active index (unfinished past the activation age). */
+  activated: number;
 }
 
 function olderThan(iso: string | undefined, now: number, ms: number): boolean {
   return iso === undefined || Date.parse(iso) <= now - ms;
 }
 
-/** Sweeps every active root once (until the deadline), each on its own, a few at a time. */
+function pastDeadline(opts: SweepOptions): boolean {
+  return opts.deadline !== undefined && Date.now() >= opts.deadline;
+}
+
+/**
+ * Sweeps the recent roots, then every active root, once (until the deadline), each on its own, a few at a time.
+ * The recent roots go first: their walk is small (the roots of the last minutes) and moves the watermark, however
+ * long the active walk takes.
+ */
 export async function sweep(deps: EngineDeps, opts: SweepOptions): Promise<SweepReport> {
-  const report: SweepReport = { roots: 0, leasesExpired: 0, redispatched: 0, repaired: 0, failed: 0, deferred: 0, skippedRoots: 0 };
+  const report: SweepReport = { roots: 0, leasesExpired: 0, redispatched: 0, repaired: 0, failed: 0, deferred: 0, skippedRoots: 0, recentRoots: 0, activated: 0 };
+  // Roots this sweep repaired and activated: the active walk may already see them, and leaves them be.
+  const activatedNow = new Set<string>();
+  await isolated(RECENT_ROOTS_WALK, opts, report, () => sweepRecentRoots(deps, opts, report, activatedNow));
   await forEachLimit(deps.store.activeRoots(), opts.concurrency ?? DEFAULT_SWEEP_CONCURRENCY, async (rootId) => {
-    if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+    if (activatedNow.has(rootId)) return;
+    if (pastDeadline(opts)) {
       report.skippedRoots++;
       return;
     }
@@ -83,6 +113,64 @@ export async function sweep(deps: EngineDeps, opts: SweepOptions): Promise<Sweep
     await isolated(rootId, opts, report, () => reconcileJob(deps, rootId, opts, report));
   });
   return report;
+}
+
+/**
+ * The walk of recent roots: from the watermark, page by page, in creation order. Each root still unfinished and
+ * off the active index is repaired, and activated once older than the activation age (a refused activation
+ * means it finished, or was activated, meanwhile: covered either way). Then the watermark moves past the roots
+ * covered, never past one that is not (too young, not read yet, not reached before the deadline, its activation
+ * failed). Pages after the first are read only before the deadline.
+ */
+async function sweepRecentRoots(deps: EngineDeps, opts: SweepOptions, report: SweepReport, activatedNow: Set<string>): Promise<void> {
+  const now = deps.clock.now();
+  const mark = await deps.store.sweepMark();
+  const since = recentWindowStart(mark, now);
+  const until = new Date(now).toISOString();
+  const walked: WalkedRoot[] = [];
+  let complete = false;
+  for (let after: string | undefined; ; ) {
+    const page = await deps.store.recentRoots({ since, ...(after !== undefined ? { after } : {}), until, limit: RECENT_ROOTS_PAGE });
+    const outcomes = page.map((root): WalkedRoot => ({ key: root.key, covered: false }));
+    report.recentRoots += page.length;
+    await forEachLimit(page.keys(), opts.concurrency ?? DEFAULT_SWEEP_CONCURRENCY, async (i) => {
+      outcomes[i]!.covered = await sweepRecentRoot(deps, page[i]!, now, opts, report, activatedNow);
+    });
+    walked.push(...outcomes);
+    if (page.length < RECENT_ROOTS_PAGE) {
+      complete = true;
+      break;
+    }
+    if (pastDeadline(opts)) break;
+    after = page[page.length - 1]!.key;
+  }
+  const next = nextSweepMark(mark, walked, { now, complete });
+  // Conditional on the mark read: an overlapping sweep that moved it first wins, and this one's walk is redone later.
+  if (next !== undefined) await deps.store.setSweepMark(mark, next);
+}
+
+/** One recent root: repaired and, when due, activated. @returns whether it is covered (terminal or active) */
+async function sweepRecentRoot(deps: EngineDeps, root: RecentRoot, now: number, opts: SweepOptions, report: SweepReport, activatedNow: Set<string>): Promise<boolean> {
+  const step = decideRecentRoot(root, now);
+  if (step.kind === 'covered') return true;
+  if (step.kind === 'unread') return false;
+  if (pastDeadline(opts)) {
+    report.skippedRoots++;
+    return false;
+  }
+  report.roots++;
+  await isolated(root.jobId, opts, report, () => reconcileJob(deps, root.jobId, opts, report));
+  if (!step.activate) return false;
+  // Activated even when its repair failed: from the active index, every later sweep tries again.
+  let covered = false;
+  await isolated(root.jobId, opts, report, async () => {
+    if (await deps.store.activateRoot(root.jobId)) {
+      report.activated++;
+      activatedNow.add(root.jobId);
+    }
+    covered = true;
+  });
+  return covered;
 }
 
 /** Runs one job's repair; a failure is counted and reported, never passed on to the jobs around it. */

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../functions/core/model';
 import { ALL_INVARIANTS, InvariantChecker, type InvariantId, type Violation } from './invariants';
 import { acquireTokens } from '../../functions/engine/tokens';
-import { template, World } from './world';
+import { ACTIVATION_AGE_MS, FIRST_SWEEP_LOOKBACK_MS } from '../../functions/core/recent-roots';
+import { REQUEUE_AFTER_MS, template, World } from './world';
 
 async function streamAll(w: World): Promise<void> {
   await w.streamAll();
@@ -461,5 +462,108 @@ describe('continuation in the invocation (issue 12)', () => {
     expect(w.engine.store.tasks.get(`${id}#T0`)?.continued).toBeUndefined();
     expectNone(await judge(w, c), w);
     expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+  });
+});
+
+/**
+ * Lazy activation (issue 12, fewer writes): a root is created off the active index; the sweeper finds it through
+ * its walk of recent roots (from its watermark), repairs it like an active root, and activates it only if it is
+ * still unfinished at the activation age. I3 ("nothing stuck") holds on either side of that age.
+ */
+describe('lazy activation of roots (issue 12)', () => {
+  /** The roots the sweeper tried to activate, in order (written or refused). */
+  function spyActivations(w: World): string[] {
+    const tried: string[] = [];
+    const store = w.engine.store;
+    const original = store.activateRoot.bind(store);
+    store.activateRoot = async (jobId) => {
+      tried.push(jobId);
+      return original(jobId);
+    };
+    return tried;
+  }
+
+  /** Loses every message of a job waiting in the queues (SQS dropped it, or its consumer died before the claim). */
+  function loseMessages(w: World, jobId: string): void {
+    for (const m of w.engine.queue.sent.filter((q) => q.message.jobId === jobId)) w.engine.queue.delete(m.id);
+  }
+
+  it('a root whose first message is lost is repaired before its activation age (off the index) and after it (activated) (I3)', async () => {
+    const { w, c } = setup();
+    const id = (await w.submit(template(0)))!;
+    await streamAll(w);
+    expect(sendsOf(w, id, 't1')).toBe(1);
+    expect(w.engine.store.jobs.get(id)?.active, 'created off the active index').toBeUndefined();
+    loseMessages(w, id);
+
+    // Past the sweeper's grace, still younger than the activation age: found among the recent roots, repaired.
+    await w.advance(REQUEUE_AFTER_MS + 1);
+    expect(REQUEUE_AFTER_MS + 1).toBeLessThan(ACTIVATION_AGE_MS);
+    await w.sweep();
+    expect(sendsOf(w, id, 't1'), 'repaired before its activation age').toBe(2);
+    expect(w.engine.store.jobs.get(id)?.active, 'too young to activate').toBeUndefined();
+    expect(w.engine.store.sweepWatermark! <= `${w.engine.store.jobs.get(id)!.createdAt}#${id}`, 'the watermark does not pass the unfinished root').toBe(true);
+
+    // Lost again, and now older than the activation age: repaired again, and put on the active index.
+    loseMessages(w, id);
+    await w.advance(ACTIVATION_AGE_MS);
+    await w.sweep();
+    expect(sendsOf(w, id, 't1'), 'repaired at its activation').toBe(3);
+    expect(w.engine.store.jobs.get(id)?.active).toBe(true);
+    expect(w.engine.store.sweepWatermark! > `${w.engine.store.jobs.get(id)!.createdAt}#${id}`, 'the watermark passed the activated root').toBe(true);
+
+    // From the active index, every later sweep repairs it.
+    loseMessages(w, id);
+    await w.advance(REQUEUE_AFTER_MS + 1);
+    await w.sweep();
+    expect(sendsOf(w, id, 't1'), 'repaired from the active index').toBe(4);
+
+    expectNone(await judge(w, c), w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+    expect(w.engine.store.jobs.get(id)?.active, 'a finished root leaves the index').toBeUndefined();
+  });
+
+  it('a root that finishes before its activation age never enters the active index; the watermark passes it', async () => {
+    const { w, c } = setup();
+    const tried = spyActivations(w);
+    const id = (await w.submit(template(0)))!;
+    await w.sweep();
+    await settle(w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+    await w.advance(ACTIVATION_AGE_MS + 1);
+    await w.sweep();
+    await w.sweep();
+    expect(tried, 'no activation tried').toEqual([]);
+    expect(w.engine.store.jobs.get(id)?.active).toBeUndefined();
+    expect(w.engine.store.sweepWatermark! > `${w.engine.store.jobs.get(id)!.createdAt}#${id}`).toBe(true);
+    expectNone(await judge(w, c), w);
+  });
+
+  it('a root reopened after it finished (a retry by hand) goes back on the active index at once, whatever its age (I3)', async () => {
+    const { w, c } = setup();
+    const id = (await w.submit(template(0)))!;
+    await streamAll(w);
+    await w.deliverMessage(0, 'fatal');
+    await streamAll(w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('failed');
+    expect(w.engine.store.jobs.get(id)?.active).toBeUndefined();
+    await w.manual('retry', id, 't1', false);
+    expect(w.engine.store.jobs.get(id)?.active, 'the reopen activates it').toBe(true);
+    expectNone(await judge(w, c), w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+  });
+
+  it('an upgraded deployment (no watermark yet): its first lazy sweep looks back and repairs a lazy root (I3)', async () => {
+    const { w, c } = setup();
+    w.engine.store.sweepWatermark = undefined;
+    const id = (await w.submit(template(0)))!;
+    await streamAll(w);
+    loseMessages(w, id);
+    await w.advance(FIRST_SWEEP_LOOKBACK_MS / 2);
+    await w.sweep();
+    expect(sendsOf(w, id, 't1')).toBe(2);
+    expect(w.engine.store.jobs.get(id)?.active).toBe(true);
+    expect(w.engine.store.sweepWatermark).toBe(new Date(w.now - ACTIVATION_AGE_MS).toISOString());
+    expectNone(await judge(w, c), w);
   });
 });

@@ -27,6 +27,15 @@ export const BUCKET_NOT_REOPENED = '(attribute_not_exists(reopens) OR reopens = 
 export const BUCKET_NOT_COUNTED = 'NOT contains(doneBuckets, :bucket)';
 /** Only a finished root leaves the active index. */
 export const ROOT_FINISHED = '#status IN (:succeeded, :failed, :discarded)';
+/**
+ * The sweeper puts a root on the active index only while it is an unfinished root off the index: a root that
+ * finished meanwhile is not added back (and a reopen, which activates it itself, needs no second write).
+ */
+export const ROOT_TO_ACTIVATE = `attribute_exists(pk) AND attribute_not_exists(parentId) AND attribute_not_exists(activeShard) AND NOT (${ROOT_FINISHED})`;
+/** The sweeper's watermark moves only from the value a sweep read (overlapping sweeps never move it backward). */
+export function sweepMarkIs(expected: string | undefined): string {
+  return expected === undefined ? 'attribute_not_exists(#mark)' : '#mark = :expected';
+}
 /** A manual action replaces a task only if nobody moved it since it was read. */
 export const TASK_UNCHANGED = '#status = :seen AND #attemptCount = :n';
 /** Pause and resume apply only to pausable jobs. */

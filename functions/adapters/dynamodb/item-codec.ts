@@ -7,7 +7,8 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEntry, JobRecord, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
-import { activeShardOf, jobKey } from './keys';
+import { creationKey } from '../../core/recent-roots';
+import { jobKey } from './keys';
 
 /** An item as the document client reads and writes it. */
 export type Item = Record<string, unknown>;
@@ -43,19 +44,20 @@ export function taskFromItem(item: Item): TaskRecord {
   return out as unknown as TaskRecord;
 }
 
-/** The item of a job record (a root also gets its place on the active and list indexes). */
+/**
+ * The item of a job record (a root also gets its place on the list index). A root is created off the active
+ * index: the sweeper finds it through the list index and activates it only if it is still unfinished at the
+ * activation age (`core/recent-roots.ts`), so a root that finishes quickly costs no active-index write.
+ */
 export function jobItem(job: JobRecord): Item {
   const item: Item = { ...jobKey(job.jobId), t: 'job', ...job };
-  if (job.parentId === undefined) {
-    item.activeShard = activeShardOf(job.jobId);
-    Object.assign(item, listKeyOf(job));
-  }
+  if (job.parentId === undefined) Object.assign(item, listKeyOf(job));
   return item;
 }
 
-/** A root's place in the list index: newest first within its month. */
+/** A root's place in the list index: by creation within its month (its sort key is the root's creation key). */
 export function listKeyOf(job: Pick<JobRecord, 'jobId' | 'createdAt'>): { listPk: string; listSk: string } {
-  return { listPk: `ALL#${job.createdAt.slice(0, 7)}`, listSk: `${job.createdAt}#${job.jobId}` };
+  return { listPk: `ALL#${job.createdAt.slice(0, 7)}`, listSk: creationKey(job) };
 }
 
 export const TERMINAL = new Set<JobStatus>(['succeeded', 'failed', 'discarded']);

@@ -1,18 +1,43 @@
 /**
- * Listing roots newest first (the list index, month by month), reading jobs' summaries, and walking the active
- * index for the sweeper.
+ * Listing roots newest first (the list index, month by month), reading jobs' summaries, and the sweeper's walks:
+ * the active index, and the recent roots (the list index by creation, oldest first, from the sweeper's watermark).
  * Part of the DynamoDB job store (`job-store.ts` delegates to it).
  * @module
  */
 import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
-import type { JobSummary } from '../../ports';
+import type { JobSummary, RecentRoot } from '../../ports';
 import { ACTIVE_INDEX, ACTIVE_SHARDS, LIST_INDEX, jobKey } from './keys';
 import { jobFromItem, type Item } from './item-codec';
 import { LIST_MONTHS_KEY, decodeCursor, encodeCursor, listKeyOfItem, type ListPosition } from './list-cursor';
 
 const summaryFromItem = (item: Item): JobSummary => ({ jobId: String(item.jobId), name: String(item.name), owner: String(item.owner), status: item.status as JobStatus });
+
+/** What a list page reads of each root. */
+const SUMMARY_PROJECTION = { expression: 'pk, sk, jobId, #name, #owner, #status', names: { '#name': 'name', '#owner': 'owner', '#status': 'status' } };
+/** What the sweeper reads of a recent root: its status, and whether it is on the active index. */
+const RECENT_PROJECTION = { expression: 'pk, sk, jobId, #status, activeShard', names: { '#status': 'status' } };
+
+/** Every month (`yyyy-mm`) from the month of `from` to the month of `until` (ISO times or creation keys). */
+function monthsBetween(from: string, until: string): string[] {
+  const parse = (iso: string) => {
+    const m = /^(\d{4})-(\d{2})/.exec(iso);
+    if (!m) throw new Error(`not an ISO time: ${iso}`);
+    return { y: Number(m[1]), m: Number(m[2]) };
+  };
+  const end = parse(until);
+  const months: string[] = [];
+  let { y, m } = parse(from);
+  while (y < end.y || (y === end.y && m <= end.m)) {
+    months.push(`${y}-${String(m).padStart(2, '0')}`);
+    if (++m > 12) {
+      m = 1;
+      y++;
+    }
+  }
+  return months;
+}
 
 /** Roots newest first (the list index) and the active roots (the sweeper's index). */
 export class DynamoJobList {
@@ -51,14 +76,14 @@ export class DynamoJobList {
    */
   async rootSummaries(query: { limit: number; cursor?: string }): Promise<{ roots: JobSummary[]; cursor?: string }> {
     const { keys, cursor } = await this.walkRoots(query);
-    const roots = await this.batchGet(keys, { consistent: false, summary: true }, summaryFromItem);
+    const roots = await this.batchGet(keys, { consistent: false, projection: SUMMARY_PROJECTION }, summaryFromItem);
     return cursor === undefined ? { roots } : { roots, cursor };
   }
 
   /** Identity and status of the named jobs that exist (strongly consistent). */
   async jobSummaries(jobIds: readonly string[]): Promise<Map<string, JobSummary>> {
     const unique = [...new Set(jobIds)];
-    const found = await this.batchGet(unique.map(jobKey), { consistent: true, summary: true }, summaryFromItem);
+    const found = await this.batchGet(unique.map(jobKey), { consistent: true, projection: SUMMARY_PROJECTION }, summaryFromItem);
     return new Map(found.map((s) => [s.jobId, s]));
   }
 
@@ -107,9 +132,13 @@ export class DynamoJobList {
   }
 
   /** Items by key, in the order of `keys` (those that exist), 100 keys per request (BatchGetItem's limit). */
-  private async batchGet<T>(keys: ReadonlyArray<{ pk: string; sk: string }>, opts: { consistent: boolean; summary?: boolean }, decode: (item: Item) => T): Promise<T[]> {
+  private async batchGet<T>(
+    keys: ReadonlyArray<{ pk: string; sk: string }>,
+    opts: { consistent: boolean; projection?: { expression: string; names: Record<string, string> } },
+    decode: (item: Item) => T,
+  ): Promise<T[]> {
     const found = new Map<string, T>();
-    const projection = opts.summary ? { ProjectionExpression: 'pk, sk, jobId, #name, #owner, #status', ExpressionAttributeNames: { '#name': 'name', '#owner': 'owner', '#status': 'status' } } : {};
+    const projection = opts.projection ? { ProjectionExpression: opts.projection.expression, ExpressionAttributeNames: opts.projection.names } : {};
     for (let i = 0; i < keys.length; i += 100) {
       let pending: Array<Record<string, unknown>> = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
       while (pending.length) {
@@ -119,6 +148,51 @@ export class DynamoJobList {
       }
     }
     return keys.map((k) => found.get(`${k.pk}|${k.sk}`)).filter((j): j is T => j !== undefined);
+  }
+
+  /**
+   * The sweeper's recent roots: the list index's keys from `since` (or after `after`) in creation order, month by
+   * month up to the month of `until`, then the roots' status and active-index entry in one projected,
+   * eventually consistent BatchGetItem (the sweeper's activation is conditional on the real status).
+   */
+  async recentRoots(query: { since: string; after?: string; until: string; limit: number }): Promise<RecentRoot[]> {
+    const limit = Math.max(1, query.limit);
+    const from = query.after ?? query.since;
+    const condition = query.after !== undefined ? 'listPk = :pk AND listSk > :from' : 'listPk = :pk AND listSk >= :from';
+    const found: Array<{ jobId: string; createdAt: string; key: string }> = [];
+    for (const month of monthsBetween(from, query.until)) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: LIST_INDEX,
+            KeyConditionExpression: condition,
+            ExpressionAttributeValues: { ':pk': `ALL#${month}`, ':from': from },
+            Limit: limit - found.length,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          const key = String(item.listSk);
+          // The list sort key is `<createdAt>#<jobId>`; the job id is that of its partition `J#<jobId>`.
+          const jobId = String(item.pk).slice(2);
+          found.push({ jobId, key, createdAt: key.slice(0, key.length - jobId.length - 1) });
+        }
+        start = out.LastEvaluatedKey;
+      } while (start && found.length < limit);
+      if (found.length >= limit) break;
+    }
+    const items = await this.batchGet(
+      found.map((r) => jobKey(r.jobId)),
+      { consistent: false, projection: RECENT_PROJECTION },
+      (item) => item,
+    );
+    const byId = new Map(items.map((item) => [String(item.jobId), item]));
+    return found.map((r) => {
+      const item = byId.get(r.jobId);
+      return item ? { ...r, status: item.status as JobStatus, active: item.activeShard !== undefined } : { ...r, active: false };
+    });
   }
 
   async *activeRoots(): AsyncIterable<string> {

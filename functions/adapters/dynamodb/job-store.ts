@@ -8,7 +8,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import type { JsonObject } from '../../core/json';
 import type { AttemptError, AuditEntry, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
-import type { InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
+import type { InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, RecentRoot, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
 import { isTaskTxOp } from '../../core/writes';
 import {
   BUCKET_NOT_COUNTED,
@@ -21,10 +21,12 @@ import {
   LATE_RESULT_OF_DISCARDED,
   LEASE_EXPIRED,
   ROOT_FINISHED,
+  ROOT_TO_ACTIVATE,
   TASK_UNCHANGED,
   cancelledByCondition,
   conditional,
   jobInStatus,
+  sweepMarkIs,
   tokenMatches,
 } from './conditions';
 import { mapLimit } from '../../util/map-limit';
@@ -34,7 +36,7 @@ import { DynamoStagedParts } from './staged-parts';
 import { DynamoTokens } from './tokens';
 import { DynamoInbox } from './inbox';
 import { DynamoJobList } from './job-list';
-import { auditKey, bucketKey, jobKey, partitionOf, taskKey, tokenShardOf, waiterKey } from './keys';
+import { SWEEP_MARK_KEY, activeShardOf, auditKey, bucketKey, jobKey, partitionOf, taskKey, tokenShardOf, waiterKey } from './keys';
 
 import { auditFromItem, jobFromItem, jobItem, taskFromItem, unmarshallLoose, type Item } from './item-codec';
 import { jobPatchExpression } from './job-patch';
@@ -619,5 +621,46 @@ export class DynamoJobStore implements JobStore {
 
   activeRoots(): AsyncIterable<string> {
     return this.list.activeRoots();
+  }
+
+  recentRoots(query: { since: string; after?: string; until: string; limit: number }): Promise<RecentRoot[]> {
+    return this.list.recentRoots(query);
+  }
+
+  async activateRoot(jobId: string): Promise<boolean> {
+    const out = await conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(jobId),
+          ConditionExpression: ROOT_TO_ACTIVATE,
+          UpdateExpression: 'SET activeShard = :shard',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':shard': activeShardOf(jobId), ':succeeded': 'succeeded', ':failed': 'failed', ':discarded': 'discarded' },
+        }),
+      ),
+    );
+    return out !== undefined;
+  }
+
+  async sweepMark(): Promise<string | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: SWEEP_MARK_KEY, ConsistentRead: true }));
+    return typeof out.Item?.mark === 'string' ? out.Item.mark : undefined;
+  }
+
+  async setSweepMark(expected: string | undefined, next: string): Promise<boolean> {
+    const out = await conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: SWEEP_MARK_KEY,
+          ConditionExpression: sweepMarkIs(expected),
+          UpdateExpression: 'SET #mark = :next',
+          ExpressionAttributeNames: { '#mark': 'mark' },
+          ExpressionAttributeValues: { ':next': next, ...(expected !== undefined ? { ':expected': expected } : {}) },
+        }),
+      ),
+    );
+    return out !== undefined;
   }
 }

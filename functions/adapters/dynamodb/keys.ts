@@ -10,10 +10,12 @@
  * - token:     `K#<token>` / `H` (holder) and `W#<createdAt>#<jobId>` (waiters); see {@link tokenKey}
  * - inbox:     `X#<target>` / offers, `A#…` markers and `R#…` claim records; see {@link inboxPartitionOf}
  * - inboxes:   `XT` / `<target>`: every worker inbox that was ever offered a task (the console lists them)
+ * - watermark: `SWEEP` / `MARK`: where the sweeper's walk of recent roots starts (no `t`: the stream ignores it)
  *
  * The sparse `active` index holds two kinds of entries, told apart by its partition key `activeShard`:
- * `ACTIVE#<n>` for roots still running (the sweeper's walk) and `TOKENS#<n>` for tokens in use (a held token's
- * holder item and every waiter item), so listing tokens needs no index of its own.
+ * `ACTIVE#<n>` for roots the sweeper walks (roots still unfinished past the activation age, reopened roots:
+ * a root is created off this index, see `core/recent-roots.ts`) and `TOKENS#<n>` for tokens in use (a held
+ * token's holder item and every waiter item), so listing tokens needs no index of its own.
  * @module
  */
 import { parseChildJobId } from '../../core/submission';
@@ -27,7 +29,7 @@ export interface ItemKey {
 /** Item type tag, used by the stream consumer to route records. */
 export type ItemType = 'job' | 'task' | 'bucket';
 
-/** Name of the sparse index of roots that are still active. */
+/** Name of the sparse index of the roots the sweeper walks (and of tokens in use). */
 export const ACTIVE_INDEX = 'active';
 /** Name of the index that lists roots newest first (partition `ALL#<yyyy-mm>`, sort `<createdAt>#<jobId>`). */
 export const LIST_INDEX = 'list';
@@ -67,6 +69,9 @@ export function bucketKey(parentId: string, bucket: number): ItemKey {
 export function stagedPartKey(rootId: string, nonce: string, index: number): ItemKey {
   return { pk: `S#${rootId}`, sk: `${nonce}#${pad(index, 4)}` };
 }
+
+/** Key of the sweeper's watermark of recent roots (its attribute `mark`: a creation key, `core/recent-roots.ts`). */
+export const SWEEP_MARK_KEY = { pk: 'SWEEP', sk: 'MARK' } as const;
 
 /** TTL attribute of the jobs table (staged parts and claim records carry it). */
 export const JOBS_TTL_ATTRIBUTE = 'expiresAt';

@@ -13,6 +13,7 @@ import type { AttemptError, AuditEntry, JobRecord, TaskMessage, TaskRecord } fro
 import { bucketOf } from '../../core/submission';
 import { CHILD_BUCKET_SIZE, bucketCount, bucketSize, childJobId, incompleteRanges } from '../../core/routing';
 import type { StagedPart } from '../../core/staging';
+import { creationKey, type RecentRoot } from '../../core/recent-roots';
 import type { JobStatus } from '../../core/statuses';
 import type { Clock, InboxClaim, InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
 import { CLAIMS_KEPT, inboxSummaryOf, summaryOf, tokenUses } from './console-reads';
@@ -115,6 +116,11 @@ export class MemoryJobStore implements JobStore {
   readonly reads = { unfinishedChildren: 0, childItems: 0 };
   /** Parts of staged submissions: `rootId#nonce#index` → records. */
   readonly parts = new Map<string, JobRecord[]>();
+  /**
+   * The sweeper's watermark of recent roots. It starts before every root (`''`): a table whose sweeper walked it
+   * from its creation. `undefined` models a deployment upgraded to lazy activation, before its first lazy sweep.
+   */
+  sweepWatermark: string | undefined = '';
 
   constructor(private readonly opts: MemoryJobStoreOptions) {}
 
@@ -162,7 +168,8 @@ export class MemoryJobStore implements JobStore {
     this.write('createRoot');
     const existing = this.jobs.get(root.jobId);
     if (existing) return { created: false, root: publicJob(existing) };
-    this.setJob(root.jobId, { ...clone(root), ...(isRoot(root.jobId) ? { active: true } : {}) });
+    // Off the active index: the sweeper activates the root if it is still unfinished at the activation age.
+    this.setJob(root.jobId, clone(root));
     if (root.tokens?.length && root.status === 'pending') {
       for (const token of root.tokens) {
         const queue = this.waiters.get(token) ?? new Map();
@@ -634,5 +641,37 @@ export class MemoryJobStore implements JobStore {
 
   async *activeRoots(): AsyncIterable<string> {
     for (const [jobId, job] of [...this.jobs.entries()]) if (job.active) yield jobId;
+  }
+
+  /** As the list index walk of the DynamoDB store: roots by creation key, in the months up to `until`. */
+  async recentRoots(query: { since: string; after?: string; until: string; limit: number }): Promise<RecentRoot[]> {
+    const month = query.until.slice(0, 7);
+    return [...this.jobs.values()]
+      .filter((j) => j.parentId === undefined && j.createdAt.slice(0, 7) <= month)
+      .map((j) => ({ job: j, key: creationKey(j) }))
+      .filter(({ key }) => key >= query.since && (query.after === undefined || key > query.after))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, Math.max(1, query.limit))
+      .map(({ job, key }) => ({ jobId: job.jobId, createdAt: job.createdAt, key, status: job.status, active: job.active === true }));
+  }
+
+  async activateRoot(jobId: string): Promise<boolean> {
+    this.write('activateRoot');
+    const stored = this.jobs.get(jobId);
+    // As on DynamoDB: only an existing root, not finished, not on the index already.
+    if (!stored || stored.parentId !== undefined || stored.active || TERMINAL.has(stored.status)) return false;
+    this.setJob(jobId, { ...clone(stored), active: true });
+    return true;
+  }
+
+  async sweepMark(): Promise<string | undefined> {
+    return this.sweepWatermark;
+  }
+
+  async setSweepMark(expected: string | undefined, next: string): Promise<boolean> {
+    this.write('setSweepMark');
+    if (this.sweepWatermark !== expected) return false;
+    this.sweepWatermark = next;
+    return true;
   }
 }

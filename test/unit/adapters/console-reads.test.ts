@@ -160,6 +160,9 @@ describe('DynamoJobStore: token entries in the active index', () => {
     }
     // The holding and K2's place in the queue, in one shard; K1's own waiter item went with its acquisition.
     expect([...shards].map((s) => s.slice(2)).sort()).toEqual(['K#solo:H', 'K#solo:W#']);
+    // Roots are created off the index; once the sweeper activated them, its walk finds them and no token entry.
+    await dynamo.store.activateRoot('K1');
+    await dynamo.store.activateRoot('K2');
     const roots: string[] = [];
     for await (const id of dynamo.store.activeRoots()) roots.push(id);
     expect(roots.sort()).toEqual(['K1', 'K2']);

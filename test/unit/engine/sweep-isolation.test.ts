@@ -32,6 +32,10 @@ function fakeDeps(trees: Record<string, JobTree | (() => never)>, opts: { readDe
       async *activeRoots() {
         for (const id of Object.keys(trees)) if (!id.includes('.')) yield id;
       },
+      // Every root here is on the active index already: the walk of recent roots finds none.
+      recentRoots: async () => [],
+      sweepMark: async () => undefined,
+      setSweepMark: async () => true,
       async getJob(jobId: string) {
         const tree = trees[jobId];
         return typeof tree === 'function' ? tree() : tree?.job;
