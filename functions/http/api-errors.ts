@@ -9,6 +9,9 @@ import * as z from 'zod';
 import { JobxError } from '../core/errors';
 import { logger } from '../runtime/logger';
 
+/** Schema problems a 400 lists at most (`details.issueCount` then says how many there were). */
+export const MAX_ISSUES = 50;
+
 /** A JSON response. */
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -20,9 +23,11 @@ export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
     return json(err.httpStatus, { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
   }
   if (err instanceof z.ZodError) {
-    const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    // The first MAX_ISSUES only: one mistake repeated over 10,000 children would otherwise answer about 1 MB.
+    const issues = err.issues.slice(0, MAX_ISSUES).map((i) => ({ path: i.path.join('.'), message: i.message }));
     const first = issues[0];
-    return json(400, { error: { code: 'VALIDATION_FAILED', message: first ? `${first.path || 'body'}: ${first.message}` : 'invalid request', details: { issues } } });
+    const details = err.issues.length > MAX_ISSUES ? { issues, issueCount: err.issues.length } : { issues };
+    return json(400, { error: { code: 'VALIDATION_FAILED', message: first ? `${first.path || 'body'}: ${first.message}` : 'invalid request', details } });
   }
   const e = err as { statusCode?: number; cause?: { package?: string } };
   if (e?.cause?.package === '@middy/http-router' && e.statusCode === 404) {

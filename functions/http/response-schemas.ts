@@ -269,7 +269,8 @@ export function codesOf(status: ErrorStatus): [JobxErrorCode, ...JobxErrorCode[]
 
 /** Facts some errors carry; other keys may appear. */
 export const errorDetailsSchema = z.looseObject({
-  issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional().meta({ description: 'VALIDATION_FAILED from a schema: every problem found' }),
+  issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional().meta({ description: 'VALIDATION_FAILED from a schema: the problems found (the first 50)' }),
+  issueCount: z.number().optional().meta({ description: 'VALIDATION_FAILED: how many problems there were, when more than `issues` lists' }),
   status: z.string().optional().meta({ description: 'INVALID_STATE: the status the action found' }),
   jobId: z.string().optional(),
   taskId: z.string().optional(),
