@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --jobs N] [-- --widths 10,100,1000] [-- --concurrency N]`
+ * `npm run bench [-- --json] [-- --jobs N] [-- --widths 10,100,1000,10000] [-- --concurrency N]`
  *
  * Runs jobs on the local stack (in this process) and counts every billable request jobx makes, as AWS would bill
  * it: DynamoDB read and write units (refused conditional writes included) by an SDK middleware on every client,
@@ -37,7 +37,7 @@ import { FUNCTION_MEMORY_MB, MINUTES_PER_MONTH, SWEEPER_RATE_MINUTES } from './p
 const program = new Command()
   .option('--json', 'print one JSON line')
   .option('--jobs <n>', 'pipelines of 3 tasks to run in each scenario', '200')
-  .option('--widths <list>', 'children per parent for the width sweep', '10,100,1000')
+  .option('--widths <list>', 'children per parent for the width sweep', '10,100,1000,10000')
   .option('--concurrency <n>', 'jobs in flight at once', '50')
   .option('--step-only', 'measure only the per-step time of one 100-task pipeline (stepMsP50) and stop')
   .parse();
@@ -246,6 +246,16 @@ function pipeline(i: number) {
   return { name: `bench-${i}`, owner: 'bench', tasks: ['a', 'b', 'c'].map((n) => ({ name: n, provider: 'demo', input: { [n]: i } })) };
 }
 
+/**
+ * Tasks of each child in the width sweep. Children are as small as a spec can be (2 tasks, no input), the same at
+ * every width: a parent of 10,000 children of 3 tasks with inputs would exceed the API's 1 MiB request limit.
+ */
+const CHILD_TASKS = 2;
+
+function child(i: number) {
+  return { name: `c${i}`, owner: 'b', tasks: ['a', 'b'].slice(0, CHILD_TASKS).map((n) => ({ name: n, provider: 'demo' })) };
+}
+
 const reader = () => (readerInstance ??= benchReader());
 let readerInstance: ReturnType<typeof benchReader> | undefined;
 
@@ -433,14 +443,15 @@ try {
 
   const byWidth = [];
   for (const width of opts.widths.split(',').map(Number).filter((n) => n > 0)) {
-    progress(`parent with ${width} children × 3 tasks (fire-and-forget)`);
-    const spec = { name: `wide-${width}`, owner: 'bench', children: Array.from({ length: width }, (_, i) => pipeline(i)) };
-    const f = await phase(stack, 'fire-and-forget', [spec], width * 3, 1);
+    progress(`parent with ${width} children × ${CHILD_TASKS} tasks (fire-and-forget)`);
+    const spec = { name: `wide-${width}`, owner: 'bench', children: Array.from({ length: width }, (_, i) => child(i)) };
+    const f = await phase(stack, 'fire-and-forget', [spec], width * CHILD_TASKS, 1);
     const hot = hottestPartition(f.usage);
     byWidth.push({
       children: width,
       tasks: f.tasks,
       ddbWriteUnitsPerTask: round(f.usage.ddbWriteUnits / f.tasks),
+      ddbWriteUnitsPerTaskByKind: Object.fromEntries(Object.entries(f.usage.ddbWriteUnitsByKind).sort(([, a], [, b]) => b - a).map(([k, v]) => [k, round(v / f.tasks)])),
       ddbReadUnitsPerTask: round(f.usage.ddbReadUnits / f.tasks),
       sqsRequestsPerTask: round(f.usage.sqsRequests / f.tasks),
       usdPerMillionTasks: jobxCost(countedOf(f)).usdPerMillionTasks,
