@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useStack } from '../helpers/local-stack';
+import { listShardOf } from '../../functions/adapters/dynamodb/keys';
 
 const { client, stack } = useStack();
 
@@ -45,13 +46,21 @@ describe('input limits over HTTP', () => {
     const first = await client.call('GET', '/jobs?limit=1');
     expect(first.status).toBe(200);
     const cursor = String(first.body.cursor);
-    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { month: string; key: Record<string, string> };
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { month: string; shards: string[] };
     const forge = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    // The list key of the root returned, and its shard (`done` in the cursor when that shard held no other root).
+    const [listed] = first.body.items as Array<{ jobId: string; createdAt: string }>;
+    const key = `${listed!.createdAt}#${listed!.jobId}`;
+    const own = listShardOf(listed!.jobId);
+    const at = (shard: number, value: unknown) => decoded.shards.map((s, i) => (i === shard ? value : s));
     for (const forged of [
       'garbage',
-      forge({ month: decoded.month, key: { ...decoded.key, listPk: 'ALL#1999-01' } }),
-      forge({ month: decoded.month, key: { ...decoded.key, pk: 42 } }),
-      forge({ month: '1999-13' }),
+      // The root's key in another shard, a position that is not a string, a month that does not exist, the shape
+      // of the unsharded list (before issue 12).
+      forge({ month: decoded.month, shards: at((own + 1) % decoded.shards.length, key) }),
+      forge({ month: decoded.month, shards: at(own, 42) }),
+      forge({ month: '1999-13', shards: decoded.shards }),
+      forge({ month: decoded.month, key: { pk: `J#${listed!.jobId}`, sk: 'J', listPk: `ALL#${decoded.month}`, listSk: key } }),
     ]) {
       expect(await raw('GET', `/jobs?limit=1&cursor=${encodeURIComponent(forged)}`)).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
     }

@@ -8,7 +8,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEntry, JobRecord, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
 import { creationKey } from '../../core/recent-roots';
-import { jobKey } from './keys';
+import { jobKey, listPartitionOf, listShardOf } from './keys';
 
 /** An item as the document client reads and writes it. */
 export type Item = Record<string, unknown>;
@@ -55,9 +55,12 @@ export function jobItem(job: JobRecord): Item {
   return item;
 }
 
-/** A root's place in the list index: by creation within its month (its sort key is the root's creation key). */
+/**
+ * A root's place in the list index: by creation within its month's shard (its sort key is the root's creation
+ * key; the shard, by its id, spreads a month's roots over `LIST_SHARDS` partition keys).
+ */
 export function listKeyOf(job: Pick<JobRecord, 'jobId' | 'createdAt'>): { listPk: string; listSk: string } {
-  return { listPk: `ALL#${job.createdAt.slice(0, 7)}`, listSk: creationKey(job) };
+  return { listPk: listPartitionOf(job.createdAt.slice(0, 7), listShardOf(job.jobId)), listSk: creationKey(job) };
 }
 
 export const TERMINAL = new Set<JobStatus>(['succeeded', 'failed', 'discarded']);

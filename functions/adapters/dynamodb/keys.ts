@@ -12,6 +12,9 @@
  * - inboxes:   `XT` / `<target>`: every worker inbox that was ever offered a task (the console lists them)
  * - watermark: `SWEEP` / `MARK`: where the sweeper's walk of recent roots starts (no `t`: the stream ignores it)
  *
+ * The `list` index (keys only) holds every root under `ALL#<yyyy-mm>#<shard>` / `<createdAt>#<jobId>`: see
+ * {@link LIST_SHARDS}.
+ *
  * The sparse `active` index holds two kinds of entries, told apart by its partition key `activeShard`:
  * `ACTIVE#<n>` for roots the sweeper walks (roots still unfinished past the activation age, reopened roots:
  * a root is created off this index, see `core/recent-roots.ts`) and `TOKENS#<n>` for tokens in use (a held
@@ -31,10 +34,18 @@ export type ItemType = 'job' | 'task' | 'bucket';
 
 /** Name of the sparse index of the roots the sweeper walks (and of tokens in use). */
 export const ACTIVE_INDEX = 'active';
-/** Name of the index that lists roots newest first (partition `ALL#<yyyy-mm>`, sort `<createdAt>#<jobId>`). */
+/** Name of the index that lists roots newest first (partition `ALL#<yyyy-mm>#<shard>`, sort `<createdAt>#<jobId>`). */
 export const LIST_INDEX = 'list';
 /** Shards of the active index, so the sweeper's reads spread over partitions. */
 export const ACTIVE_SHARDS = 4;
+/**
+ * Shards of each month of the list index (issue 12). DynamoDB takes at most 1,000 write units/s per partition key
+ * (of an index as much as of a table), and every root writes its list entry: one key per month capped root
+ * submissions at about 1,000/s per deployment. Spread over 8 keys by a hash of the root's id, no key takes more
+ * than about 1/8 of the roots (3,333 roots/s, 10,000 tasks/s of 3-task pipelines, is ~420/s per key). The price
+ * is on the read side: a list page queries every shard of a month it reaches and merges them (`job-list.ts`).
+ */
+export const LIST_SHARDS = 8;
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
@@ -76,11 +87,21 @@ export const SWEEP_MARK_KEY = { pk: 'SWEEP', sk: 'MARK' } as const;
 /** TTL attribute of the jobs table (staged parts and claim records carry it). */
 export const JOBS_TTL_ATTRIBUTE = 'expiresAt';
 
-/** A stable shard number in [0, ACTIVE_SHARDS) of a string. */
-function shardOf(value: string): number {
+/** A stable shard number in [0, shards) of a string (the same string, the same shard, in every process). */
+function shardOf(value: string, shards = ACTIVE_SHARDS): number {
   let h = 0;
   for (let i = 0; i < value.length; i++) h = (h * 31 + value.charCodeAt(i)) >>> 0;
-  return h % ACTIVE_SHARDS;
+  return h % shards;
+}
+
+/** Shard in [0, {@link LIST_SHARDS}) of a root's entry in the list index (by its id, so it never moves). */
+export function listShardOf(jobId: string): number {
+  return shardOf(jobId, LIST_SHARDS);
+}
+
+/** Partition key of one shard of one month (`yyyy-mm`) of the list index. */
+export function listPartitionOf(month: string, shard: number): string {
+  return `ALL#${month}#${shard}`;
 }
 
 /** Shard of a root in the active index. */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FakeClock, MemoryJobStore, MemoryResultStore } from '../../../functions/adapters/memory';
-import { ACTIVE_INDEX, SWEEP_MARK_KEY, activeShardOf, itemTypeOf } from '../../../functions/adapters/dynamodb/keys';
+import { ACTIVE_INDEX, LIST_SHARDS, SWEEP_MARK_KEY, activeShardOf, itemTypeOf, listShardOf } from '../../../functions/adapters/dynamodb/keys';
 import { creationKey } from '../../../functions/core/recent-roots';
 import type { JobRecord } from '../../../functions/core/model';
 import type { JobStatus } from '../../../functions/core/statuses';
@@ -72,6 +72,28 @@ describe.each(STORES)('%s store: recent roots and lazy activation', (_name, make
     expect(next.map((r) => r.jobId), 'a month after `until` is not read').toEqual(['M3']);
   });
 
+  it('roots spread over every shard of the list index are walked in creation order, page after page, none skipped', async () => {
+    const store = makeStore();
+    // 48 roots whose ids fall in every shard, created in an order unrelated to their shards (and two at one
+    // millisecond: creation keys then sort by id), the last ones in the next month.
+    const ids = Array.from({ length: 48 }, (_, i) => `R${String((i * 17) % 48).padStart(2, '0')}`);
+    expect(new Set(ids.map(listShardOf)).size).toBe(LIST_SHARDS);
+    const at = (i: number) => new Date(Date.parse('2026-01-31T23:59:00.000Z') + (i === 1 ? 0 : i) * 1_500).toISOString();
+    for (const [i, id] of ids.entries()) await store.createJobs([root(id, at(i))]);
+    const expected = ids.map((id, i) => creationKey({ jobId: id, createdAt: at(i) })).sort();
+
+    for (const limit of [1, 5, 7, 48]) {
+      const keys: string[] = [];
+      for (let after: string | undefined; ; ) {
+        const page = await store.recentRoots({ since: at(0), ...(after !== undefined ? { after } : {}), until: '2026-02-15T00:00:00.000Z', limit });
+        keys.push(...page.map((r) => r.key));
+        if (page.length < limit) break;
+        after = page[page.length - 1]!.key;
+      }
+      expect(keys, `pages of ${limit}`).toEqual(expected);
+    }
+  });
+
   it('activates an unfinished root once; refuses a finished root, an active one and a child', async () => {
     const store = makeStore();
     await store.createJobs([root('A', isoAt(0))]);
@@ -108,7 +130,7 @@ describe('DynamoJobStore: items of lazy activation', () => {
   it('a root is written without activeShard (no active-index write), with its list keys', async () => {
     await dynamo.store.createJobs([root('A', isoAt(0))]);
     const [item] = await dynamo.partition('J#A');
-    expect(item).toMatchObject({ listPk: 'ALL#2026-01', listSk: creationKey({ jobId: 'A', createdAt: isoAt(0) }) });
+    expect(item).toMatchObject({ listPk: `ALL#2026-01#${listShardOf('A')}`, listSk: creationKey({ jobId: 'A', createdAt: isoAt(0) }) });
     expect(item).not.toHaveProperty('activeShard');
     const out = await dynamo.doc.send(new QueryCommand({ TableName: dynamo.table, IndexName: ACTIVE_INDEX, KeyConditionExpression: 'activeShard = :s', ExpressionAttributeValues: { ':s': activeShardOf('A') } }));
     expect(out.Items ?? []).toEqual([]);

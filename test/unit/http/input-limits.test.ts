@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../../functions/http/json-limits';
 import { MAX_BODY_DEPTH } from '../../../functions/http/schemas';
 import { call, ddb, fakeTable, refuseStoreCalls } from './harness';
+import { LIST_SHARDS, listShardOf } from '../../../functions/adapters/dynamodb/keys';
 
 const task = (extra: Record<string, unknown> = {}) => ({ name: 'a', provider: 'demo', ...extra });
 const job = (extra: Record<string, unknown> = {}) => ({ name: 'j', owner: 'o', tasks: [task()], ...extra });
@@ -210,23 +211,31 @@ describe('sizes', () => {
 
 describe('list cursors', () => {
   const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+  // The shape the unsharded list wrote (before issue 12), and positions of the sharded one.
   const key = { pk: 'J#01JABCDEFGHJKMNPQRSTVWXYZ0', sk: 'J', listPk: 'ALL#2026-11', listSk: '2026-11-25T10:55:42.123Z#01JABCDEFGHJKMNPQRSTVWXYZ0' };
+  const sortKey = key.listSk;
+  const shard = listShardOf('01JABCDEFGHJKMNPQRSTVWXYZ0');
+  const shards = (at: (s: number) => unknown) => [...Array(LIST_SHARDS).keys()].map(at);
+  const valid = shards((s) => (s === shard ? sortKey : 'start'));
   it.each([
     ['garbage', 'not a cursor!'],
     ['base64 of garbage', b64('garbage')],
     ['a JSON array', b64([1])],
     ['null', b64(null)],
-    ['a month of the wrong format', b64({ month: '2026-13' })],
-    ['a month of the wrong type', b64({ month: 202611 })],
-    ['an extra field', b64({ month: '2026-11', page: 2 })],
-    ['a key of the wrong type', b64({ month: '2026-11', key: 'J#x' })],
-    ['a key attribute of the wrong type', b64({ month: '2026-11', key: { ...key, pk: 5 } })],
-    ['a key with an extra attribute', b64({ month: '2026-11', key: { ...key, status: 'running' } })],
-    ['a key missing an attribute', b64({ month: '2026-11', key: { pk: key.pk, sk: key.sk } })],
-    ['a key of another month', b64({ month: '2026-10', key })],
-    ['a key of a child job', b64({ month: '2026-11', key: { ...key, sk: 'C#00001' } })],
-    ['a key whose ids disagree', b64({ month: '2026-11', key: { ...key, pk: 'J#OTHER' } })],
-    ['a key of another partition', b64({ month: '2026-11', key: { ...key, listPk: 'X#exec:edge' } })],
+    ['the old shape: a month alone', b64({ month: '2026-11' })],
+    ['the old shape: a month and a key', b64({ month: '2026-11', key })],
+    ['a month of the wrong format', b64({ month: '2026-13', shards: valid })],
+    ['a month of the wrong type', b64({ month: 202611, shards: valid })],
+    ['an extra field', b64({ month: '2026-11', shards: valid, page: 2 })],
+    ['shards of the wrong type', b64({ month: '2026-11', shards: sortKey })],
+    ['too few shards', b64({ month: '2026-11', shards: valid.slice(1) })],
+    ['too many shards', b64({ month: '2026-11', shards: [...valid, 'start'] })],
+    ['a position of the wrong type', b64({ month: '2026-11', shards: shards((s) => (s === shard ? key : 'start')) })],
+    ['a position that is no key', b64({ month: '2026-11', shards: shards((s) => (s === shard ? 'J#x' : 'start')) })],
+    ['every shard done', b64({ month: '2026-11', shards: shards(() => 'done') })],
+    ['a key of another month', b64({ month: '2026-10', shards: valid })],
+    ['a key of another shard', b64({ month: '2026-11', shards: shards((s) => (s === (shard + 1) % LIST_SHARDS ? sortKey : 'start')) })],
+    ['a key of a child job', b64({ month: '2026-11', shards: shards((s) => (s === shard ? `${sortKey}.1` : 'start')) })],
     ['a cursor over 2048 characters', 'A'.repeat(2049)],
   ])('%s: 400 VALIDATION_FAILED', async (_what, cursor) => {
     await expectRefused('GET', `/jobs?cursor=${encodeURIComponent(cursor)}`, undefined, 400, 'VALIDATION_FAILED');
