@@ -322,8 +322,11 @@ describe.concurrent('control (needs the control API)', () => {
     const r = await cli(['discard', parent.jobId, '--reason', 'no longer needed', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ jobId: parent.jobId, status: 'discarded' });
+    // The parent is discarded by the answer itself (the contract's read-your-writes); its children follow through
+    // the stream's cascade, a moment later.
+    expect((await client.get(parent.jobId)).status).toBe('discarded');
+    await until('children discarded', async () => (await client.get(parent.jobId)).children.every((c) => c.status === 'discarded'));
     const view = await client.get(parent.jobId);
-    expect(view.status).toBe('discarded');
     expect(view.children.map((c) => c.status)).toEqual(['discarded', 'discarded']);
     expect((await client.get(`${parent.jobId}.1`)).tasks[1]!.status).toBe('discarded');
     expect(await client.result(parent.jobId, { wait: 10 })).toMatchObject({ finished: true, status: 'discarded' });
