@@ -18,7 +18,8 @@ export interface UsageTotals {
   ddbWriteUnitsByPartition: Record<string, number>;
   /**
    * Write units by what was written: `<operation> <item kind>` for table units (kinds by sort key: `J` root job,
-   * `C` child job, `T` task, `B` bucket, `A` audit, `H` token holder, `W` waiter, `X` inbox; `R` a result row)
+   * `C` child job, `T` task, `B` bucket, `A` audit, `H` token holder, `W` waiter, `X` inbox, `S` a staged part; `R` a
+   * result row)
    * and `<operation> <item kind> → <index>` for index units; refused writes under `… (refused)`.
    */
   ddbWriteUnitsByKind: Record<string, number>;
@@ -104,6 +105,8 @@ interface WrittenItem {
 
 /** The kind of an item by its key: the first letter of its sort key, or `R` for a row keyed by `jobId` alone. */
 function kindOf(key: Av | undefined): string {
+  // A staged submission's part (`S#<root>` / `<nonce>#<n>`).
+  if (key?.pk?.S?.startsWith('S#')) return 'S';
   const sk = key?.sk?.S;
   if (sk !== undefined) return sk.slice(0, 1);
   return key?.jobId?.S !== undefined ? 'R' : '?';
