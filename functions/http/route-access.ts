@@ -57,9 +57,13 @@ export interface RouteKey {
  */
 export const WAIT_ROUTES: readonly RouteKey[] = [{ method: 'GET', path: '/jobs/{jobId}/result' }];
 
+/** {@link WAIT_ROUTES} as matchers, built once (the local gateway asks on every request). */
+const WAIT_MATCHERS = WAIT_ROUTES.map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}$`) }));
+
 /** Whether a request (`/jobs/J1/result`) or a route template (`/jobs/{jobId}/result`) is one of {@link WAIT_ROUTES}. */
 export function isWaitRoute(method: string, path: string): boolean {
-  return WAIT_ROUTES.some((r) => r.method === method.toUpperCase() && new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
+  const m = method.toUpperCase();
+  return WAIT_MATCHERS.some((r) => r.method === m && r.pattern.test(path));
 }
 
 /**
