@@ -35,6 +35,8 @@ export interface JobStore {
   finishStaging(rootId: string, nonce: string, parts: number, patch: JobPatch): Promise<boolean>;
   /** Reads one job record (strongly consistent). */
   getJob(jobId: string): Promise<JobRecord | undefined>;
+  /** Reads job records (strongly consistent), those that exist, in the order asked; one request per 100 jobs. */
+  getJobs(jobIds: readonly string[]): Promise<JobRecord[]>;
   /** Reads a job and everything stored under it. */
   getJobTree(jobId: string): Promise<JobTree | undefined>;
   /**

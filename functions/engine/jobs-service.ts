@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ulid } from 'ulid';
 import { JobxError } from '../core/errors';
-import type { JobResult, JobSpec } from '../core/model';
+import type { JobRecord, JobResult, JobSpec } from '../core/model';
 import { DEFAULT_TASK_TIMEOUT_SECONDS, resolveTaskIndex } from '../core/model';
 import { queueRouteOf } from '../core/routing';
 import { isTerminalJob } from '../core/statuses';
@@ -74,8 +74,19 @@ export interface SubmitLimits {
   stagePart?: StageOptions;
 }
 
+/** What a submission did: `created` is false when the bizId already named a job (nothing new is written). */
+export interface SubmitOutcome {
+  created: boolean;
+  jobId: string;
+  /**
+   * When created: the records as written (descendants first, the root last; a staged root alone), from which the
+   * answer is built without reading them back.
+   */
+  written?: readonly JobRecord[];
+}
+
 /** Submits a job. `created` is false when the bizId already named a job (nothing new is written). */
-export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitLimits, createdBy?: string): Promise<{ created: boolean; jobId: string }> {
+export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitLimits, createdBy?: string): Promise<SubmitOutcome> {
   if (depthOf(spec) - 1 > limits.maxDepth) throw new JobxError('VALIDATION_FAILED', `children nest deeper than ${limits.maxDepth} levels`);
   assertProviders(deps, spec, '');
   const records = planSubmission(spec, rootIdFor(spec), new Date(deps.clock.now()).toISOString());
@@ -101,7 +112,8 @@ export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitL
   if (!created && specHash !== undefined && root.specHash !== undefined && root.specHash !== specHash && root.specHash !== legacySpecDigest(spec)) {
     throw new JobxError('BIZ_ID_CONFLICT', `bizId ${spec.bizId} already names job ${root.jobId}, submitted with another spec`, { jobId: root.jobId });
   }
-  return { created, jobId: root.jobId };
+  if (!created) return { created, jobId: root.jobId };
+  return { created, jobId: root.jobId, written: staged ? [root] : records };
 }
 
 /** The API view of a job; 404 when unknown. */
@@ -115,8 +127,8 @@ export async function getJobView(deps: EngineDeps, jobId: string): Promise<JobVi
  * The view a submit answers with. A staged root's children are created by the stream after the answer: the ones
  * not created yet are listed from the spec, `pending`, so the answer names every child as for any submission.
  */
-export async function submittedJobView(deps: EngineDeps, jobId: string, spec: JobSpec): Promise<JobView> {
-  const view = await getJobView(deps, jobId);
+export async function submittedJobView(deps: EngineDeps, jobId: string, spec: JobSpec, written?: readonly JobRecord[]): Promise<JobView> {
+  const view = written ? writtenJobView(jobId, written) : await getJobView(deps, jobId);
   const specChildren = spec.children ?? [];
   if (view.children.length >= specChildren.length || view.parentId !== undefined) return view;
   const existing = new Map(view.children.map((c) => [c.jobId, c]));
@@ -125,6 +137,17 @@ export async function submittedJobView(deps: EngineDeps, jobId: string, spec: Jo
     return existing.get(id) ?? { jobId: id, name: child.name, status: 'pending' };
   });
   return view;
+}
+
+/**
+ * The view of a job just created, from its records as written: what a read right after the write returns (no task
+ * has a record yet, the children are as created), without the read.
+ */
+function writtenJobView(jobId: string, written: readonly JobRecord[]): JobView {
+  const root = written.find((r) => r.jobId === jobId);
+  if (!root) throw new Error(`the written records do not hold job ${jobId}`);
+  const children = written.filter((r) => r.parentId === jobId).sort((a, b) => (a.childIndex ?? 0) - (b.childIndex ?? 0));
+  return jobView(root, [], children);
 }
 
 /** The full view of one task, named by its id (`t2`) or its name; 404 when the job or task is unknown. */

@@ -4,9 +4,9 @@
  * Decoding a record is the DynamoDB adapter's business; this handler only adapts the trigger.
  * @module
  */
-import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { changeOf } from '../adapters/dynamodb/stream-decoder';
-import { onChange } from '../engine/on-change';
+import { JobReadAhead, onChange, readAhead, type ItemChange } from '../engine/on-change';
 import { engineDeps } from '../runtime/deps';
 import { publishedEvents } from '../runtime/published-events';
 import { logger, withRuntime } from '../runtime/middy';
@@ -14,9 +14,38 @@ import { processStreamBatch } from '../runtime/stream-processor';
 
 export { changeOf } from '../adapters/dynamodb/stream-decoder';
 
+type Decoded = { change: ItemChange } | { error: unknown };
+
+function decodeAll(records: readonly DynamoDBRecord[]): Map<DynamoDBRecord, Decoded> {
+  return new Map(
+    records.map((record): [DynamoDBRecord, Decoded] => {
+      try {
+        return [record, { change: changeOf(record) }];
+      } catch (error) {
+        // Reported as that record's failure below, in its turn.
+        return [record, { error }];
+      }
+    }),
+  );
+}
+
 /** Lambda handler (with `reportBatchItemFailures`). */
-export const handler = withRuntime(async (event: DynamoDBStreamEvent) =>
-  processStreamBatch(event.Records, (record) => onChange(engineDeps(), changeOf(record), publishedEvents()), {
-    onError: (record, error) => logger.warn('stream record failed', { sequenceNumber: record.dynamodb?.SequenceNumber, error: error as Error }),
-  }),
-);
+export const handler = withRuntime(async (event: DynamoDBStreamEvent) => {
+  const deps = engineDeps();
+  const decoded = decodeAll(event.Records);
+  const changes = [...decoded.values()].flatMap((d) => ('change' in d ? [d.change] : []));
+  // The jobs the batch's task changes react from, in one read; each change falls back to its own read.
+  const ahead = await readAhead(deps, changes).catch((error: unknown) => {
+    logger.warn('stream read-ahead failed; reading per record', { error: error as Error });
+    return new JobReadAhead();
+  });
+  return processStreamBatch(
+    event.Records,
+    async (record) => {
+      const d = decoded.get(record)!;
+      if ('error' in d) throw d.error;
+      await onChange(deps, d.change, publishedEvents(), ahead);
+    },
+    { onError: (record, error) => logger.warn('stream record failed', { sequenceNumber: record.dynamodb?.SequenceNumber, error: error as Error }) },
+  );
+});

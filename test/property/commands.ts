@@ -92,6 +92,26 @@ class Stream extends Step {
   }
 }
 
+/** A stream invocation reads ahead the jobs its batch of a shard's next records will react from. */
+class ReadAhead extends Step {
+  constructor(
+    readonly shard: number,
+    readonly count: number,
+  ) {
+    super();
+  }
+  async act(w: World) {
+    const ready = w.shards.map((_, i) => i).filter((i) => w.shards[i]![w.positions[i]!] && !w.busyShards.has(i));
+    const shard = ready[this.shard % Math.max(1, ready.length)];
+    if (shard === undefined) return;
+    const n = await w.readAheadFor(shard, this.count);
+    w.log(`stream shard ${shard}: reads ahead the jobs of its next ${n} records`);
+  }
+  toString() {
+    return `readAhead(${this.shard}, ${this.count})`;
+  }
+}
+
 class Replay extends Step {
   constructor(
     readonly shard: number,
@@ -334,6 +354,7 @@ export function steps(opts: StepOptions = {}) {
     stream,
     stream,
     fc.tuple(fc.nat(SHARDS - 1), fc.integer({ min: 1, max: 6 })).map(([s, b]) => new Replay(s, b)),
+    fc.tuple(fc.nat(SHARDS - 1), fc.integer({ min: 2, max: 6 })).map(([s, n]) => new ReadAhead(s, n)),
     deliver,
     deliver,
     deliver,

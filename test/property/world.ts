@@ -21,7 +21,7 @@ import { NonRetryableError } from '../../functions/core/provider-errors';
 import type { AttemptOutcome } from '../../functions/core/task-transitions';
 import { discardJob, pauseJob, resumeJob, retryTask, skipTask } from '../../functions/engine/control';
 import { submitJob } from '../../functions/engine/jobs-service';
-import { onChange } from '../../functions/engine/on-change';
+import { onChange, readAhead, type JobReadAhead } from '../../functions/engine/on-change';
 import { sweep } from '../../functions/engine/reconcile';
 import { claimTask, completeAndContinue, type ContinueBudget } from '../../functions/engine/run-task';
 import { claimForWorker } from '../../functions/engine/workers';
@@ -138,6 +138,11 @@ export class World {
   readonly shards: StreamRecord[][] = Array.from({ length: SHARDS }, () => []);
   /** Next record to deliver, per shard. */
   readonly positions: number[] = new Array(SHARDS).fill(0);
+  /**
+   * Jobs an invocation read ahead for the next records of a shard (`readAhead`, as the stream handler does for its
+   * batch), used by those records when they are delivered, however much happened in between.
+   */
+  readonly aheads: Array<{ ahead: JobReadAhead; until: number } | undefined> = new Array(SHARDS).fill(undefined);
   readonly live: LiveAttempt[] = [];
   /** Invocations about to claim the next task of a pipeline themselves (see `core/continuation.ts`). */
   readonly continuing: Continuation[] = [];
@@ -290,11 +295,24 @@ export class World {
   private async deliverHead(shard: number, record: StreamRecord, opts: { keep?: boolean; crashAfter?: number }): Promise<boolean> {
     const c = record.change;
     if (c.after) this.focus = c.type === 'task' ? { jobId: c.after.jobId, taskId: c.after.taskId } : { jobId: c.after.jobId, taskId: this.focus?.taskId ?? 't1' };
-    const { error } = await this.invoke('stream', () => onChange(this.deps, record.change), opts.crashAfter);
-    // A failed record blocks its shard and is retried (bisect/retry of the event source mapping).
+    const batch = this.aheads[shard];
+    const ahead = batch && this.positions[shard]! < batch.until ? batch.ahead : undefined;
+    const { error } = await this.invoke('stream', () => onChange(this.deps, record.change, undefined, ahead), opts.crashAfter);
+    // A failed record blocks its shard and is retried (bisect/retry of the event source mapping): a new batch.
+    if (error) this.aheads[shard] = undefined;
     if (error || opts.keep) return false;
     this.positions[shard]!++;
+    if (batch && this.positions[shard]! >= batch.until) this.aheads[shard] = undefined;
     return true;
+  }
+
+  /** A stream invocation reads ahead the jobs of a shard's next `count` records (its batch), delivered later. */
+  async readAheadFor(shard: number, count: number): Promise<number> {
+    const from = this.positions[shard]!;
+    const records = this.shards[shard]!.slice(from, from + count);
+    if (records.length === 0) return 0;
+    this.aheads[shard] = { ahead: await readAhead(this.deps, records.map((r) => r.change)), until: from + records.length };
+    return records.length;
   }
 
   /**
@@ -312,6 +330,7 @@ export class World {
   /** Rewinds a shard: its last `back` delivered records come again (a batch retried from an old position). */
   rewind(shard: number, back: number): void {
     this.positions[shard] = Math.max(0, this.positions[shard]! - back);
+    this.aheads[shard] = undefined;
   }
 
   /** Delivers every record of every shard, in order, until the shards are empty or blocked by failing records. */

@@ -35,6 +35,7 @@ import type { StagedPart } from '../../core/staging';
 import { DynamoStagedParts } from './staged-parts';
 import { DynamoTokens } from './tokens';
 import { DynamoInbox } from './inbox';
+import { batchGetItems } from './batch-get';
 import { DynamoJobList } from './job-list';
 import { SWEEP_MARK_KEY, activeShardOf, auditKey, bucketKey, jobKey, partitionOf, taskKey, tokenShardOf, waiterKey } from './keys';
 
@@ -89,7 +90,9 @@ export class DynamoJobStore implements JobStore {
   async createJobs(records: readonly JobRecord[], staged?: { nonce: string; parts: readonly StagedPart[] }): Promise<{ created: boolean; root: JobRecord }> {
     const root = records[records.length - 1];
     if (!root) throw new Error('createJobs needs at least the root record');
-    const existing = await this.getJob(root.jobId);
+    // Only a bizId names a root that may exist (its id is derived from it): then its descendants are not written
+    // again. Any other root id is new; the conditional put below still decides.
+    const existing = root.bizId === undefined ? undefined : await this.getJob(root.jobId);
     if (existing) return { created: false, root: existing };
     if (staged) await this.parts.put(root.jobId, staged.nonce, staged.parts, Date.now());
     await this.createDescendants(records.slice(0, -1));
@@ -146,6 +149,10 @@ export class DynamoJobStore implements JobStore {
   async getJob(jobId: string): Promise<JobRecord | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.table, Key: jobKey(jobId), ConsistentRead: true }));
     return out.Item ? jobFromItem(out.Item) : undefined;
+  }
+
+  async getJobs(jobIds: readonly string[]): Promise<JobRecord[]> {
+    return batchGetItems(this.client, this.table, jobIds.map(jobKey), { consistent: true }, jobFromItem);
   }
 
   async getJobTree(jobId: string): Promise<JobTree | undefined> {

@@ -218,6 +218,13 @@ export class MemoryJobStore implements JobStore {
     return job ? publicJob(job) : undefined;
   }
 
+  async getJobs(jobIds: readonly string[]): Promise<JobRecord[]> {
+    return jobIds.flatMap((id) => {
+      const job = this.jobs.get(id);
+      return job ? [publicJob(job)] : [];
+    });
+  }
+
   async getJobTree(jobId: string): Promise<JobTree | undefined> {
     const stored = this.jobs.get(jobId);
     if (!stored) return undefined;

@@ -29,9 +29,10 @@ export const submit: Handler = async (event, context) => {
   if (ownerBound()) body.owner = boundOwner(caller, typeof body.owner === 'string' ? body.owner : undefined);
   const spec = jobSpecSchema.parse(body);
   const deps = apiDeps();
-  const { created, jobId } = await submitJob(deps, spec, { maxDepth: MAX_DEPTH, maxJobPayloadBytes: MAX_JOB_PAYLOAD_BYTES }, caller.id);
+  const { created, jobId, written } = await submitJob(deps, spec, { maxDepth: MAX_DEPTH, maxJobPayloadBytes: MAX_JOB_PAYLOAD_BYTES }, caller.id);
   if (wait) await waitForResult(deps, jobId, waitWithin(wait, context));
-  return json(created ? 201 : 200, await submittedJobView(deps, jobId, spec));
+  // Without a wait, a new job is answered as written (no read back); after a wait, as it is now.
+  return json(created ? 201 : 200, await submittedJobView(deps, jobId, spec, wait ? undefined : written));
 };
 
 /** GET /jobs/{jobId}. */

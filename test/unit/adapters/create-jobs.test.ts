@@ -170,3 +170,24 @@ describe('DynamoJobStore: a child is counted, its bucket counted and its parent 
     expect(await fx.store.transitionJob('Q', ['running'], { status: 'failed' }, undefined, { bucketsDone: 1 })).toBe(true);
   });
 });
+
+describe('DynamoJobStore: reads a submit and a stream batch need', () => {
+  it('a root without a bizId is created without reading it first; a second put of the same records is refused, not doubled', async () => {
+    const records = plan({ name: 'p', owner: 'o', children: [{ name: 'c', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }] }] }, '2026-01-01T00:00:00.000Z');
+    const first = await fx.store.createJobs(records);
+    const again = await fx.store.createJobs(records);
+    expect(first.created).toBe(true);
+    expect(again).toMatchObject({ created: false, root: { jobId: first.root.jobId } });
+    expect((await fx.partition(partitionOf(first.root.jobId))).map((i) => i.sk).sort()).toEqual(['C#00001', 'J'].sort());
+  });
+
+  it('getJobs reads many jobs strongly consistent in the order asked, skipping unknown ids, past 100 keys', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 120; i++) ids.push((await fx.store.createJobs(plan({ name: `p${i}`, owner: 'o', tasks: [{ name: 'a', provider: 'demo' }] }, '2026-01-01T00:00:00.000Z'))).root.jobId);
+    const asked = [...ids].reverse();
+    asked.splice(7, 0, '01UNKNOWNJOB0000000000000');
+    const got = await fx.store.getJobs(asked);
+    expect(got.map((j) => j.jobId)).toEqual([...ids].reverse());
+    expect(got[0]).toEqual(await fx.store.getJob(ids[119]!));
+  });
+});
