@@ -75,6 +75,11 @@ export interface JobStore {
    */
   countChild(parentId: string, childIndex: number, failed: boolean, bucketSize: number, seenReopens: number): Promise<{ bucketComplete: boolean; bucketFailed: boolean; reopens: number } | undefined>;
   /**
+   * {@link countChild} for several finished children of one bucket in one write (a stream batch's), idempotent:
+   * a replay writes nothing once every one of them is counted.
+   */
+  countChildren(parentId: string, bucket: number, children: readonly ChildCount[], bucketSize: number, seenReopens: number): Promise<{ bucketComplete: boolean; bucketFailed: boolean; reopens: number } | undefined>;
+  /**
    * Counts a complete bucket on its parent (idempotent per bucket), only if none of its children was reopened
    * since it completed at version `seenReopens`.
    * @returns how many buckets are complete and failed, and the parent's status; undefined when a reopen came in between
@@ -227,6 +232,12 @@ export interface ResultStore {
    */
   put(result: JobResult): Promise<boolean>;
   get(jobId: string): Promise<JobResult | undefined>;
+}
+
+/** A finished child to count in its bucket. */
+export interface ChildCount {
+  childIndex: number;
+  failed: boolean;
 }
 
 /** The provider queues. */

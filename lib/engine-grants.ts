@@ -43,10 +43,11 @@ export const ENGINE_GRANTS = {
     resultsTable: ['dynamodb:GetItem'],
   },
   stream: {
-    // Reactions: transitions and child counts (Update), reads, offers to external workers (Put), token hand-over
-    // (Delete of waiter items), and children following a paused/resumed/discarded parent (the control
-    // transactions: ConditionCheck items; a reopened or discarded job's result row is marked as running again).
-    jobsTable: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    // Reactions: transitions and child counts (Update), reads (a batch's jobs and finished children: BatchGet),
+    // offers to external workers (Put), token hand-over (Delete of waiter items), and children following a
+    // paused/resumed/discarded parent (the control transactions: ConditionCheck items; a reopened or discarded
+    // job's result row is marked as running again).
+    jobsTable: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     resultsTable: ['dynamodb:PutItem'],
     providerQueues: ['sqs:SendMessage'],
     schedules: ['scheduler:CreateSchedule'],

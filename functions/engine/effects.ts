@@ -3,7 +3,7 @@
  * the sweeper can both call this for the same change, any number of times.
  * @module
  */
-import type { TaskMessage } from '../core/model';
+import type { JobRecord, TaskMessage } from '../core/model';
 import { buildTaskMessage, guardOf, nextAttemptIsManual, nextPipelineStep, type Effect } from '../core/reactions';
 import { bucketCount, bucketOf, bucketSize, childJobId } from '../core/submission';
 import { boundedParentOutput, isOmittedOutput, MAX_PARENT_OUTPUT_BYTES, MAX_PARENT_OUTPUT_ON_RECORD_BYTES } from '../core/views';
@@ -120,26 +120,45 @@ export async function advancePipeline(deps: EngineDeps, jobId: string): Promise<
  * bucket is never counted on the parent, nor the parent finished, over a reopened child.
  */
 export async function reportToParent(deps: EngineDeps, parentId: string, childIndex: number): Promise<void> {
+  return reportChildren(deps, parentId, [childIndex]);
+}
+
+/**
+ * {@link reportToParent} for several children of one parent (a stream batch's): the children of one bucket are
+ * counted in one write, under the same guard (the bucket's version read before the children).
+ */
+export async function reportChildren(deps: EngineDeps, parentId: string, childIndexes: readonly number[]): Promise<void> {
   const parent = await deps.store.getJob(parentId);
   if (!parent || parent.childCount === undefined) return;
-  const bucket = bucketOf(childIndex);
+  const byBucket = new Map<number, number[]>();
+  for (const i of new Set(childIndexes)) byBucket.set(bucketOf(i), [...(byBucket.get(bucketOf(i)) ?? []), i]);
+  for (const [bucket, indexes] of byBucket) {
+    if (await countInBucket(deps, parent, bucket, indexes)) return;
+  }
+}
+
+/** Counts finished children of one bucket; true when that finished the parent's counting (nothing left to do). */
+async function countInBucket(deps: EngineDeps, parent: JobRecord, bucket: number, indexes: readonly number[]): Promise<boolean> {
+  const parentId = parent.jobId;
   for (let tries = 0; tries < 3; tries++) {
     const seen = await deps.store.bucketReopens(parentId, bucket);
     // A replayed record of a child that was reopened by hand since (skip/retry) must not count it again.
-    const child = await deps.store.getJob(childJobId(parentId, childIndex));
-    if (!child || !isTerminalJob(child.status)) return;
-    const counted = await deps.store.countChild(parentId, childIndex, child.status !== 'succeeded', bucketSize(bucket, parent.childCount), seen);
+    const children = (await deps.store.getJobs(indexes.map((i) => childJobId(parentId, i)))).filter((c) => isTerminalJob(c.status));
+    if (children.length === 0) return false;
+    const counts = children.map((c) => ({ childIndex: c.childIndex!, failed: c.status !== 'succeeded' }));
+    const counted = await deps.store.countChildren(parentId, bucket, counts, bucketSize(bucket, parent.childCount!), seen);
     // Reopened between the reads and the count: read again (it is running now, or finished once more).
     if (!counted) continue;
-    if (!counted.bucketComplete) return;
+    if (!counted.bucketComplete) return false;
     const totals = await deps.store.countBucket(parentId, bucket, counted.bucketFailed, counted.reopens);
     // A child of the bucket was reopened since it completed: its own end completes the bucket again.
-    if (!totals) return;
+    if (!totals) return false;
     // A paused parent finishes when it is resumed (settleParent), not while it is paused.
-    if (totals.doneBuckets < bucketCount(parent.childCount) || totals.status !== 'running') return;
+    if (totals.doneBuckets < bucketCount(parent.childCount!) || totals.status !== 'running') return false;
     await finishParent(deps, parentId, totals.failedBuckets > 0);
-    return;
+    return true;
   }
+  return false;
 }
 
 /** Finishes a running parent whose every bucket is complete (after a resume, or as a repair). */

@@ -5,9 +5,9 @@
  */
 import type { JobRecord, TaskRecord } from '../core/model';
 import { DEFAULT_EVENT_SELECTION, isPublished, jobEvent, taskEvent, type EventSelection } from '../core/lifecycle-events';
-import { reactToJobChange, reactToTaskChange } from '../core/reactions';
+import { reactToJobChange, reactToTaskChange, type Effect } from '../core/reactions';
 import type { EngineDeps } from '../ports';
-import { applyEffects } from './effects';
+import { applyEffect, applyEffects } from './effects';
 import { releaseTokens } from './tokens';
 import { rootIdOf } from '../core/routing';
 
@@ -17,54 +17,27 @@ export type ItemChange =
   | { type: 'task'; before?: TaskRecord; after?: TaskRecord }
   | { type: 'other' };
 
-/**
- * Jobs read ahead for a batch of changes, each handed out once: the read a change's reaction is decided from must
- * come after that change was written (any read made once the batch arrived does), but a second change of the same
- * job may follow effects of the first, so it reads again.
- */
-export class JobReadAhead {
-  private readonly jobs = new Map<string, JobRecord>();
-
-  constructor(jobs: readonly JobRecord[] = []) {
-    for (const job of jobs) this.jobs.set(job.jobId, job);
-  }
-
-  /** The job read ahead, once; undefined after (or when it was not read ahead). */
-  take(jobId: string): JobRecord | undefined {
-    const job = this.jobs.get(jobId);
-    this.jobs.delete(jobId);
-    return job;
-  }
-}
-
-/** The job whose record reacting to `change` reads (a task's end, retry, skip, failure), if any. */
-export function jobReadFor(change: ItemChange): string | undefined {
-  if (change.type !== 'task' || !change.after) return undefined;
-  const { before, after } = change;
-  if (after.status === 'discarded') return undefined;
-  const statusChanged = before?.status !== after.status || before?.attemptCount !== after.attemptCount;
-  return statusChanged && after.status !== 'running' ? after.jobId : undefined;
-}
-
-/**
- * Reads in one request (per 100) the jobs a batch of changes will react from, so a stream batch of many task ends
- * costs one read request instead of one per change.
- */
-export async function readAhead(deps: EngineDeps, changes: readonly ItemChange[]): Promise<JobReadAhead> {
-  const ids = [...new Set(changes.map(jobReadFor).filter((id): id is string => id !== undefined))];
-  // One change reads one job: nothing to gain.
-  if (ids.length < 2) return new JobReadAhead();
-  return new JobReadAhead(await deps.store.getJobs(ids));
+/** What a change is handled with when it comes in a batch (see `stream-batch.ts`). */
+export interface BatchContext {
+  /** The job read ahead for the batch, once; undefined: read it now. */
+  takeJob(jobId: string): JobRecord | undefined;
+  /** Counts a finished child with the other children of the batch, once every record of it is handled. */
+  deferReport(effect: Extract<Effect, { kind: 'reportToParent' }>): void;
 }
 
 /**
  * Reacts to one change, publishing the lifecycle events of `publish` (the flow's `events` prop; the stream
- * handler reads it from the environment). `ahead` holds jobs read for the whole batch (see {@link readAhead}).
+ * handler reads it from the environment). In a batch, `batch` holds the jobs read ahead for it and collects the
+ * children to count (see `stream-batch.ts`).
  */
-export async function onChange(deps: EngineDeps, change: ItemChange, publish: EventSelection = DEFAULT_EVENT_SELECTION, ahead?: JobReadAhead): Promise<void> {
+export async function onChange(deps: EngineDeps, change: ItemChange, publish: EventSelection = DEFAULT_EVENT_SELECTION, batch?: BatchContext): Promise<void> {
   if (change.type === 'job') {
     if (!change.after) return;
-    await applyEffects(deps, reactToJobChange(change.before, change.after));
+    const effects = reactToJobChange(change.before, change.after);
+    for (const effect of effects) {
+      if (batch && effect.kind === 'reportToParent') batch.deferReport(effect);
+      else await applyEffect(deps, effect);
+    }
     const event = jobEvent(change.before, change.after);
     if (event && isPublished(publish, event)) await deps.events.publish([event]);
     return;
@@ -84,7 +57,7 @@ export async function onChange(deps: EngineDeps, change: ItemChange, publish: Ev
     if (!statusChanged || change.after.status === 'running') return;
     const event = taskEvent(change.before, change.after);
     if (event && isPublished(publish, event)) await deps.events.publish([event]);
-    const job = ahead?.take(change.after.jobId) ?? (await deps.store.getJob(change.after.jobId));
+    const job = batch?.takeJob(change.after.jobId) ?? (await deps.store.getJob(change.after.jobId));
     if (!job) return;
     await applyEffects(deps, reactToTaskChange(job, change.before, change.after));
   }

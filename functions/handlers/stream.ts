@@ -4,13 +4,14 @@
  * Decoding a record is the DynamoDB adapter's business; this handler only adapts the trigger.
  * @module
  */
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { changeOf } from '../adapters/dynamodb/stream-decoder';
-import { JobReadAhead, onChange, readAhead, type ItemChange } from '../engine/on-change';
+import { onChange, type ItemChange } from '../engine/on-change';
+import { StreamBatch } from '../engine/stream-batch';
 import { engineDeps } from '../runtime/deps';
 import { publishedEvents } from '../runtime/published-events';
 import { logger, withRuntime } from '../runtime/middy';
-import { processStreamBatch } from '../runtime/stream-processor';
+import { lowestSequence, processStreamBatch } from '../runtime/stream-processor';
 
 export { changeOf } from '../adapters/dynamodb/stream-decoder';
 
@@ -30,22 +31,26 @@ function decodeAll(records: readonly DynamoDBRecord[]): Map<DynamoDBRecord, Deco
 }
 
 /** Lambda handler (with `reportBatchItemFailures`). */
-export const handler = withRuntime(async (event: DynamoDBStreamEvent) => {
+export const handler = withRuntime(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const deps = engineDeps();
   const decoded = decodeAll(event.Records);
   const changes = [...decoded.values()].flatMap((d) => ('change' in d ? [d.change] : []));
   // The jobs the batch's task changes react from, in one read; each change falls back to its own read.
-  const ahead = await readAhead(deps, changes).catch((error: unknown) => {
+  const batch = await StreamBatch.readAhead(deps, changes).catch((error: unknown) => {
     logger.warn('stream read-ahead failed; reading per record', { error: error as Error });
-    return new JobReadAhead();
+    return new StreamBatch();
   });
-  return processStreamBatch(
+  const handled = await processStreamBatch(
     event.Records,
     async (record) => {
       const d = decoded.get(record)!;
       if ('error' in d) throw d.error;
-      await onChange(deps, d.change, publishedEvents(), ahead);
+      await onChange(deps, d.change, publishedEvents(), batch.forRecord(record.dynamodb?.SequenceNumber ?? ''));
     },
     { onError: (record, error) => logger.warn('stream record failed', { sequenceNumber: record.dynamodb?.SequenceNumber, error: error as Error }) },
   );
+  // The children the batch finished, counted per bucket; a count that fails has its records delivered again.
+  const uncounted = await batch.flush(deps, (parentId, error) => logger.warn('counting finished children failed', { parentId, error: error as Error }));
+  const retryFrom = lowestSequence([...handled.batchItemFailures.map((f) => f.itemIdentifier), ...uncounted]);
+  return { batchItemFailures: retryFrom === undefined ? [] : [{ itemIdentifier: retryFrom }] };
 });

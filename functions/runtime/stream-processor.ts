@@ -56,8 +56,13 @@ export async function processStreamBatch(
       }
     }),
   );
-  if (failed.length === 0) return { batchItemFailures: [] };
-  const seq = (r: DynamoDBRecord) => BigInt(r.dynamodb?.SequenceNumber ?? '0');
-  failed.sort((a, b) => (seq(a) < seq(b) ? -1 : seq(a) > seq(b) ? 1 : 0));
-  return { batchItemFailures: [{ itemIdentifier: failed[0]!.dynamodb!.SequenceNumber! }] };
+  const from = lowestSequence(failed.map((r) => r.dynamodb?.SequenceNumber ?? '0'));
+  return { batchItemFailures: from === undefined ? [] : [{ itemIdentifier: from }] };
+}
+
+/** The lowest of stream sequence numbers (decimal strings, compared as numbers); undefined for none. */
+export function lowestSequence(sequences: readonly string[]): string | undefined {
+  let lowest: string | undefined;
+  for (const s of sequences) if (s !== '' && (lowest === undefined || BigInt(s) < BigInt(lowest))) lowest = s;
+  return lowest;
 }

@@ -112,6 +112,26 @@ class ReadAhead extends Step {
   }
 }
 
+/** A stream invocation ends its batch: counts the children its records finished (and may crash doing it). */
+class Flush extends Step {
+  constructor(
+    readonly shard: number,
+    readonly crashAfter: number | undefined,
+  ) {
+    super();
+  }
+  async act(w: World) {
+    const open = w.batches.map((b, i) => (b && w.positions[i]! >= b.until && b.batch.pendingReports > 0 ? i : -1)).filter((i) => i >= 0);
+    const shard = open[this.shard % Math.max(1, open.length)];
+    if (shard === undefined) return;
+    w.log(`stream shard ${shard}: ends its batch, counting ${w.batches[shard]!.batch.pendingReports} finished children${this.crashAfter !== undefined ? ` (crash after ${this.crashAfter} writes)` : ''}`);
+    await w.flushBatch(shard, this.crashAfter);
+  }
+  toString() {
+    return `flush(${this.shard}${this.crashAfter !== undefined ? `, crash@${this.crashAfter}` : ''})`;
+  }
+}
+
 class Replay extends Step {
   constructor(
     readonly shard: number,
@@ -355,6 +375,7 @@ export function steps(opts: StepOptions = {}) {
     stream,
     fc.tuple(fc.nat(SHARDS - 1), fc.integer({ min: 1, max: 6 })).map(([s, b]) => new Replay(s, b)),
     fc.tuple(fc.nat(SHARDS - 1), fc.integer({ min: 2, max: 6 })).map(([s, n]) => new ReadAhead(s, n)),
+    fc.tuple(fc.nat(SHARDS - 1), crash).map(([s, c]) => new Flush(s, c)),
     deliver,
     deliver,
     deliver,

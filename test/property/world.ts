@@ -21,7 +21,8 @@ import { NonRetryableError } from '../../functions/core/provider-errors';
 import type { AttemptOutcome } from '../../functions/core/task-transitions';
 import { discardJob, pauseJob, resumeJob, retryTask, skipTask } from '../../functions/engine/control';
 import { submitJob } from '../../functions/engine/jobs-service';
-import { onChange, readAhead, type JobReadAhead } from '../../functions/engine/on-change';
+import { onChange } from '../../functions/engine/on-change';
+import { StreamBatch } from '../../functions/engine/stream-batch';
 import { sweep } from '../../functions/engine/reconcile';
 import { claimTask, completeAndContinue, type ContinueBudget } from '../../functions/engine/run-task';
 import { claimForWorker } from '../../functions/engine/workers';
@@ -139,10 +140,11 @@ export class World {
   /** Next record to deliver, per shard. */
   readonly positions: number[] = new Array(SHARDS).fill(0);
   /**
-   * Jobs an invocation read ahead for the next records of a shard (`readAhead`, as the stream handler does for its
-   * batch), used by those records when they are delivered, however much happened in between.
+   * A stream invocation's batch on a shard (as the stream handler does): the jobs it read ahead for its records,
+   * used when they are delivered however much happened in between, and the children they finished, counted when
+   * the batch is flushed (after its last record, before the shard moves on; other actors may come in between).
    */
-  readonly aheads: Array<{ ahead: JobReadAhead; until: number } | undefined> = new Array(SHARDS).fill(undefined);
+  readonly batches: Array<{ batch: StreamBatch; from: number; until: number } | undefined> = new Array(SHARDS).fill(undefined);
   readonly live: LiveAttempt[] = [];
   /** Invocations about to claim the next task of a pipeline themselves (see `core/continuation.ts`). */
   readonly continuing: Continuation[] = [];
@@ -281,9 +283,13 @@ export class World {
    * @returns whether the shard moved on (false when it was empty, the record failed, or it is kept)
    */
   async deliverRecord(shard: number, opts: { keep?: boolean; crashAfter?: number } = {}): Promise<boolean> {
-    const record = this.shards[shard]![this.positions[shard]!];
     // One invocation per shard at a time, as a stream event source mapping does.
-    if (!record || this.busyShards.has(shard)) return false;
+    if (this.busyShards.has(shard)) return false;
+    // A batch whose records are all handled counts its children before the shard moves on.
+    const open = this.batches[shard];
+    if (open && this.positions[shard]! >= open.until) await this.flushBatch(shard);
+    const record = this.shards[shard]![this.positions[shard]!];
+    if (!record) return false;
     this.busyShards.add(shard);
     try {
       return await this.deliverHead(shard, record, opts);
@@ -295,24 +301,47 @@ export class World {
   private async deliverHead(shard: number, record: StreamRecord, opts: { keep?: boolean; crashAfter?: number }): Promise<boolean> {
     const c = record.change;
     if (c.after) this.focus = c.type === 'task' ? { jobId: c.after.jobId, taskId: c.after.taskId } : { jobId: c.after.jobId, taskId: this.focus?.taskId ?? 't1' };
-    const batch = this.aheads[shard];
-    const ahead = batch && this.positions[shard]! < batch.until ? batch.ahead : undefined;
-    const { error } = await this.invoke('stream', () => onChange(this.deps, record.change, undefined, ahead), opts.crashAfter);
-    // A failed record blocks its shard and is retried (bisect/retry of the event source mapping): a new batch.
-    if (error) this.aheads[shard] = undefined;
-    if (error || opts.keep) return false;
+    const open = this.batches[shard];
+    const position = this.positions[shard]!;
+    const batch = open && position < open.until ? open.batch.forRecord(String(position)) : undefined;
+    const { error } = await this.invoke('stream', () => onChange(this.deps, record.change, undefined, batch), opts.crashAfter);
+    if (error) {
+      // The invocation still counts what its earlier records finished, then the batch is retried from this record.
+      if (open) await this.flushBatch(shard);
+      return false;
+    }
+    if (opts.keep) return false;
     this.positions[shard]!++;
-    if (batch && this.positions[shard]! >= batch.until) this.aheads[shard] = undefined;
     return true;
   }
 
   /** A stream invocation reads ahead the jobs of a shard's next `count` records (its batch), delivered later. */
   async readAheadFor(shard: number, count: number): Promise<number> {
+    if (this.batches[shard]) await this.flushBatch(shard);
     const from = this.positions[shard]!;
     const records = this.shards[shard]!.slice(from, from + count);
     if (records.length === 0) return 0;
-    this.aheads[shard] = { ahead: await readAhead(this.deps, records.map((r) => r.change)), until: from + records.length };
+    this.batches[shard] = { batch: await StreamBatch.readAhead(this.deps, records.map((r) => r.change)), from, until: from + records.length };
     return records.length;
+  }
+
+  /**
+   * Ends a shard's batch: counts the children its records finished. A count that fails (or an invocation that
+   * crashes meanwhile) sends the shard back to the earliest record whose children were not counted.
+   * @returns children counted or given back
+   */
+  async flushBatch(shard: number, crashAfter?: number): Promise<number> {
+    const open = this.batches[shard];
+    if (!open) return 0;
+    this.batches[shard] = undefined;
+    const pending = open.batch.pendingReports;
+    if (pending === 0) return 0;
+    const { value: failedTags, error } = await this.invoke('stream', () => open.batch.flush(this.deps), crashAfter);
+    // A crash loses the whole flush: every record of the batch comes again; a failed count, from its records.
+    const failed = (failedTags ?? []).map(Number);
+    const back = error ? open.from : failed.length ? Math.min(...failed) : undefined;
+    if (back !== undefined) this.positions[shard] = Math.min(this.positions[shard]!, back);
+    return pending;
   }
 
   /**
@@ -329,8 +358,11 @@ export class World {
 
   /** Rewinds a shard: its last `back` delivered records come again (a batch retried from an old position). */
   rewind(shard: number, back: number): void {
-    this.positions[shard] = Math.max(0, this.positions[shard]! - back);
-    this.aheads[shard] = undefined;
+    // The batch's result is lost: its records come again, from no later than the first whose children it held.
+    const open = this.batches[shard];
+    this.batches[shard] = undefined;
+    const held = open && open.batch.pendingReports > 0 ? open.from : this.positions[shard]!;
+    this.positions[shard] = Math.max(0, Math.min(this.positions[shard]! - back, held));
   }
 
   /** Delivers every record of every shard, in order, until the shards are empty or blocked by failing records. */
@@ -339,6 +371,8 @@ export class World {
     for (let moved = true; moved; ) {
       moved = false;
       for (let s = 0; s < SHARDS; s++) while (await this.deliverRecord(s)) moved = any = true;
+      // Batches whose shards have nothing more to deliver end too.
+      for (let s = 0; s < SHARDS; s++) if ((await this.flushBatch(s)) > 0) moved = any = true;
     }
     return any;
   }

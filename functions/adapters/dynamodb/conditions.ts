@@ -19,8 +19,6 @@ export const LEASE_EXPIRED = '#leaseUntil < :lnow';
 export function jobInStatus(placeholders: readonly string[]): string {
   return `#status IN (${placeholders.join(', ')})`;
 }
-/** A child is counted in its bucket once. */
-export const CHILD_NOT_COUNTED = 'NOT contains(#done, :child)';
 /** No child of a bucket was reopened since its version was read (`reopens` moves with every reopen). */
 export const BUCKET_NOT_REOPENED = '(attribute_not_exists(reopens) OR reopens = :seen)';
 /** A bucket is counted on its parent once. */

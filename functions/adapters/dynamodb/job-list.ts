@@ -10,8 +10,7 @@
  * Part of the DynamoDB job store (`job-store.ts` delegates to it).
  * @module
  */
-import { batchGetItems, type BatchGetOptions } from './batch-get';
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
 import type { JobSummary, RecentRoot } from '../../ports';
@@ -234,9 +233,28 @@ export class DynamoJobList {
     return out.LastEvaluatedKey ? { items: out.Items ?? [], lastKey: listKeyOfItem(out.LastEvaluatedKey) } : { items: out.Items ?? [] };
   }
 
-  /** Items by key, in the order of `keys` (those that exist). */
-  private batchGet<T>(keys: ReadonlyArray<{ pk: string; sk: string }>, opts: BatchGetOptions, decode: (item: Item) => T): Promise<T[]> {
-    return batchGetItems(this.client, this.table, keys, opts, decode);
+  /** Job records by id (strongly consistent), those that exist, in the order asked. */
+  async readJobs(jobIds: readonly string[]): Promise<JobRecord[]> {
+    return this.batchGet(jobIds.map(jobKey), { consistent: true }, jobFromItem);
+  }
+
+  /** Items by key, in the order of `keys` (those that exist), 100 keys per request (BatchGetItem's limit). */
+  private async batchGet<T>(
+    keys: ReadonlyArray<{ pk: string; sk: string }>,
+    opts: { consistent: boolean; projection?: { expression: string; names: Record<string, string> } },
+    decode: (item: Item) => T,
+  ): Promise<T[]> {
+    const found = new Map<string, T>();
+    const projection = opts.projection ? { ProjectionExpression: opts.projection.expression, ExpressionAttributeNames: opts.projection.names } : {};
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Array<Record<string, unknown>> = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+      while (pending.length) {
+        const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: opts.consistent, ...projection } } }));
+        for (const item of out.Responses?.[this.table] ?? []) found.set(`${item.pk}|${item.sk}`, decode(item));
+        pending = (out.UnprocessedKeys?.[this.table]?.Keys as Array<Record<string, unknown>> | undefined) ?? [];
+      }
+    }
+    return keys.map((k) => found.get(`${k.pk}|${k.sk}`)).filter((j): j is T => j !== undefined);
   }
 
   /**

@@ -8,12 +8,11 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import type { JsonObject } from '../../core/json';
 import type { AttemptError, AuditEntry, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
-import type { InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, RecentRoot, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
+import type { ChildCount, InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, RecentRoot, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
 import { isTaskTxOp } from '../../core/writes';
 import {
   BUCKET_NOT_COUNTED,
   BUCKET_NOT_REOPENED,
-  CHILD_NOT_COUNTED,
   CLAIM_FIRST_ATTEMPT,
   CLAIM_NEXT_ATTEMPT,
   CREATE_IF_ABSENT,
@@ -35,7 +34,6 @@ import type { StagedPart } from '../../core/staging';
 import { DynamoStagedParts } from './staged-parts';
 import { DynamoTokens } from './tokens';
 import { DynamoInbox } from './inbox';
-import { batchGetItems } from './batch-get';
 import { DynamoJobList } from './job-list';
 import { SWEEP_MARK_KEY, activeShardOf, auditKey, bucketKey, jobKey, partitionOf, taskKey, tokenShardOf, waiterKey } from './keys';
 
@@ -152,7 +150,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   async getJobs(jobIds: readonly string[]): Promise<JobRecord[]> {
-    return batchGetItems(this.client, this.table, jobIds.map(jobKey), { consistent: true }, jobFromItem);
+    return this.list.readJobs(jobIds);
   }
 
   async getJobTree(jobId: string): Promise<JobTree | undefined> {
@@ -369,19 +367,29 @@ export class DynamoJobStore implements JobStore {
   }
 
   async countChild(parentId: string, childIndex: number, failed: boolean, size: number, seenReopens: number) {
-    const bucket = bucketOf(childIndex);
-    const values: Record<string, unknown> = { ':child': childIndex, ':one': new Set([childIndex]), ':size': size, ':seen': seenReopens };
-    const update = failed ? 'ADD #done :one, #failed :one SET #size = :size' : 'ADD #done :one SET #size = :size';
+    return this.countChildren(parentId, bucketOf(childIndex), [{ childIndex, failed }], size, seenReopens);
+  }
+
+  async countChildren(parentId: string, bucket: number, children: readonly ChildCount[], size: number, seenReopens: number) {
+    const failed = children.filter((c) => c.failed).map((c) => c.childIndex);
+    const names: Record<string, string> = { '#size': 'size', '#done': 'done', ...(failed.length ? { '#failed': 'failed' } : {}) };
+    const values: Record<string, unknown> = { ':done': new Set(children.map((c) => c.childIndex)), ':size': size, ':seen': seenReopens };
+    if (failed.length) values[':failed'] = new Set(failed);
+    // Written only while one of them is not counted yet (a replay writes nothing) and no reopen came in between.
+    const notCounted = children.map((c, i) => {
+      values[`:c${i}`] = c.childIndex;
+      return `NOT contains(#done, :c${i})`;
+    });
     const { item, written } = await this.addOnceOrOld({
       Key: bucketKey(parentId, bucket),
-      ConditionExpression: `${CHILD_NOT_COUNTED} AND ${BUCKET_NOT_REOPENED}`,
-      UpdateExpression: update,
-      ExpressionAttributeNames: { '#size': 'size', '#done': 'done', ...(failed ? { '#failed': 'failed' } : {}) },
+      ConditionExpression: `(${notCounted.join(' OR ')}) AND ${BUCKET_NOT_REOPENED}`,
+      UpdateExpression: failed.length ? 'ADD #done :done, #failed :failed SET #size = :size' : 'ADD #done :done SET #size = :size',
+      ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     });
     const done = (item?.done as Set<number> | undefined) ?? new Set<number>();
-    // Not written and not counted already: a reopen moved the bucket since `seenReopens` (decide again).
-    if (!written && !done.has(childIndex)) return undefined;
+    // Not written and not every one counted already: a reopen moved the bucket since `seenReopens` (decide again).
+    if (!written && children.some((c) => !done.has(c.childIndex))) return undefined;
     const failedCount = (item?.failed as Set<number> | undefined)?.size ?? 0;
     return { bucketComplete: done.size >= size, bucketFailed: failedCount > 0, reopens: Number(item?.reopens ?? 0) };
   }

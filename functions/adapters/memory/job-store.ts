@@ -15,7 +15,7 @@ import { CHILD_BUCKET_SIZE, bucketCount, bucketSize, childJobId, incompleteRange
 import type { StagedPart } from '../../core/staging';
 import { creationKey, type RecentRoot } from '../../core/recent-roots';
 import type { JobStatus } from '../../core/statuses';
-import type { Clock, InboxClaim, InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
+import type { ChildCount, Clock, InboxClaim, InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
 import { CLAIMS_KEPT, inboxSummaryOf, summaryOf, tokenUses } from './console-reads';
 import type { MemoryResultStore } from './result-store';
 
@@ -354,14 +354,20 @@ export class MemoryJobStore implements JobStore {
   }
 
   async countChild(parentId: string, childIndex: number, failed: boolean, size: number, seenReopens: number): Promise<{ bucketComplete: boolean; bucketFailed: boolean; reopens: number } | undefined> {
+    return this.countChildren(parentId, bucketOf(childIndex), [{ childIndex, failed }], size, seenReopens);
+  }
+
+  async countChildren(parentId: string, bucketIndex: number, children: readonly ChildCount[], size: number, seenReopens: number): Promise<{ bucketComplete: boolean; bucketFailed: boolean; reopens: number } | undefined> {
     this.write('countChild');
-    const key = `${parentId}#B${bucketOf(childIndex)}`;
+    const key = `${parentId}#B${bucketIndex}`;
     const bucket = this.buckets.get(key) ?? { done: new Set<number>(), failed: new Set<number>() };
-    if (!bucket.done.has(childIndex)) {
+    if (children.some((c) => !bucket.done.has(c.childIndex))) {
       // As on DynamoDB: a reopen since the version was read makes the count fail (a replay carries on).
       if ((bucket.reopens ?? 0) !== seenReopens) return undefined;
-      bucket.done.add(childIndex);
-      if (failed) bucket.failed.add(childIndex);
+      for (const c of children) {
+        bucket.done.add(c.childIndex);
+        if (c.failed) bucket.failed.add(c.childIndex);
+      }
       bucket.size = size;
       this.buckets.set(key, bucket);
     }

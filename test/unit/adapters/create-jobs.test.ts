@@ -191,3 +191,22 @@ describe('DynamoJobStore: reads a submit and a stream batch need', () => {
     expect(got[0]).toEqual(await fx.store.getJob(ids[119]!));
   });
 });
+
+describe('DynamoJobStore.countChildren: a stream batch counts its children of one bucket in one write (issue 12)', () => {
+  it('counts several at once, answers a replay as counted, refuses a count decided before a reopen', async () => {
+    const spec: JobSpec = { name: 'p', owner: 'o', children: Array.from({ length: 5 }, (_, i) => ({ name: `c${i + 1}`, owner: 'o', tasks: [{ name: 't', provider: 'demo' }] })) };
+    await fx.store.createJobs(planSubmission(spec, 'R', '2026-01-01T00:00:00.000Z'));
+    const counts = (ids: number[], failed: number[] = []) => ids.map((childIndex) => ({ childIndex, failed: failed.includes(childIndex) }));
+    expect(await fx.store.countChildren('R', 0, counts([1, 2, 3], [2]), 5, 0)).toEqual({ bucketComplete: false, bucketFailed: true, reopens: 0 });
+    // The same batch again (a replay), and one overlapping it.
+    expect(await fx.store.countChildren('R', 0, counts([1, 2, 3], [2]), 5, 0)).toEqual({ bucketComplete: false, bucketFailed: true, reopens: 0 });
+    expect(await fx.store.countChildren('R', 0, counts([3, 4]), 5, 0)).toEqual({ bucketComplete: false, bucketFailed: true, reopens: 0 });
+    const bucket = (await fx.partition(partitionOf('R'))).find((i) => String(i.sk).startsWith('B'))!;
+    expect([...(bucket.done as Set<number>)].sort()).toEqual([1, 2, 3, 4]);
+    // Child 1 reopened: a count decided at version 0 does not land, nor does its replay pretend it did.
+    expect(await fx.store.transact([{ op: 'uncountChild', parentId: 'R', childIndex: 1 }])).toBe(-1);
+    expect(await fx.store.countChildren('R', 0, counts([1, 5]), 5, 0)).toBeUndefined();
+    expect(await fx.store.countChildren('R', 0, counts([5]), 5, 1)).toEqual({ bucketComplete: false, bucketFailed: true, reopens: 1 });
+    expect(await fx.store.countChildren('R', 0, counts([1, 5]), 5, 1)).toEqual({ bucketComplete: true, bucketFailed: true, reopens: 1 });
+  });
+});

@@ -243,3 +243,12 @@ describe('processStreamBatch: failures', () => {
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '100' }] });
   });
 });
+
+describe('lowestSequence', () => {
+  it('compares stream sequence numbers as numbers (longer is later), ignores empty ones, and has none for none', async () => {
+    const { lowestSequence } = await import('../../../functions/runtime/stream-processor');
+    expect(lowestSequence(['900', '10000', '1000'])).toBe('900');
+    expect(lowestSequence(['', '42'])).toBe('42');
+    expect(lowestSequence([])).toBeUndefined();
+  });
+});

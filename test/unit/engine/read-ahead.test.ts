@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryEngine, type MemoryChange } from '../../../functions/adapters/memory';
 import type { JobSpec } from '../../../functions/core/model';
 import { submitJob, submittedJobView, getJobView } from '../../../functions/engine/jobs-service';
-import { JobReadAhead, jobReadFor, onChange, readAhead } from '../../../functions/engine/on-change';
+import { onChange } from '../../../functions/engine/on-change';
+import { StreamBatch, jobReadFor } from '../../../functions/engine/stream-batch';
 import { runTask } from '../../../functions/engine/run-task';
 import type { EngineDeps, JobStore } from '../../../functions/ports';
 
@@ -48,8 +49,8 @@ describe('stream read-ahead', () => {
     const ends = batch.filter((c) => jobReadFor(c) !== undefined);
     expect(ends).toHaveLength(5);
     const { deps, calls } = counted(w.deps);
-    const ahead = await readAhead(deps, batch);
-    for (const change of batch) await onChange(deps, change, undefined, ahead);
+    const ahead = await StreamBatch.readAhead(deps, batch);
+    for (const change of batch) await onChange(deps, change, undefined, ahead.forRecord('1'));
     expect(calls.get('getJobs')).toBe(1);
     expect(calls.get('getJob') ?? 0).toBe(0);
     // Each end reacted as from its own read: the second task of every job was sent.
@@ -59,9 +60,9 @@ describe('stream read-ahead', () => {
   it('a job read ahead is handed out once: a second change of the same job in the batch reads it again', async () => {
     const { w } = await runningPipelines(1);
     const [job] = await w.store.getJobs([...w.store.jobs.keys()]);
-    const ahead = new JobReadAhead([job!]);
-    expect(ahead.take(job!.jobId)).toEqual(job);
-    expect(ahead.take(job!.jobId)).toBeUndefined();
+    const ahead = new StreamBatch([job!]);
+    expect(ahead.takeJob(job!.jobId)).toEqual(job);
+    expect(ahead.takeJob(job!.jobId)).toBeUndefined();
   });
 
   it('claims (→ running) and other items need no read; one change alone is read as before', async () => {
@@ -71,7 +72,7 @@ describe('stream read-ahead', () => {
     const claim = changes.find((c) => c.type === 'task' && c.after?.status === 'running')!;
     expect(jobReadFor(claim)).toBeUndefined();
     const { deps, calls } = counted(w.deps);
-    await readAhead(deps, changes);
+    await StreamBatch.readAhead(deps, changes);
     expect(calls.get('getJobs') ?? 0).toBe(0);
   });
 });

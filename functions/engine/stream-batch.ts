@@ -1,0 +1,88 @@
+/**
+ * A stream batch handled as one: the jobs its task changes react from are read in one request before any record
+ * is handled, and the children it finishes are counted per bucket in one write after every record is handled.
+ * Both keep the guards of the one-record path: a job read after the batch arrived is a read made after each of
+ * its changes was written (handed out once: a second change of the same job may follow effects of the first, so
+ * it reads again), and a child is counted from its own record read after its bucket's version, never from the
+ * stream record, so counting it later than its record is the same as a record delivered late.
+ * @module
+ */
+import type { JobRecord } from '../core/model';
+import type { Effect } from '../core/reactions';
+import type { EngineDeps } from '../ports';
+import { reportChildren } from './effects';
+import type { BatchContext, ItemChange } from './on-change';
+
+/** The job whose record reacting to `change` reads (a task's end, retry, skip, failure), if any. */
+export function jobReadFor(change: ItemChange): string | undefined {
+  if (change.type !== 'task' || !change.after) return undefined;
+  const { before, after } = change;
+  if (after.status === 'discarded') return undefined;
+  const statusChanged = before?.status !== after.status || before?.attemptCount !== after.attemptCount;
+  return statusChanged && after.status !== 'running' ? after.jobId : undefined;
+}
+
+/** One batch of changes: what was read ahead for it and the children it finished. */
+export class StreamBatch {
+  private readonly jobs = new Map<string, JobRecord>();
+  /** Children to count by parent, each with the tags of the records that finished them. */
+  private readonly reports = new Map<string, Map<number, string[]>>();
+
+  constructor(jobs: readonly JobRecord[] = []) {
+    for (const job of jobs) this.jobs.set(job.jobId, job);
+  }
+
+  /**
+   * Reads in one request (per 100) the jobs the task changes of a batch react from; a batch of one such change
+   * reads nothing ahead (it reads as it would alone).
+   */
+  static async readAhead(deps: EngineDeps, changes: readonly ItemChange[]): Promise<StreamBatch> {
+    const ids = [...new Set(changes.map(jobReadFor).filter((id): id is string => id !== undefined))];
+    return new StreamBatch(ids.length < 2 ? [] : await deps.store.getJobs(ids));
+  }
+
+  /** The job read ahead, once; undefined after (or when it was not read ahead). */
+  takeJob(jobId: string): JobRecord | undefined {
+    const job = this.jobs.get(jobId);
+    this.jobs.delete(jobId);
+    return job;
+  }
+
+  /** The context one record is handled in; `tag` names the record if counting what it finished fails. */
+  forRecord(tag: string): BatchContext {
+    return {
+      takeJob: (jobId) => this.takeJob(jobId),
+      deferReport: (effect: Extract<Effect, { kind: 'reportToParent' }>) => {
+        const children = this.reports.get(effect.parentId) ?? new Map<number, string[]>();
+        children.set(effect.childIndex, [...(children.get(effect.childIndex) ?? []), tag]);
+        this.reports.set(effect.parentId, children);
+      },
+    };
+  }
+
+  /** Children waiting to be counted. */
+  get pendingReports(): number {
+    let n = 0;
+    for (const children of this.reports.values()) n += children.size;
+    return n;
+  }
+
+  /**
+   * Counts the children the batch finished, parent by parent (a parent's failure does not stop the others).
+   * @returns the tags of the records whose children could not be counted (to be delivered again)
+   */
+  async flush(deps: EngineDeps, onError?: (parentId: string, error: unknown) => void): Promise<string[]> {
+    const failed: string[] = [];
+    const parents = [...this.reports];
+    this.reports.clear();
+    for (const [parentId, children] of parents) {
+      try {
+        await reportChildren(deps, parentId, [...children.keys()]);
+      } catch (error) {
+        onError?.(parentId, error);
+        for (const tags of children.values()) failed.push(...tags);
+      }
+    }
+    return failed;
+  }
+}
