@@ -205,6 +205,10 @@ export function decideResume(t: JobTree, now: string): TxOp[] {
   const job = t.job;
   assertPausable(job);
   if (job.status !== 'paused') throw invalid(`job ${jobId} is ${job.status}: only a paused job can be resumed`, { status: job.status });
+  // A child paused before its parent started it (it has never started) goes back to waiting for that start: its
+  // parent may still wait for its tokens (invariant 6). If the parent started meanwhile, the resume's change
+  // starts it (`startChild`).
+  if (job.parentId !== undefined && job.startedAt === undefined) return [{ op: 'updateJob', jobId, from: ['paused'], patch: { status: 'pending' } }];
   const ops: TxOp[] = [{ op: 'updateJob', jobId, from: ['paused'], patch: { status: 'running' } }];
   if (job.kind !== 'pipeline') return ops;
   return [...ops, ...releaseHolds(t, now)];

@@ -32,12 +32,17 @@ export type Effect =
   | { kind: 'finishJob'; jobId: string; status: 'succeeded' | 'failed'; output?: JsonObject; reason?: string; guard?: TaskGuard }
   /** A parent whose children may all have finished (after a resume): finish it if they have. */
   | { kind: 'settleParent'; parentId: string }
-  /** Start every pending child of a parent. */
+  /**
+   * Start a parent's children: a pending child is moved to running (its change sends its first task); a child
+   * born running gets its first task sent (or, itself a parent, its own children started) from here.
+   */
   | { kind: 'startChildren'; parentId: string; childCount: number }
   /** A root that needs tokens tries to take all of them at once (it starts when it gets them). */
   | { kind: 'acquireTokens'; jobId: string }
   /** A root that succeeded or was discarded gives its tokens back and wakes the next waiter of each. */
   | { kind: 'releaseTokens'; jobId: string; tokens: string[]; createdAt: string }
+  /** A child resumed before it ever started: start it if its parent runs (else the parent's start will). */
+  | { kind: 'startChild'; parentId: string; childId: string }
   /** Children follow their parent: pause, resume or discard each child that can. */
   | { kind: 'cascade'; action: 'pause' | 'resume' | 'discard'; parentId: string; childCount: number }
   /** Look at a pipeline's tasks and take its next step (after a resume or for repair). */
@@ -193,6 +198,9 @@ export function reactToJobChange(before: JobRecord | undefined, after: JobRecord
     holdsTokens && (after.status === 'succeeded' || after.status === 'discarded') ? [{ kind: 'releaseTokens', jobId: after.jobId, tokens: after.tokens!, createdAt: after.createdAt }] : [];
   const childCount = after.childCount ?? 0;
   if (after.status === 'running') {
+    // A child born running starts when its parent's start reaches it (`startChildren`), never from its own
+    // creation: its parent may not exist yet (descendants are written before their root, the commit point).
+    if (!before && after.parentId !== undefined) return [];
     if (parent) {
       // A resumed parent whose last children finished while it was paused finishes now.
       return before?.status === 'paused'
@@ -208,6 +216,7 @@ export function reactToJobChange(before: JobRecord | undefined, after: JobRecord
     return [{ kind: 'advancePipeline', jobId: after.jobId }];
   }
   if (after.status === 'paused') return parent ? [{ kind: 'cascade', action: 'pause', parentId: after.jobId, childCount }] : [];
+  if (after.status === 'pending' && before?.status === 'paused' && after.parentId !== undefined) return [{ kind: 'startChild', parentId: after.parentId, childId: after.jobId }];
   if (isTerminalJob(after.status)) {
     const effects: Effect[] = [];
     if (after.status === 'discarded' && parent) effects.push({ kind: 'cascade', action: 'discard', parentId: after.jobId, childCount });

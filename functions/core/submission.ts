@@ -32,8 +32,10 @@ function planJob(
     depth: parent ? parent.depth + 1 : 0,
     name: spec.name,
     owner: spec.owner,
-    // Roots start at once unless they need tokens (then they wait in pending); children wait for their parent.
-    status: parent || (spec.tokens?.length ?? 0) > 0 ? 'pending' : 'running',
+    // Roots start at once unless they need tokens (then they wait in pending). Children of a parent born running
+    // are born running too (no start write each; their parent's start sends their first tasks, see `startChildren`);
+    // under a pending parent they wait for it.
+    status: parent ? parent.status : (spec.tokens?.length ?? 0) > 0 ? 'pending' : 'running',
     input: spec.input ?? {},
     env: mergeEnv(parent?.env, spec.env),
     retry: spec.retry ? { ...inheritedRetry, ...spec.retry } : { ...inheritedRetry },
@@ -45,11 +47,9 @@ function planJob(
   if (parent) {
     record.parentId = parent.jobId;
     record.childIndex = childIndex;
-  } else if (record.status === 'running') {
-    record.startedAt = ctx.now;
-  } else {
-    record.reason = 'waiting for its tokens';
   }
+  if (record.status === 'running') record.startedAt = ctx.now;
+  else if (!parent) record.reason = 'waiting for its tokens';
   if (spec.desc !== undefined) record.desc = spec.desc;
   if (spec.bizId !== undefined) record.bizId = spec.bizId;
   // Only the root holds tokens; children inherit the root's (their own would be a second, conflicting claim).

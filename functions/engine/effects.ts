@@ -44,12 +44,11 @@ export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<voi
     }
     case 'settleParent':
       return settleParent(deps, effect.parentId);
-    case 'startChildren': {
-      const ids = Array.from({ length: effect.childCount }, (_, i) => `${effect.parentId}.${i + 1}`);
-      const startedAt = new Date(deps.clock.now()).toISOString();
-      await mapLimit(ids, 16, async (id) => {
-        await deps.store.transitionJob(id, ['pending'], { status: 'running', startedAt });
-      });
+    case 'startChildren':
+      return startChildren(deps, effect.parentId, effect.childCount);
+    case 'startChild': {
+      const parent = await deps.store.getJob(effect.parentId);
+      if (parent?.status === 'running') await deps.store.transitionJob(effect.childId, ['pending'], { status: 'running', startedAt: new Date(deps.clock.now()).toISOString() });
       return;
     }
     case 'advancePipeline':
@@ -88,6 +87,30 @@ export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<voi
       await mapLimit(ids, 16, (id) => cascadeToChild(deps, id, effect.action));
       return;
     }
+  }
+}
+
+/** Children read per request when a parent starts them (BatchGetItem's limit). */
+const START_PAGE = 100;
+
+/**
+ * Starts a parent's children, read a hundred at a time: a pending child is moved to running (the stream sends its
+ * first task from that change); a child born running gets its first task sent here, or, itself a parent, its own
+ * children started. Each send is claimed only if the task has no record yet, so a replay, a pause or a discard
+ * that came first (its placeholder record) makes it a no-op.
+ */
+export async function startChildren(deps: EngineDeps, parentId: string, childCount: number): Promise<void> {
+  const startedAt = new Date(deps.clock.now()).toISOString();
+  for (let from = 1; from <= childCount; from += START_PAGE) {
+    const ids = Array.from({ length: Math.min(START_PAGE, childCount - from + 1) }, (_, i) => childJobId(parentId, from + i));
+    const children = await deps.store.getJobs(ids);
+    await mapLimit(children, 16, async (child) => {
+      if (child.status === 'pending') await deps.store.transitionJob(child.jobId, ['pending'], { status: 'running', startedAt });
+      else if (child.status !== 'running') return;
+      else if (child.kind === 'parent') await startChildren(deps, child.jobId, child.childCount ?? 0);
+      else if ((child.tasks?.length ?? 0) > 0) await dispatch(deps, buildTaskMessage(child, 0, 1, {}, false));
+      else await advancePipeline(deps, child.jobId);
+    });
   }
 }
 

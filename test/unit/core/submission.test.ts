@@ -102,17 +102,22 @@ describe('planSubmission: nested jobs', () => {
     expect(records[records.length - 1]?.jobId).toBe('R');
   });
 
-  it('starts the root at once (running, startedAt set) and leaves every descendant pending', () => {
+  it('starts the root at once (running, startedAt set) and every descendant with it: children are born running (no start write each)', () => {
     // Act
     const records = planSubmission(threeLevels(), 'R', NOW_ISO);
 
     // Assess
+    for (const r of records) expect(r).toMatchObject({ status: 'running', startedAt: NOW_ISO });
+  });
+
+  it('under a root that waits for its tokens, every descendant waits pending (none may run before the root holds them)', () => {
+    // Act
+    const records = planSubmission({ ...threeLevels(), tokens: ['T'] }, 'R', NOW_ISO);
+
+    // Assess
     for (const r of records) {
-      if (r.jobId === 'R') expect(r).toMatchObject({ status: 'running', startedAt: NOW_ISO });
-      else {
-        expect(r.status).toBe('pending');
-        expect(r).not.toHaveProperty('startedAt');
-      }
+      expect(r.status).toBe('pending');
+      expect(r).not.toHaveProperty('startedAt');
     }
   });
 
@@ -154,7 +159,7 @@ describe('planSubmission: nested jobs', () => {
     for (const r of records) expect([r.createdAt, r.updatedAt]).toEqual([NOW_ISO, NOW_ISO]);
   });
 
-  it('plans a parent of 5000 children as 5001 records, every child pending and the root last', () => {
+  it('plans a parent of 5000 children as 5001 records, every child born running and the root last', () => {
     // Prepare
     const spec: JobSpec = { name: 'big', owner: 'alice', children: Array.from({ length: 5000 }, (_, i) => pipeline(`c${i + 1}`)) };
 
@@ -164,7 +169,7 @@ describe('planSubmission: nested jobs', () => {
     // Assess
     expect(records).toHaveLength(5001);
     expect(records[5000]).toMatchObject({ jobId: 'R', childCount: 5000 });
-    expect(records[4999]).toMatchObject({ jobId: 'R.5000', childIndex: 5000, status: 'pending' });
+    expect(records[4999]).toMatchObject({ jobId: 'R.5000', childIndex: 5000, status: 'running' });
   });
 });
 

@@ -115,11 +115,13 @@ describe('staged submission', () => {
     const report = await sweep(w.deps, { requeueAfterMs: 60_000 });
     expect(report.repaired).toBe(1);
     expect(statusOf(w, jobId)).toBe('running');
-    expect(statusOf(w, `${jobId}.4`)).toBe('pending');
-    // The next sweep starts the children whose start the lost records would have carried.
+    // Children are born running: nothing was sent for them yet.
+    expect(statusOf(w, `${jobId}.4`)).toBe('running');
+    expect(w.queue.sent.filter((m) => m.message.jobId === `${jobId}.4`)).toEqual([]);
+    // The next sweep sends the first tasks the lost records would have sent.
     w.clock.advance(61_000);
     await sweep(w.deps, { requeueAfterMs: 60_000 });
-    expect(statusOf(w, `${jobId}.4`)).toBe('running');
+    expect(w.queue.sent.filter((m) => m.message.jobId === `${jobId}.4`).map((m) => m.message.taskIndex)).toEqual([0]);
   });
 
   it('a part is marked once and only under its own nonce; the end needs every part (no mixing of two submissions)', async () => {
