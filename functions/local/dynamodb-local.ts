@@ -184,6 +184,19 @@ function unrefHandle(value: unknown): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * JVM options of DynamoDB Local: the client compiler only and the serial collector. Each test file starts its own
+ * DynamoDB Local and runs a few thousand requests, mostly before the JIT's second tier would pay off: measured on 2
+ * cores, the JVM spent 2.4 instead of 4.2 ms of CPU per request over its first 4,500 requests, about 1.5 ms after,
+ * and three test files took 42 instead of 70 s of CPU. `JOBX_DDB_JAVA_OPTS` replaces them (space-separated).
+ */
+const DEFAULT_JVM_OPTIONS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
+
+function jvmOptions(): string[] {
+  const own = process.env.JOBX_DDB_JAVA_OPTS;
+  return own === undefined ? DEFAULT_JVM_OPTIONS : own.split(' ').filter(Boolean);
+}
+
 interface Attempt {
   child: ChildProcess;
   javaPid: number;
@@ -347,6 +360,7 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
   for (let i = 0; i < attempts; i++) {
     const port = opts.port ?? (await getFreePort());
     const args = [
+      ...jvmOptions(),
       `-Djava.library.path=${join(distDir, 'DynamoDBLocal_lib')}`,
       '-jar',
       join(distDir, 'DynamoDBLocal.jar'),
