@@ -85,7 +85,8 @@ function listen(port: number, hostname: string, polls: LongPolls): Promise<Serve
     emulateQueueCreationLifecycle: false,
   });
   const server = createServer((req, res) => {
-    for (const queue of service.Queues as LibraryQueue[]) polls.adopt(queue);
+    // Only a receive needs its queue's long polls wrapped (queues are created by earlier requests).
+    if (isReceive(req)) for (const queue of service.Queues as LibraryQueue[]) polls.adopt(queue);
     const request: PollRequest = { closed: false };
     res.once('close', () => (request.closed = true));
     const sends = isSend(req);
@@ -132,6 +133,12 @@ interface PollRequest {
 
 /** How often a waiting long poll looks again without a send (a delay or a visibility timeout may have ended). */
 const LONG_POLL_TICK_MS = 25;
+
+/** A ReceiveMessage in the JSON protocol, or any request in the query protocol (its action is in the body). */
+function isReceive(req: IncomingMessage): boolean {
+  const target = req.headers['x-amz-target'];
+  return typeof target !== 'string' || target.endsWith('.ReceiveMessage');
+}
 
 function isSend(req: IncomingMessage): boolean {
   const target = req.headers['x-amz-target'];
