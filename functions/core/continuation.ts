@@ -13,7 +13,7 @@
  * @module
  */
 import type { JobRecord, TaskMessage, TaskRecord } from './model';
-import { reactToTaskChange } from './reactions';
+import { reactToTaskChange, type Effect } from './reactions';
 import { queueRouteOf } from './routing';
 
 /** Tasks an invocation runs at most after the one its message asked for; then the next goes through the stream. */
@@ -53,6 +53,21 @@ export function decideContinuation(job: JobRecord | undefined, before: TaskRecor
   // The next task's whole lease must fit in what is left of the invocation: it is never cut short for continuing.
   if (ctx.now + next.timeoutSeconds * 1000 + CONTINUE_MARGIN_MS > ctx.deadline) return undefined;
   return next;
+}
+
+/**
+ * Decides whether the invocation that ran a pipeline's last task finishes the job itself, as the stream would
+ * (`reactToTaskChange` on the job as read and the end as it will be written): then the end says `continued` and
+ * the stream does nothing for it. The finish is the stream's own conditional write (from `running`): a pause or
+ * discard since the read makes it a no-op (a resume walks the pipeline and finishes it), and if the invocation dies
+ * before it, the sweeper finishes the job (a running pipeline whose tasks are all done).
+ * @returns the `finishJob` effect to write after the end, or undefined: the stream finishes the job, as usual
+ */
+export function decideFinish(job: JobRecord | undefined, before: TaskRecord, ended: TaskRecord, ctx: Pick<ContinuationContext, 'deadline'>): Extract<Effect, { kind: 'finishJob' }> | undefined {
+  if (!job || ended.status !== 'succeeded' || job.kind !== 'pipeline' || ctx.deadline === undefined) return undefined;
+  const effects = reactToTaskChange(job, before, ended);
+  const effect = effects.length === 1 ? effects[0] : undefined;
+  return effect?.kind === 'finishJob' && effect.status === 'succeeded' ? effect : undefined;
 }
 
 /** The end of an attempt as written when the invocation goes on with the next task itself. */

@@ -158,8 +158,9 @@ export interface TaskRecord {
    */
   held?: boolean;
   /**
-   * Set by the end of a successful attempt whose invocation goes on to claim the pipeline's next task itself
-   * (`core/continuation.ts`): the stream sends no message for that task (the sweeper does, if it never gets a record).
+   * Set by the end of a successful attempt whose invocation takes the pipeline's next step itself
+   * (`core/continuation.ts`): it claims the next task (the stream sends no message for it; the sweeper does, if it
+   * never gets a record), or, after the last task, finishes the job (the sweeper does, if it never does).
    */
   continued?: boolean;
   attempts: AttemptRecord[];

@@ -156,6 +156,8 @@ export function reactToTaskChange(job: JobRecord, before: TaskRecord | undefined
         if (after.continued) return [];
         return [{ kind: 'dispatch', message: buildTaskMessage(job, next, 1, context, false) }];
       }
+      // The invocation that ran the last task finishes the job itself (core/continuation.ts `decideFinish`).
+      if (after.continued) return [];
       return [{ kind: 'finishJob', jobId: job.jobId, status: 'succeeded', output: context }];
     }
     case 'skipped':

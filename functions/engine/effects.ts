@@ -13,6 +13,7 @@ import { mapLimit } from '../util/map-limit';
 import { cascadeToChild } from './control';
 import { finishStaging, stageChildren } from './staging';
 import { acquireTokens, releaseTokens } from './tokens';
+import { finishJob } from './finish-job';
 
 // Where a message goes is decided by core/routing.ts and carried out in ./dispatch; the name stays for importers.
 import { dispatch as dispatchMessage } from './dispatch';
@@ -28,20 +29,9 @@ export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<voi
   switch (effect.kind) {
     case 'dispatch':
       return dispatch(deps, effect.message, effect.notBefore);
-    case 'finishJob': {
-      const patch = { status: effect.status, endedAt: new Date(deps.clock.now()).toISOString() } as const;
-      await deps.store.transitionJob(
-        effect.jobId,
-        ['running'],
-        {
-          ...patch,
-          ...(effect.output !== undefined ? { output: effect.output } : {}),
-          ...(effect.reason !== undefined ? { reason: effect.reason } : {}),
-        },
-        effect.guard,
-      );
+    case 'finishJob':
+      await finishJob(deps, effect);
       return;
-    }
     case 'settleParent':
       return settleParent(deps, effect.parentId);
     case 'startChildren':

@@ -11,9 +11,14 @@ import type { JobRecord, TaskMessage, TaskRecord } from '../core/model';
 import { NonRetryableError, RetryAfterError } from '../core/provider-errors';
 import { claimAttempt, finishAttempt, isRejection, type AttemptOutcome } from '../core/task-transitions';
 import { originalPayload } from '../core/task-payload';
-import { decideContinuation, markContinued } from '../core/continuation';
+import { decideContinuation, decideFinish, markContinued } from '../core/continuation';
+import type { Effect } from '../core/reactions';
 import type { TaskDeps } from '../ports';
+import { finishJob } from './finish-job';
 import { keepClaimUnderPause } from './pause-holds';
+
+/** The end of a pipeline an invocation writes itself. */
+type FinishJobEffect = Extract<Effect, { kind: 'finishJob' }>;
 
 /** What a provider function receives. */
 export interface ProviderEvent<I extends JsonObject = JsonObject> {
@@ -108,6 +113,7 @@ function asOutput(value: unknown): JsonObject {
 export async function runTask(deps: TaskDeps, message: TaskMessage, fn: ProviderFunction, opts: RunTaskOptions = {}): Promise<RunTaskResult> {
   const first = await runAttempt(deps, message, fn, opts, 0);
   opts.onAttempt?.(message, first.result);
+  await finishPipeline(deps, message, first.finish, opts);
   let next = first.next;
   let job = first.job;
   for (let continued = 1; next; continued++) {
@@ -116,6 +122,7 @@ export async function runTask(deps: TaskDeps, message: TaskMessage, fn: Provider
     try {
       const run = await runAttempt(deps, current, fn, opts, continued, job);
       opts.onAttempt?.(current, run.result);
+      await finishPipeline(deps, current, run.finish, opts);
       next = run.next;
       job = run.job;
     } catch (error) {
@@ -126,6 +133,19 @@ export async function runTask(deps: TaskDeps, message: TaskMessage, fn: Provider
   return first.result;
 }
 
+/**
+ * Finishes the job whose last task this invocation ended with `continued` (`decideFinish`). A failure here is the
+ * sweeper's to repair (a running pipeline whose tasks are all done): the attempt itself is recorded.
+ */
+async function finishPipeline(deps: TaskDeps, message: TaskMessage, finish: FinishJobEffect | undefined, opts: RunTaskOptions): Promise<void> {
+  if (!finish) return;
+  try {
+    await finishJob(deps, finish);
+  } catch (error) {
+    opts.onContinueError?.(message, error);
+  }
+}
+
 async function runAttempt(
   deps: TaskDeps,
   message: TaskMessage,
@@ -133,7 +153,7 @@ async function runAttempt(
   opts: RunTaskOptions,
   continued: number,
   job?: JobRecord,
-): Promise<{ result: RunTaskResult; next?: TaskMessage; job?: JobRecord }> {
+): Promise<{ result: RunTaskResult; next?: TaskMessage; job?: JobRecord; finish?: FinishJobEffect }> {
   const taskMs = message.timeoutSeconds * 1000;
   const budgetMs = opts.deadline === undefined ? taskMs : Math.min(taskMs, opts.deadline - Date.now());
   if (budgetMs <= 0) throw new InvocationEndingError();
@@ -227,20 +247,24 @@ export async function completeAndContinue(
   message: TaskMessage,
   outcome: AttemptOutcome,
   budget?: ContinueBudget,
-): Promise<{ result: Exclude<RunTaskResult, 'duplicate' | 'pending'>; next?: TaskMessage; job?: JobRecord }> {
+): Promise<{ result: Exclude<RunTaskResult, 'duplicate' | 'pending'>; next?: TaskMessage; job?: JobRecord; finish?: FinishJobEffect }> {
   const ended = finishAttempt(claimed, message.attempt, outcome, message.retry, deps.clock.now(), deps.clock.random());
   let next: TaskMessage | undefined;
+  let finish: FinishJobEffect | undefined;
   let job: JobRecord | undefined;
   if (budget && !isRejection(ended) && ended.status === 'succeeded') {
     job = budget.job ?? (await deps.store.getJob(message.jobId));
     next = decideContinuation(job, claimed, ended, message, { now: deps.clock.now(), deadline: budget.deadline, continued: budget.continued, maxSteps: budget.maxSteps });
+    if (!next) finish = decideFinish(job, claimed, ended, { deadline: budget.deadline });
   }
-  if (isRejection(ended) || !(await deps.store.endAttempt(claimed, next ? markContinued(ended) : ended))) {
+  if (isRejection(ended) || !(await deps.store.endAttempt(claimed, next || finish ? markContinued(ended) : ended))) {
     // The attempt was taken away (its job was discarded): keep what it produced, change nothing else.
     await deps.store.recordLateResult(message.jobId, message.taskIndex, message.attempt, outcome.ok ? { output: outcome.output } : { error: outcome.error }, new Date(deps.clock.now()).toISOString());
     return { result: 'late' };
   }
-  return next && job ? { result: outcome.ok ? 'succeeded' : 'failed', next, job } : { result: outcome.ok ? 'succeeded' : 'failed' };
+  const result = outcome.ok ? 'succeeded' : 'failed';
+  if (finish) return { result, finish };
+  return next && job ? { result, next, job } : { result };
 }
 
 /**

@@ -203,9 +203,8 @@ class Continue extends Step {
   async act(w: World) {
     const c = w.continuing[this.pick % Math.max(1, w.continuing.length)];
     if (!c) return;
-    w.log(
-      `invocation goes on: ${c.message.jobId}/${c.message.taskId}#${c.message.attempt}${this.die ? ' — dies before its claim' : `, provider ${this.behaviour}`}${this.crashAfter !== undefined && !this.die ? ` (crash after ${this.crashAfter} writes)` : ''}`,
-    );
+    const what = c.finish ? `finishes ${c.message.jobId}${this.die ? ' — dies first' : ''}` : `${c.message.jobId}/${c.message.taskId}#${c.message.attempt}${this.die ? ' — dies before its claim' : `, provider ${this.behaviour}`}`;
+    w.log(`invocation goes on: ${what}${this.crashAfter !== undefined && !this.die ? ` (crash after ${this.crashAfter} writes)` : ''}`);
     await w.continueWith(this.pick, this.behaviour, { die: this.die, ...(this.crashAfter !== undefined ? { crashAfter: this.crashAfter } : {}) });
   }
   toString() {

@@ -313,7 +313,8 @@ describe('continuation in the invocation (issue 12)', () => {
     expect(w.engine.store.jobs.get(id)?.output).toEqual({ a: 'v1', b: 'v1', c: 'v1' });
     expect([sendsOf(w, id, 't1'), sendsOf(w, id, 't2'), sendsOf(w, id, 't3')]).toEqual([1, 0, 0]);
     expect(w.engine.store.tasks.get(`${id}#T0`)?.continued).toBe(true);
-    expect(w.engine.store.tasks.get(`${id}#T2`)?.continued, 'the last task ends the job through the stream').toBeUndefined();
+    // The invocation that ran the last task finished the job itself: its end says so, and the stream sent nothing.
+    expect(w.engine.store.tasks.get(`${id}#T2`)?.continued, 'the last task finishes the job in its invocation').toBe(true);
     expectNone(await judge(w, c), w);
   });
 
@@ -403,6 +404,47 @@ describe('continuation in the invocation (issue 12)', () => {
     expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
   });
 
+  /** Runs the pipeline to the point where the invocation that ended its last task is about to finish the job. */
+  async function atFinish(w: World): Promise<string> {
+    const id = await atContinuation(w);
+    while (w.continuing.some((x) => !x.finish)) await w.continueWith(0, 'ok');
+    expect(w.continuing.map((x) => (x.finish ? `finish ${x.finish.jobId}` : x.message.taskId))).toEqual([`finish ${id}`]);
+    await streamAll(w);
+    expect(w.engine.store.jobs.get(id)?.status, 'the end said continued: the stream leaves the finish to the invocation').toBe('running');
+    return id;
+  }
+
+  it('the invocation that ends the last task dies before finishing the job: the sweeper finishes it (I3, I4)', async () => {
+    const { w, c } = setup();
+    const id = await atFinish(w);
+    await w.continueWith(0, 'ok', { die: true });
+    await w.advance(180_000);
+    await w.sweep();
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+    expectNone(await judge(w, c), w);
+  });
+
+  it('a pause between the last end and the finish: the finish writes nothing, resume finishes the job (I1, I8, I3)', async () => {
+    const { w, c } = setup();
+    const id = await atFinish(w);
+    await w.manual('pause', id, 't3', false);
+    await w.continueWith(0, 'ok');
+    expect(w.engine.store.jobs.get(id)?.status, 'paused stays paused').toBe('paused');
+    expect(c.afterStep(w)).toEqual([]);
+    await w.manual('resume', id, 't3', false);
+    expectNone(await judge(w, c), w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+  });
+
+  it('a discard between the last end and the finish: the job stays discarded (I1, I4)', async () => {
+    const { w, c } = setup();
+    const id = await atFinish(w);
+    await w.manual('discard', id, 't3', false);
+    await w.continueWith(0, 'ok');
+    expect(w.engine.store.jobs.get(id)?.status).toBe('discarded');
+    expectNone(await judge(w, c), w);
+  });
+
   it('an invocation that dies after its continued claim leaves an attempt whose lease expires and is retried (I3, I12)', async () => {
     const { w, c } = setup();
     const id = await atContinuation(w);
@@ -437,7 +479,8 @@ describe('continuation in the invocation (issue 12)', () => {
     const { w, c } = setup();
     const id = (await w.submit({ name: 'mixed', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }, { name: 'b', provider: 'demo', preLock: 'edge' }] }))!;
     await w.flowToContinuation(2);
-    expect(w.continuing).toEqual([]);
+    // No claim onto the other route (the pinned task's own invocation may go on to finish the job).
+    expect(w.continuing.filter((x) => !x.finish)).toEqual([]);
     expect(w.engine.store.tasks.get(`${id}#T0`)?.continued).toBeUndefined();
     await streamAll(w);
     expect(w.engine.queue.history.filter((m) => m.message.jobId === id && m.message.taskId === 't2').map((m) => m.route)).toEqual(['demo@edge']);

@@ -22,6 +22,8 @@ import type { AttemptOutcome } from '../../functions/core/task-transitions';
 import { discardJob, pauseJob, resumeJob, retryTask, skipTask } from '../../functions/engine/control';
 import { submitJob } from '../../functions/engine/jobs-service';
 import { onChange } from '../../functions/engine/on-change';
+import { finishJob } from '../../functions/engine/finish-job';
+import type { Effect } from '../../functions/core/reactions';
 import { StreamBatch } from '../../functions/engine/stream-batch';
 import { sweep } from '../../functions/engine/reconcile';
 import { claimTask, completeAndContinue, type ContinueBudget } from '../../functions/engine/run-task';
@@ -88,6 +90,8 @@ export interface Invocation {
 export interface Continuation {
   message: TaskMessage;
   invocation: Invocation;
+  /** The invocation ended the pipeline's last task and means to finish the job itself (`decideFinish`). */
+  finish?: Extract<Effect, { kind: 'finishJob' }>;
 }
 
 /** Something the world observed that an invariant checker wants to see. */
@@ -418,6 +422,11 @@ export class World {
     const [c] = this.continuing.splice(index % Math.max(1, this.continuing.length), 1);
     if (!c) return;
     if (opts.die) return;
+    if (c.finish) {
+      const finish = c.finish;
+      await this.invoke('finish', () => finishJob(this.deps, finish), opts.crashAfter);
+      return;
+    }
     const { value: claimed } = await this.invoke('continue', () => claimTask(this.deps, c.message), opts.crashAfter);
     if (!claimed) return;
     await this.started(c.message, claimed, undefined, c.invocation);
@@ -448,7 +457,12 @@ export class World {
     const budget: ContinueBudget | undefined = inv ? { deadline: inv.deadline, continued: inv.continued, maxSteps: MAX_CONTINUED_STEPS, ...(inv.job ? { job: inv.job } : {}) } : undefined;
     const { value } = await this.invoke('report', () => completeAndContinue(this.deps, run.claimed, run.message, outcome, budget));
     if (value?.result === 'late') this.observations.push({ kind: 'late', message: run.message, outcome });
-    if (value?.next && inv && opts.chain === 'dies') {
+    if (value?.finish && inv && opts.chain === 'dies') {
+      this.log(`  its invocation means to finish ${run.message.jobId} itself (the end says continued) but dies first`);
+    } else if (value?.finish && inv) {
+      this.continuing.push({ message: run.message, invocation: { deadline: inv.deadline, continued: inv.continued }, finish: value.finish });
+      this.log(`  its invocation goes on to finish ${run.message.jobId} itself (the end says continued)`);
+    } else if (value?.next && inv && opts.chain === 'dies') {
       this.log(`  its invocation means to go on with ${value.next.jobId}/${value.next.taskId} (the end says continued) but dies before its claim`);
     } else if (value?.next && inv) {
       this.focus = { jobId: value.next.jobId, taskId: value.next.taskId };
