@@ -53,6 +53,9 @@ export interface DynamoJobStoreOptions {
 }
 
 /** {@link JobStore} on a DynamoDB table. */
+/** Children counted per write: DynamoDB allows 300 operators in a condition expression, and each child takes 3. */
+const COUNT_CHUNK = 50;
+
 export class DynamoJobStore implements JobStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly table: string;
@@ -371,6 +374,16 @@ export class DynamoJobStore implements JobStore {
   }
 
   async countChildren(parentId: string, bucket: number, children: readonly ChildCount[], size: number, seenReopens: number) {
+    // One write per chunk: a condition expression takes at most 300 operators (3 per child here).
+    let last: { bucketComplete: boolean; bucketFailed: boolean; reopens: number } | undefined;
+    for (let i = 0; i < children.length; i += COUNT_CHUNK) {
+      last = await this.countChunk(parentId, bucket, children.slice(i, i + COUNT_CHUNK), size, seenReopens);
+      if (!last) return undefined;
+    }
+    return last;
+  }
+
+  private async countChunk(parentId: string, bucket: number, children: readonly ChildCount[], size: number, seenReopens: number) {
     const failed = children.filter((c) => c.failed).map((c) => c.childIndex);
     const names: Record<string, string> = { '#size': 'size', '#done': 'done', ...(failed.length ? { '#failed': 'failed' } : {}) };
     const values: Record<string, unknown> = { ':done': new Set(children.map((c) => c.childIndex)), ':size': size, ':seen': seenReopens };

@@ -210,3 +210,14 @@ describe('DynamoJobStore.countChildren: a stream batch counts its children of on
     expect(await fx.store.countChildren('R', 0, counts([1, 5]), 5, 1)).toEqual({ bucketComplete: true, bucketFailed: true, reopens: 1 });
   });
 });
+
+describe('DynamoJobStore.countChildren: a whole bucket in one call (issue 12)', () => {
+  it('counts 100 children at once (in writes whose conditions stay under DynamoDB’s 300 operators) and completes the bucket', async () => {
+    const spec: JobSpec = { name: 'p', owner: 'o', children: Array.from({ length: 100 }, (_, i) => ({ name: `c${i + 1}`, owner: 'o', tasks: [{ name: 't', provider: 'demo' }] })) };
+    await fx.store.createJobs(planSubmission(spec, 'H', '2026-01-01T00:00:00.000Z'));
+    const all = Array.from({ length: 100 }, (_, i) => ({ childIndex: i + 1, failed: i === 99 }));
+    expect(await fx.store.countChildren('H', 0, all, 100, 0)).toEqual({ bucketComplete: true, bucketFailed: true, reopens: 0 });
+    // Again (a replayed batch): counted, nothing refused by the expression.
+    expect(await fx.store.countChildren('H', 0, all, 100, 0)).toEqual({ bucketComplete: true, bucketFailed: true, reopens: 0 });
+  });
+});
