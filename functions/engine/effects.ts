@@ -38,7 +38,7 @@ export async function applyEffect(deps: EngineDeps, effect: Effect): Promise<voi
       return startChildren(deps, effect.parentId, effect.childCount);
     case 'startChild': {
       const parent = await deps.store.getJob(effect.parentId);
-      if (parent?.status === 'running') await deps.store.transitionJob(effect.childId, ['pending'], { status: 'running', startedAt: new Date(deps.clock.now()).toISOString() });
+      if (parent?.status === 'running') await startPendingChild(deps, effect.childId);
       return;
     }
     case 'advancePipeline':
@@ -90,18 +90,22 @@ const START_PAGE = 100;
  * that came first (its placeholder record) makes it a no-op.
  */
 export async function startChildren(deps: EngineDeps, parentId: string, childCount: number): Promise<void> {
-  const startedAt = new Date(deps.clock.now()).toISOString();
   for (let from = 1; from <= childCount; from += START_PAGE) {
     const ids = Array.from({ length: Math.min(START_PAGE, childCount - from + 1) }, (_, i) => childJobId(parentId, from + i));
     const children = await deps.store.getJobs(ids);
     await mapLimit(children, 16, async (child) => {
-      if (child.status === 'pending') await deps.store.transitionJob(child.jobId, ['pending'], { status: 'running', startedAt });
+      if (child.status === 'pending') await startPendingChild(deps, child.jobId);
       else if (child.status !== 'running') return;
       else if (child.kind === 'parent') await startChildren(deps, child.jobId, child.childCount ?? 0);
       else if ((child.tasks?.length ?? 0) > 0) await dispatch(deps, buildTaskMessage(child, 0, 1, {}, false));
       else await advancePipeline(deps, child.jobId);
     });
   }
+}
+
+/** Starts a child waiting for its parent: `pending` → `running` (its change sends its first task). */
+export function startPendingChild(deps: EngineDeps, childId: string): Promise<boolean> {
+  return deps.store.transitionJob(childId, ['pending'], { status: 'running', startedAt: new Date(deps.clock.now()).toISOString() });
 }
 
 /** Carries out effects in order. */
@@ -144,7 +148,11 @@ export async function reportChildren(deps: EngineDeps, parentId: string, childIn
   const parent = await deps.store.getJob(parentId);
   if (!parent || parent.childCount === undefined) return;
   const byBucket = new Map<number, number[]>();
-  for (const i of new Set(childIndexes)) byBucket.set(bucketOf(i), [...(byBucket.get(bucketOf(i)) ?? []), i]);
+  for (const i of new Set(childIndexes)) {
+    const list = byBucket.get(bucketOf(i));
+    if (list) list.push(i);
+    else byBucket.set(bucketOf(i), [i]);
+  }
   for (const [bucket, indexes] of byBucket) {
     if (await countInBucket(deps, parent, bucket, indexes)) return;
   }

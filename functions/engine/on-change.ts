@@ -17,6 +17,17 @@ export type ItemChange =
   | { type: 'task'; before?: TaskRecord; after?: TaskRecord }
   | { type: 'other' };
 
+/**
+ * The job whose record reacting to `change` reads: a task's status or attempt moved to anything but `running` (a
+ * claim has no consequence). The stream batch reads these ahead (`stream-batch.ts`).
+ */
+export function jobReadFor(change: ItemChange): string | undefined {
+  if (change.type !== 'task' || !change.after) return undefined;
+  const { before, after } = change;
+  const statusChanged = before?.status !== after.status || before?.attemptCount !== after.attemptCount;
+  return statusChanged && after.status !== 'running' ? after.jobId : undefined;
+}
+
 /** What a change is handled with when it comes in a batch (see `stream-batch.ts`). */
 export interface BatchContext {
   /** The job read ahead for the batch, once; undefined: read it now. */
@@ -52,9 +63,8 @@ export async function onChange(deps: EngineDeps, change: ItemChange, publish: Ev
       if (root?.tokens?.length && (root.status === 'discarded' || root.status === 'succeeded')) await releaseTokens(deps, root);
       return;
     }
-    const statusChanged = change.before?.status !== change.after.status || change.before?.attemptCount !== change.after.attemptCount;
-    // A claim (→ running) has no consequence; skip the read of the job.
-    if (!statusChanged || change.after.status === 'running') return;
+    // A claim (→ running) or a rewrite in place has no consequence; skip the read of the job.
+    if (jobReadFor(change) === undefined) return;
     const event = taskEvent(change.before, change.after);
     if (event && isPublished(publish, event)) await deps.events.publish([event]);
     const job = batch?.takeJob(change.after.jobId) ?? (await deps.store.getJob(change.after.jobId));

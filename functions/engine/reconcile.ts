@@ -20,7 +20,7 @@ import type { JobRecord } from '../core/model';
 import type { EngineDeps } from '../ports';
 import { forEachLimit } from '../util/map-limit';
 import { dispatch } from './dispatch';
-import { applyEffect, reportToParent, settleParent } from './effects';
+import { applyEffect, reportToParent, settleParent, startPendingChild } from './effects';
 import { releaseHeld } from './pause-holds';
 import { finishStaging, stageChildren } from './staging';
 import { acquireTokens, releaseTokens } from './tokens';
@@ -269,7 +269,7 @@ async function reconcileChild(deps: EngineDeps, parent: JobRecord, child: JobRec
   const repair = decideChildRepair(parent, child, counted, { now, requeueAfterMs: opts.requeueAfterMs });
   switch (repair.kind) {
     case 'start':
-      if (await deps.store.transitionJob(child.jobId, ['pending'], { status: 'running', startedAt: new Date(now).toISOString() })) report.repaired++;
+      if (await startPendingChild(deps, child.jobId)) report.repaired++;
       return;
     case 'report':
       await reportToParent(deps, parent.jobId, child.childIndex!);

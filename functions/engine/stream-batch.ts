@@ -11,16 +11,9 @@ import type { JobRecord } from '../core/model';
 import type { Effect } from '../core/reactions';
 import type { EngineDeps } from '../ports';
 import { reportChildren } from './effects';
-import type { BatchContext, ItemChange } from './on-change';
+import { jobReadFor, type BatchContext, type ItemChange } from './on-change';
 
-/** The job whose record reacting to `change` reads (a task's end, retry, skip, failure), if any. */
-export function jobReadFor(change: ItemChange): string | undefined {
-  if (change.type !== 'task' || !change.after) return undefined;
-  const { before, after } = change;
-  if (after.status === 'discarded') return undefined;
-  const statusChanged = before?.status !== after.status || before?.attemptCount !== after.attemptCount;
-  return statusChanged && after.status !== 'running' ? after.jobId : undefined;
-}
+export { jobReadFor } from './on-change';
 
 /** One batch of changes: what was read ahead for it and the children it finished. */
 export class StreamBatch {
