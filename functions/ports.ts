@@ -63,10 +63,13 @@ export interface JobStore {
    */
   transitionJob(jobId: string, from: readonly JobStatus[], patch: JobPatch, guard?: TaskGuard, opts?: { bucketsDone?: number }): Promise<boolean>;
   /**
-   * How many times children of a parent's bucket were reopened so far (0 for a new bucket): the version a count
-   * is decided at. Strongly consistent.
+   * A parent's completion bucket as stored, strongly consistent: its version (how many times its children were
+   * reopened; the version a count is decided at), the children counted in it, and whether the parent counted it
+   * at that version. A replay that finds its children counted writes nothing.
    */
-  bucketReopens(parentId: string, bucket: number): Promise<number>;
+  bucketState(parentId: string, bucket: number): Promise<BucketState>;
+  /** How many completion buckets a parent has counted (and failed), and its status; strongly consistent. */
+  parentCounts(parentId: string): Promise<ParentCounts>;
   /**
    * Counts a finished child in its parent's bucket (idempotent per child), only if the bucket's children were not
    * reopened since `seenReopens` (read before the child was read).
@@ -84,7 +87,7 @@ export interface JobStore {
    * since it completed at version `seenReopens`.
    * @returns how many buckets are complete and failed, and the parent's status; undefined when a reopen came in between
    */
-  countBucket(parentId: string, bucket: number, failed: boolean, seenReopens: number): Promise<{ doneBuckets: number; failedBuckets: number; status: JobStatus } | undefined>;
+  countBucket(parentId: string, bucket: number, failed: boolean, seenReopens: number): Promise<ParentCounts | undefined>;
   /** Takes a finished root off the active index the sweeper walks (a root never activated costs no index write). */
   deactivateRoot(jobId: string): Promise<void>;
   /**
@@ -232,6 +235,25 @@ export interface ResultStore {
    */
   put(result: JobResult): Promise<boolean>;
   get(jobId: string): Promise<JobResult | undefined>;
+}
+
+/** A completion bucket of a parent as read ({@link JobStore.bucketState}). */
+export interface BucketState {
+  /** The bucket's version: how many times one of its children was reopened (0 for a new bucket). */
+  reopens: number;
+  /** Children counted in it (at this version). */
+  done: ReadonlySet<number>;
+  /** Whether one of the counted children failed. */
+  anyFailed: boolean;
+  /** Whether the parent counted this bucket at this version (a reopen since uncounts it, and moves the version). */
+  onParent: boolean;
+}
+
+/** A parent's completion counts. */
+export interface ParentCounts {
+  doneBuckets: number;
+  failedBuckets: number;
+  status: JobStatus;
 }
 
 /** A finished child to count in its bucket. */

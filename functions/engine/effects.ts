@@ -158,20 +158,31 @@ export async function reportChildren(deps: EngineDeps, parentId: string, childIn
   }
 }
 
-/** Counts finished children of one bucket; true when that finished the parent's counting (nothing left to do). */
+/**
+ * Counts finished children of one bucket; true when that finished the parent's counting (nothing left to do).
+ * What the bucket already holds is not written again: a replay (a stream batch retried, or children the sweeper
+ * counted first while the stream lagged) reads that its children are counted, and that the parent counted the
+ * bucket at the same version, and carries on from there without a refused write.
+ */
 async function countInBucket(deps: EngineDeps, parent: JobRecord, bucket: number, indexes: readonly number[]): Promise<boolean> {
   const parentId = parent.jobId;
+  const size = bucketSize(bucket, parent.childCount!);
   for (let tries = 0; tries < 3; tries++) {
-    const seen = await deps.store.bucketReopens(parentId, bucket);
+    const state = await deps.store.bucketState(parentId, bucket);
     // A replayed record of a child that was reopened by hand since (skip/retry) must not count it again.
     const children = (await deps.store.getJobs(indexes.map((i) => childJobId(parentId, i)))).filter((c) => isTerminalJob(c.status));
     if (children.length === 0) return false;
-    const counts = children.map((c) => ({ childIndex: c.childIndex!, failed: c.status !== 'succeeded' }));
-    const counted = await deps.store.countChildren(parentId, bucket, counts, bucketSize(bucket, parent.childCount!), seen);
+    const uncounted = children.filter((c) => !state.done.has(c.childIndex!)).map((c) => ({ childIndex: c.childIndex!, failed: c.status !== 'succeeded' }));
+    const counted =
+      uncounted.length > 0
+        ? await deps.store.countChildren(parentId, bucket, uncounted, size, state.reopens)
+        : { bucketComplete: state.done.size >= size, bucketFailed: state.anyFailed, reopens: state.reopens };
     // Reopened between the reads and the count: read again (it is running now, or finished once more).
     if (!counted) continue;
     if (!counted.bucketComplete) return false;
-    const totals = await deps.store.countBucket(parentId, bucket, counted.bucketFailed, counted.reopens);
+    // Counted on the parent at the version this count was decided at: only the parent's totals are left to read.
+    const totals =
+      uncounted.length === 0 && state.onParent ? await deps.store.parentCounts(parentId) : await deps.store.countBucket(parentId, bucket, counted.bucketFailed, counted.reopens);
     // A child of the bucket was reopened since it completed: its own end completes the bucket again.
     if (!totals) return false;
     // A paused parent finishes when it is resumed (settleParent), not while it is paused.

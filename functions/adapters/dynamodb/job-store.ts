@@ -8,7 +8,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import type { JsonObject } from '../../core/json';
 import type { AttemptError, AuditEntry, JobRecord, TaskMessage, TaskRecord } from '../../core/model';
 import type { JobStatus } from '../../core/statuses';
-import type { ChildCount, InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, RecentRoot, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
+import type { BucketState, ChildCount, InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, ParentCounts, RecentRoot, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
 import { isTaskTxOp } from '../../core/writes';
 import {
   BUCKET_NOT_COUNTED,
@@ -364,9 +364,27 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
-  async bucketReopens(parentId: string, bucket: number): Promise<number> {
-    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: bucketKey(parentId, bucket), ConsistentRead: true, ProjectionExpression: 'reopens' }));
-    return Number(out.Item?.reopens ?? 0);
+  async bucketState(parentId: string, bucket: number): Promise<BucketState> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: bucketKey(parentId, bucket), ConsistentRead: true, ProjectionExpression: 'reopens, #done, #failed, onParent', ExpressionAttributeNames: { '#done': 'done', '#failed': 'failed' } }),
+    );
+    const reopens = Number(out.Item?.reopens ?? 0);
+    const onParent = out.Item?.onParent;
+    return {
+      reopens,
+      done: (out.Item?.done as Set<number> | undefined) ?? new Set<number>(),
+      anyFailed: ((out.Item?.failed as Set<number> | undefined)?.size ?? 0) > 0,
+      onParent: onParent !== undefined && Number(onParent) === reopens,
+    };
+  }
+
+  async parentCounts(parentId: string): Promise<ParentCounts> {
+    const parent = await this.client.send(new GetCommand({ TableName: this.table, Key: jobKey(parentId), ConsistentRead: true, ProjectionExpression: 'doneBuckets, failedBuckets, #status', ExpressionAttributeNames: { '#status': 'status' } }));
+    return {
+      doneBuckets: (parent.Item?.doneBuckets as Set<number> | undefined)?.size ?? 0,
+      failedBuckets: (parent.Item?.failedBuckets as Set<number> | undefined)?.size ?? 0,
+      status: (parent.Item?.status as JobStatus | undefined) ?? 'running',
+    };
   }
 
   async countChild(parentId: string, childIndex: number, failed: boolean, size: number, seenReopens: number) {
@@ -409,7 +427,9 @@ export class DynamoJobStore implements JobStore {
 
   async countBucket(parentId: string, bucket: number, failed: boolean, seenReopens: number) {
     // The parent counts the bucket only while none of its children was reopened since it completed: one
-    // transaction with a check of the bucket's version (once per hundred children, so the doubled cost is small).
+    // transaction with the bucket's version checked (once per hundred children, so the doubled cost is small).
+    // The bucket keeps the version it was counted at (`onParent`), so a replay reads that it is done instead of
+    // paying for a refused transaction; a reopen moves the version, which makes the mark stale.
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -424,10 +444,11 @@ export class DynamoJobStore implements JobStore {
               },
             },
             {
-              ConditionCheck: {
+              Update: {
                 TableName: this.table,
                 Key: bucketKey(parentId, bucket),
                 ConditionExpression: BUCKET_NOT_REOPENED,
+                UpdateExpression: 'SET onParent = :seen',
                 ExpressionAttributeValues: { ':seen': seenReopens },
               },
             },
@@ -439,12 +460,7 @@ export class DynamoJobStore implements JobStore {
       // Counted already (a replay) carries on as the first delivery did; a reopen in between stops here.
       if (!cancelledByCondition(err, 0)) return undefined;
     }
-    const parent = await this.client.send(new GetCommand({ TableName: this.table, Key: jobKey(parentId), ConsistentRead: true, ProjectionExpression: 'doneBuckets, failedBuckets, #status', ExpressionAttributeNames: { '#status': 'status' } }));
-    return {
-      doneBuckets: (parent.Item?.doneBuckets as Set<number> | undefined)?.size ?? 0,
-      failedBuckets: (parent.Item?.failedBuckets as Set<number> | undefined)?.size ?? 0,
-      status: (parent.Item?.status as JobStatus | undefined) ?? 'running',
-    };
+    return this.parentCounts(parentId);
   }
 
   /**

@@ -15,7 +15,7 @@ import { CHILD_BUCKET_SIZE, bucketCount, bucketSize, childJobId, incompleteRange
 import type { StagedPart } from '../../core/staging';
 import { creationKey, type RecentRoot } from '../../core/recent-roots';
 import type { JobStatus } from '../../core/statuses';
-import type { ChildCount, Clock, InboxClaim, InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
+import type { BucketState, ChildCount, Clock, InboxClaim, InboxSummary, JobPatch, JobStore, JobSummary, JobTree, Offer, ParentCounts, TaskGuard, TaskTxOp, TokenState, TokenUse, TxOp } from '../../ports';
 import { CLAIMS_KEPT, inboxSummaryOf, summaryOf, tokenUses } from './console-reads';
 import type { MemoryResultStore } from './result-store';
 
@@ -62,6 +62,8 @@ interface Bucket {
   size?: number;
   /** Times one of its children was uncounted by a reopen (the version counts are guarded by). */
   reopens?: number;
+  /** The version at which the parent counted this bucket. */
+  onParent?: number;
 }
 
 const TERMINAL = new Set<JobStatus>(['succeeded', 'failed', 'discarded']);
@@ -349,8 +351,15 @@ export class MemoryJobStore implements JobStore {
     return true;
   }
 
-  async bucketReopens(parentId: string, bucket: number): Promise<number> {
-    return this.buckets.get(`${parentId}#B${bucket}`)?.reopens ?? 0;
+  async bucketState(parentId: string, bucket: number): Promise<BucketState> {
+    const stored = this.buckets.get(`${parentId}#B${bucket}`);
+    const reopens = stored?.reopens ?? 0;
+    return { reopens, done: new Set(stored?.done), anyFailed: (stored?.failed.size ?? 0) > 0, onParent: stored?.onParent === reopens };
+  }
+
+  async parentCounts(parentId: string): Promise<ParentCounts> {
+    const now = this.jobs.get(parentId);
+    return { doneBuckets: now?.doneBuckets?.size ?? 0, failedBuckets: now?.failedBuckets?.size ?? 0, status: now?.status ?? 'running' };
   }
 
   async countChild(parentId: string, childIndex: number, failed: boolean, size: number, seenReopens: number): Promise<{ bucketComplete: boolean; bucketFailed: boolean; reopens: number } | undefined> {
@@ -374,19 +383,21 @@ export class MemoryJobStore implements JobStore {
     return { bucketComplete: bucket.done.size >= size, bucketFailed: bucket.failed.size > 0, reopens: bucket.reopens ?? 0 };
   }
 
-  async countBucket(parentId: string, bucket: number, failed: boolean, seenReopens: number): Promise<{ doneBuckets: number; failedBuckets: number; status: JobStatus } | undefined> {
+  async countBucket(parentId: string, bucket: number, failed: boolean, seenReopens: number): Promise<ParentCounts | undefined> {
     this.write('countBucket');
     const stored = this.jobs.get(parentId);
     if (!stored) return { doneBuckets: 0, failedBuckets: 0, status: 'running' };
     if (!stored.doneBuckets?.has(bucket)) {
-      if ((this.buckets.get(`${parentId}#B${bucket}`)?.reopens ?? 0) !== seenReopens) return undefined;
+      const counted = this.buckets.get(`${parentId}#B${bucket}`);
+      if ((counted?.reopens ?? 0) !== seenReopens) return undefined;
       const next = clone(stored);
       next.doneBuckets = new Set([...(next.doneBuckets ?? []), bucket]);
       if (failed) next.failedBuckets = new Set([...(next.failedBuckets ?? []), bucket]);
       this.setJob(parentId, next);
+      // As on DynamoDB: the bucket keeps the version it was counted at, in the same transaction.
+      if (counted) counted.onParent = seenReopens;
     }
-    const now = this.jobs.get(parentId)!;
-    return { doneBuckets: now.doneBuckets?.size ?? 0, failedBuckets: now.failedBuckets?.size ?? 0, status: now.status };
+    return this.parentCounts(parentId);
   }
 
   async deactivateRoot(jobId: string): Promise<void> {

@@ -148,11 +148,11 @@ describe('DynamoJobStore: a child is counted, its bucket counted and its parent 
     const spec: JobSpec = { name: 'p', owner: 'o', children: [{ name: 'a', owner: 'o', tasks: [{ name: 't', provider: 'demo' }] }, { name: 'b', owner: 'o', tasks: [{ name: 't', provider: 'demo' }] }] };
     await fx.store.createJobs(planSubmission(spec, 'Q', '2026-01-01T00:00:00.000Z'));
     expect((await fx.store.getJob('Q'))!.status).toBe('running');
-    expect(await fx.store.bucketReopens('Q', 0)).toBe(0);
+    expect((await fx.store.bucketState('Q', 0)).reopens).toBe(0);
     expect(await fx.store.countChild('Q', 1, false, 2, 0)).toEqual({ bucketComplete: false, bucketFailed: false, reopens: 0 });
     // A person reopens child 1 (its bucket entry goes, the version moves).
     expect(await fx.store.transact([{ op: 'uncountChild', parentId: 'Q', childIndex: 1 }])).toBe(-1);
-    expect(await fx.store.bucketReopens('Q', 0)).toBe(1);
+    expect((await fx.store.bucketState('Q', 0)).reopens).toBe(1);
     // A count decided at version 0 no longer lands; at version 1 it does; a replay carries on.
     expect(await fx.store.countChild('Q', 2, true, 2, 0)).toBeUndefined();
     expect(await fx.store.countChild('Q', 2, true, 2, 1)).toEqual({ bucketComplete: false, bucketFailed: true, reopens: 1 });
@@ -219,5 +219,22 @@ describe('DynamoJobStore.countChildren: a whole bucket in one call (issue 12)', 
     expect(await fx.store.countChildren('H', 0, all, 100, 0)).toEqual({ bucketComplete: true, bucketFailed: true, reopens: 0 });
     // Again (a replayed batch): counted, nothing refused by the expression.
     expect(await fx.store.countChildren('H', 0, all, 100, 0)).toEqual({ bucketComplete: true, bucketFailed: true, reopens: 0 });
+  });
+});
+
+describe('DynamoJobStore.bucketState: a replay reads what is counted instead of writing it again (issue 12)', () => {
+  it('says which children are counted and whether the parent counted the bucket at its current version; a reopen makes that mark stale', async () => {
+    const spec: JobSpec = { name: 'p', owner: 'o', children: Array.from({ length: 3 }, (_, i) => ({ name: `c${i + 1}`, owner: 'o', tasks: [{ name: 't', provider: 'demo' }] })) };
+    await fx.store.createJobs(planSubmission(spec, 'S', '2026-01-01T00:00:00.000Z'));
+    expect(await fx.store.bucketState('S', 0)).toEqual({ reopens: 0, done: new Set(), anyFailed: false, onParent: false });
+    await fx.store.countChildren('S', 0, [{ childIndex: 1, failed: false }, { childIndex: 2, failed: true }, { childIndex: 3, failed: false }], 3, 0);
+    expect(await fx.store.bucketState('S', 0)).toEqual({ reopens: 0, done: new Set([1, 2, 3]), anyFailed: true, onParent: false });
+    expect(await fx.store.countBucket('S', 0, true, 0)).toEqual({ doneBuckets: 1, failedBuckets: 1, status: 'running' });
+    expect((await fx.store.bucketState('S', 0)).onParent).toBe(true);
+    expect(await fx.store.parentCounts('S')).toEqual({ doneBuckets: 1, failedBuckets: 1, status: 'running' });
+    // A person reopens child 2: the bucket leaves the parent and its version moves, so the mark no longer holds.
+    expect(await fx.store.transact([{ op: 'uncountChild', parentId: 'S', childIndex: 2 }, { op: 'uncountBucket', parentId: 'S', childIndex: 2, in: ['running'] }])).toBe(-1);
+    expect(await fx.store.bucketState('S', 0)).toEqual({ reopens: 1, done: new Set([1, 3]), anyFailed: false, onParent: false });
+    expect(await fx.store.parentCounts('S')).toEqual({ doneBuckets: 0, failedBuckets: 0, status: 'running' });
   });
 });

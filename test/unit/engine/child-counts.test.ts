@@ -8,6 +8,7 @@ import { createMemoryEngine, type MemoryChange } from '../../../functions/adapte
 import type { JobSpec } from '../../../functions/core/model';
 import { NonRetryableError } from '../../../functions/core/provider-errors';
 import { retryTask } from '../../../functions/engine/control';
+import { reportToParent } from '../../../functions/engine/effects';
 import { submitJob } from '../../../functions/engine/jobs-service';
 import { onChange } from '../../../functions/engine/on-change';
 import { runTask } from '../../../functions/engine/run-task';
@@ -57,14 +58,14 @@ describe('children counted per stream batch', () => {
     expect(Object.keys(parent?.output ?? {})).toHaveLength(10);
   });
 
-  it('the same batch delivered again writes no count and does not finish the parent again (invariant 1)', async () => {
+  it('the same batch delivered again writes nothing (no refused count of the children or of their bucket) and does not finish the parent again (invariant 1)', async () => {
     const { w, jobId, childEnds, writes, changes } = await finishedChildren(10);
     await deliverBatch(w, childEnds);
     const endedAt = (await w.store.getJob(jobId))?.endedAt;
     changes.length = 0;
     writes.length = 0;
     await deliverBatch(w, childEnds);
-    expect(writes.filter((x) => x === 'countChild' || x === 'transitionJob')).toEqual(['countChild']);
+    expect(writes.filter((x) => x === 'countChild' || x === 'countBucket' || x === 'transitionJob')).toEqual([]);
     expect((await w.store.getJob(jobId))?.endedAt).toBe(endedAt);
   });
 
@@ -91,5 +92,46 @@ describe('children counted per stream batch', () => {
     expect(await deliverBatch(w, childEnds)).toEqual([]);
     expect(writes.filter((x) => x === 'countChild')).toHaveLength(2);
     expect((await w.store.getJob(jobId))?.status).toBe('succeeded');
+  });
+
+  it('children the sweeper counted first (the stream lagging): the batch writes only the ones still uncounted, and no bucket count twice (issue 12)', async () => {
+    const { w, jobId, childEnds, writes } = await finishedChildren(10);
+    // The sweeper's repair counts children 1–6 one by one, as it does for children finished and uncounted.
+    for (let i = 1; i <= 6; i++) await reportToParent(w.deps, jobId, i);
+    writes.length = 0;
+    await deliverBatch(w, childEnds);
+    expect(writes.filter((x) => x === 'countChild' || x === 'countBucket')).toEqual(['countChild', 'countBucket']);
+    expect((await w.store.bucketState(jobId, 0)).done.size).toBe(10);
+    expect((await w.store.getJob(jobId))?.status).toBe('succeeded');
+    // And once the parent counted the bucket, a replay of the whole batch writes nothing at all.
+    writes.length = 0;
+    await deliverBatch(w, childEnds);
+    expect(writes).toEqual([]);
+  });
+
+  it('a bucket counted on its parent, then a child reopened: the mark goes stale, a replay finishes nothing, the child\'s new end counts the bucket again (invariant 5)', async () => {
+    // Two buckets: the parent waits for the second while the first is counted, reopened and counted again.
+    const { w, jobId, childEnds, changes } = await finishedChildren(150, new Set([3]));
+    const first = childEnds.filter((c) => Number(c.key.split('.').pop()) <= 100);
+    const second = childEnds.filter((c) => Number(c.key.split('.').pop()) > 100);
+    await deliverBatch(w, first);
+    expect(await w.store.parentCounts(jobId)).toEqual({ doneBuckets: 1, failedBuckets: 1, status: 'running' });
+    expect((await w.store.bucketState(jobId, 0)).onParent).toBe(true);
+    await retryTask(w.deps, `${jobId}.3`, 't1', {});
+    expect((await w.store.bucketState(jobId, 0)).onParent).toBe(false);
+    // The first bucket's batch replayed (the retry's own records wait): child 3 is running again, nothing is counted.
+    const retried = changes.splice(0);
+    await deliverBatch(w, first);
+    expect(await w.store.parentCounts(jobId)).toEqual({ doneBuckets: 0, failedBuckets: 0, status: 'running' });
+    await deliverBatch(w, second);
+    expect((await w.store.getJob(jobId))?.status).toBe('running');
+    // Child 3 runs again and succeeds: its end completes the first bucket at the new version; the parent succeeds.
+    changes.unshift(...retried);
+    while (changes.length) await onChange(w.deps, changes.shift()!);
+    const again = w.queue.sent.find((m) => m.message.jobId === `${jobId}.3`)!;
+    w.queue.delete(again.id);
+    await runTask(w.deps, again.message, () => ({ ok: 3 }));
+    while (changes.length) await deliverBatch(w, changes.splice(0));
+    expect(await w.store.parentCounts(jobId)).toEqual({ doneBuckets: 2, failedBuckets: 0, status: 'succeeded' });
   });
 });
