@@ -28,10 +28,28 @@ export function jobReadFor(change: ItemChange): string | undefined {
   return statusChanged && after.status !== 'running' ? after.jobId : undefined;
 }
 
+/**
+ * Effects that write no job record: a message sent, a result row, a child counted after the batch. A read of a
+ * job made after a batch's records were written stays such a read after a record whose effects are all of these.
+ */
+const KEEPS_JOB_READS: ReadonlySet<Effect['kind']> = new Set(['dispatch', 'publishResult', 'reportToParent']);
+
+/** True when applying `effects` writes no job record (a read of the job before them is as good as one after). */
+export function keepsJobReads(effects: readonly Effect[]): boolean {
+  return effects.every((e) => KEEPS_JOB_READS.has(e.kind));
+}
+
 /** What a change is handled with when it comes in a batch (see `stream-batch.ts`). */
 export interface BatchContext {
-  /** The job read ahead for the batch, once; undefined: read it now. */
+  /** The job read for the batch (ahead, or by a record before), once; undefined: read it now. */
   takeJob(jobId: string): JobRecord | undefined;
+  /**
+   * Hands a job read back after a record whose effects wrote no job: the next record of the same job reacts
+   * from it instead of reading again (it was read after that record was written, as its own read would be).
+   */
+  keepJob(job: JobRecord): void;
+  /** Drops every job read kept for the batch: a record's effects wrote jobs (itself, its children, a token's next holder). */
+  forgetJobs(): void;
   /** Counts a finished child with the other children of the batch, once every record of it is handled. */
   deferReport(effect: Extract<Effect, { kind: 'reportToParent' }>): void;
 }
@@ -45,6 +63,7 @@ export async function onChange(deps: EngineDeps, change: ItemChange, publish: Ev
   if (change.type === 'job') {
     if (!change.after) return;
     const effects = reactToJobChange(change.before, change.after);
+    if (!keepsJobReads(effects)) batch?.forgetJobs();
     for (const effect of effects) {
       if (batch && effect.kind === 'reportToParent') batch.deferReport(effect);
       else await applyEffect(deps, effect);
@@ -60,7 +79,10 @@ export async function onChange(deps: EngineDeps, change: ItemChange, publish: Ev
     if (change.after.status === 'discarded' && lastBefore?.status === 'running' && last?.status !== 'running') {
       // The last attempt of a discarded job ended (late): its root may now give its tokens back.
       const root = await deps.store.getJob(rootIdOf(change.after.jobId));
-      if (root?.tokens?.length && (root.status === 'discarded' || root.status === 'succeeded')) await releaseTokens(deps, root);
+      if (root?.tokens?.length && (root.status === 'discarded' || root.status === 'succeeded')) {
+        batch?.forgetJobs();
+        await releaseTokens(deps, root);
+      }
       return;
     }
     // A claim (→ running) or a rewrite in place has no consequence; skip the read of the job.
@@ -69,6 +91,10 @@ export async function onChange(deps: EngineDeps, change: ItemChange, publish: Ev
     if (event && isPublished(publish, event)) await deps.events.publish([event]);
     const job = batch?.takeJob(change.after.jobId) ?? (await deps.store.getJob(change.after.jobId));
     if (!job) return;
-    await applyEffects(deps, reactToTaskChange(job, change.before, change.after));
+    const effects = reactToTaskChange(job, change.before, change.after);
+    // A pipeline's ends in one batch (three continued ends of one invocation, say) react from one read.
+    if (keepsJobReads(effects)) batch?.keepJob(job);
+    else batch?.forgetJobs();
+    await applyEffects(deps, effects);
   }
 }

@@ -2,8 +2,8 @@
  * A stream batch handled as one: the jobs its task changes react from are read in one request before any record
  * is handled, and the children it finishes are counted per bucket in one write after every record is handled.
  * Both keep the guards of the one-record path: a job read after the batch arrived is a read made after each of
- * its changes was written (handed out once: a second change of the same job may follow effects of the first, so
- * it reads again), and a child is counted from its own record read after its bucket's version, never from the
+ * its changes was written (handed out again only after a record whose effects wrote no job, so a change that
+ * follows effects on its job reads again; a record whose effects write jobs drops every read kept), and a child is counted from its own record read after its bucket's version, never from the
  * stream record, so counting it later than its record is the same as a record delivered late.
  * @module
  */
@@ -34,17 +34,29 @@ export class StreamBatch {
     return new StreamBatch(ids.length < 2 ? [] : await deps.store.getJobs(ids));
   }
 
-  /** The job read ahead, once; undefined after (or when it was not read ahead). */
+  /** The job read for the batch, once (until handed back); undefined when none is kept. */
   takeJob(jobId: string): JobRecord | undefined {
     const job = this.jobs.get(jobId);
     this.jobs.delete(jobId);
     return job;
   }
 
+  /** Keeps a job read after a record whose effects wrote no job (see {@link BatchContext.keepJob}). */
+  keepJob(job: JobRecord): void {
+    this.jobs.set(job.jobId, job);
+  }
+
+  /** Drops every job read kept (see {@link BatchContext.forgetJobs}). */
+  forgetJobs(): void {
+    this.jobs.clear();
+  }
+
   /** The context one record is handled in; `tag` names the record if counting what it finished fails. */
   forRecord(tag: string): BatchContext {
     return {
       takeJob: (jobId) => this.takeJob(jobId),
+      keepJob: (job) => this.keepJob(job),
+      forgetJobs: () => this.forgetJobs(),
       deferReport: (effect: Extract<Effect, { kind: 'reportToParent' }>) => {
         const children = this.reports.get(effect.parentId) ?? new Map<number, string[]>();
         children.set(effect.childIndex, [...(children.get(effect.childIndex) ?? []), tag]);

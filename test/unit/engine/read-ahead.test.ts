@@ -1,6 +1,6 @@
 /**
  * Fewer requests per task (issue 12): a stream batch reads the jobs its task changes react from in one request
- * (`readAhead`), each read handed out once; a submit answers from what it wrote, without reading it back.
+ * (`readAhead`), each read handed out once, or again after a record whose effects wrote no job; a submit answers from what it wrote, without reading it back.
  */
 import { describe, expect, it } from 'vitest';
 import { createMemoryEngine, type MemoryChange } from '../../../functions/adapters/memory';
@@ -9,6 +9,7 @@ import { submitJob, submittedJobView, getJobView } from '../../../functions/engi
 import { onChange } from '../../../functions/engine/on-change';
 import { StreamBatch, jobReadFor } from '../../../functions/engine/stream-batch';
 import { runTask } from '../../../functions/engine/run-task';
+import { NonRetryableError } from '../../../functions/core/provider-errors';
 import type { EngineDeps, JobStore } from '../../../functions/ports';
 
 const limits = { maxDepth: 8, maxJobPayloadBytes: 256 * 1024 };
@@ -63,6 +64,42 @@ describe('stream read-ahead', () => {
     const ahead = new StreamBatch([job!]);
     expect(ahead.takeJob(job!.jobId)).toEqual(job);
     expect(ahead.takeJob(job!.jobId)).toBeUndefined();
+  });
+
+  it('the ends of a pipeline one invocation ran (continued) react from one read of their job, and it still finishes', async () => {
+    const changes: MemoryChange[] = [];
+    const w = createMemoryEngine({ routes: ['demo'], onChange: (c) => changes.push(c) });
+    const { jobId } = await submitJob(w.deps, pipeline(3), limits);
+    while (changes.length) await onChange(w.deps, changes.shift()!);
+    const sent = w.queue.sent[0]!;
+    w.queue.delete(sent.id);
+    await runTask(w.deps, sent.message, () => ({ ok: true }), { continueSteps: 5, deadline: Date.now() + 3_600_000 });
+    const batch = changes.splice(0);
+    expect(batch.filter((c) => jobReadFor(c) !== undefined)).toHaveLength(3);
+    const { deps, calls } = counted(w.deps);
+    const ahead = await StreamBatch.readAhead(deps, batch);
+    for (const change of batch) await onChange(deps, change, undefined, ahead.forRecord('1'));
+    expect((calls.get('getJob') ?? 0) + (calls.get('getJobs') ?? 0)).toBe(1);
+    expect((await w.store.getJob(jobId))?.status).toBe('succeeded');
+  });
+
+  it('a record whose effects write its job (a failed end finishing it) drops the read: the next change of the job reads again (invariant 1)', async () => {
+    const { w, changes } = await runningPipelines(1);
+    const sent = w.queue.sent[0]!;
+    w.queue.delete(sent.id);
+    await runTask(w.deps, sent.message, () => {
+      throw new NonRetryableError('no');
+    });
+    const failedEnd = changes.splice(0).find((c) => c.type === 'task' && c.after?.status === 'failed')!;
+    const { deps, calls } = counted(w.deps);
+    const batch = new StreamBatch();
+    // The failed end, and the same record replayed in the batch: the replay must see the job as failed now.
+    await onChange(deps, failedEnd, undefined, batch.forRecord('1'));
+    expect(calls.get('getJob')).toBe(1);
+    expect(batch.takeJob(failedEnd.after!.jobId)).toBeUndefined();
+    await onChange(deps, failedEnd, undefined, batch.forRecord('2'));
+    expect(calls.get('getJob')).toBe(2);
+    expect((await w.store.getJob(failedEnd.after!.jobId))?.status).toBe('failed');
   });
 
   it('claims (→ running) and other items need no read; one change alone is read as before', async () => {
