@@ -36,7 +36,7 @@ export interface ContinuationContext {
 
 /**
  * Decides whether the invocation that ran `message`'s attempt goes on with the pipeline's next task.
- * @param job - the job, read (strongly consistent) after the attempt ran
+ * @param job - the job, read (strongly consistent) after the attempt ran, or as its message carried it (`core/carried-job.ts`)
  * @param ended - the task as its end will be written (from `finishAttempt`)
  * @returns the next task's message (the very one the stream would send), or undefined: the stream sends it
  */

@@ -220,6 +220,11 @@ export interface TaskMessage {
    * checks it, and further up, right after it won (see `core/pause-holds.ts`).
    */
   pauseParent?: string;
+  /**
+   * The pipeline's job record as it was when the message was built, when it is small (`core/carried-job.ts`):
+   * the invocation decides its continuation from it instead of reading the job.
+   */
+  carriedJob?: JobRecord;
 }
 
 /** Result of a job as kept in the result table. */

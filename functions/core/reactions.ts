@@ -4,6 +4,7 @@
  * conditional), so a duplicate or replayed record changes nothing.
  * @module
  */
+import { withCarriedJob } from './carried-job';
 import { mergeEnv } from './env';
 import type { JsonObject } from './json';
 import {
@@ -90,7 +91,7 @@ export function buildTaskMessage(
   const preLock = spec.preLock ?? job.preLock;
   if (preLock !== undefined) msg.preLock = preLock;
   if (job.parentId !== undefined && job.pausable) msg.pauseParent = job.parentId;
-  return msg;
+  return withCarriedJob(msg, job);
 }
 
 /** The next step of a pipeline given its tasks (indexed by position; undefined = never ran). */

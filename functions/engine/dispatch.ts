@@ -4,6 +4,7 @@
  * carries it out through the ports, so the stream, the sweeper and manual actions all route the same way.
  * @module
  */
+import { withoutCarriedJob } from '../core/carried-job';
 import type { TaskMessage } from '../core/model';
 import { routeTaskMessage, type RouteTopology, type TaskRoute } from '../core/routing';
 import type { EngineDeps, WorkQueue } from '../ports';
@@ -33,11 +34,12 @@ export async function dispatch(deps: EngineDeps, message: TaskMessage, notBefore
   const route = routeOfDispatch(deps, message, notBefore);
   switch (route.kind) {
     case 'inbox':
-      return deps.store.offer(route.target, route.visibleAt, message);
+      // Stored (and billed by size) until a worker claims it; a worker decides no continuation.
+      return deps.store.offer(route.target, route.visibleAt, withoutCarriedJob(message));
     case 'queue':
       return route.delaySeconds > 0 ? deps.queue.send(message, route.delaySeconds) : deps.queue.send(message);
     case 'schedule':
       // The scheduler resolves the same queue route from the message (queueRouteOf), as the work queue does.
-      return deps.scheduler.scheduleAt(route.name, route.at, message);
+      return deps.scheduler.scheduleAt(route.name, route.at, withoutCarriedJob(message));
   }
 }

@@ -228,10 +228,11 @@ export interface ContinueBudget {
   continued: number;
   maxSteps: number;
   /**
-   * The job as this invocation read it for the step before (strongly consistent). What the next message is built
-   * from never changes once the job exists (its spec: tasks, input, env, retry, preLock, pause chain); its status
-   * and `preSkipped` may have moved since, but each such move writes the next task's record first (a pause's or a
-   * discard's placeholder, a skip), so the claim of a message built from the older read fails and nothing runs.
+   * The job as this invocation read it for the step before (strongly consistent), or as its message carried it
+   * (`core/carried-job.ts`). What the next message is built from never changes once the job exists (its spec:
+   * tasks, input, env, retry, preLock, pause chain); its status and `preSkipped` may have moved since, but each
+   * such move writes the next task's record first (a pause's or a discard's placeholder, a skip), so the claim of
+   * a message built from the older read fails and nothing runs.
    */
   job?: JobRecord;
 }
@@ -253,7 +254,7 @@ export async function completeAndContinue(
   let finish: FinishJobEffect | undefined;
   let job: JobRecord | undefined;
   if (budget && !isRejection(ended) && ended.status === 'succeeded') {
-    job = budget.job ?? (await deps.store.getJob(message.jobId));
+    job = budget.job ?? message.carriedJob ?? (await deps.store.getJob(message.jobId));
     next = decideContinuation(job, claimed, ended, message, { now: deps.clock.now(), deadline: budget.deadline, continued: budget.continued, maxSteps: budget.maxSteps });
     if (!next) finish = decideFinish(job, claimed, ended, { deadline: budget.deadline });
   }
@@ -285,7 +286,7 @@ export async function claimTask(deps: TaskDeps, message: TaskMessage) {
   if (isRejection(claimAttempt(before, message, deps.clock.now(), nonce))) return undefined;
   // The attempt keeps its input/env only where they differ from what the attempt before it ran with, which
   // follows from the task's original payload in the job's spec (the task record holds only the next run's).
-  const job = await deps.store.getJob(message.jobId);
+  const job = message.carriedJob ?? (await deps.store.getJob(message.jobId));
   const next = claimAttempt(before, message, deps.clock.now(), nonce, job && originalPayload(job, message.taskIndex));
   if (isRejection(next) || !(await deps.store.claimAttempt(before, next))) return undefined;
   return (await keepClaimUnderPause(deps, message)) ? next : undefined;

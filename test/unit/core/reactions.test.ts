@@ -1,3 +1,4 @@
+import { MAX_CARRIED_JOB_BYTES, withoutCarriedJob } from '../../../functions/core/carried-job';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../functions/core/json';
 import type { JobRecord, TaskRecord } from '../../../functions/core/model';
@@ -50,9 +51,19 @@ describe('buildTaskMessage', () => {
         context: { fromA: true },
         timeoutSeconds: 300,
         retry: { ...DEFAULT_RETRY_POLICY },
+        carriedJob: job,
       }),
     );
     expect(msg).not.toHaveProperty('preLock');
+  });
+
+  it('carries a small pipeline job (its continuation needs no read), never a parent or a job over the budget', () => {
+    const small = pipelineJob({ input: { j: 1 } });
+    expect(buildTaskMessage(small, 0, 1, {}, false).carriedJob).toEqual(small);
+    const big = pipelineJob({ input: { blob: 'x'.repeat(MAX_CARRIED_JOB_BYTES) } });
+    expect(buildTaskMessage(big, 0, 1, {}, false)).not.toHaveProperty('carriedJob');
+    // Stored messages go without it (an offer in a worker inbox, a schedule).
+    expect(withoutCarriedJob(buildTaskMessage(small, 0, 1, {}, false))).not.toHaveProperty('carriedJob');
   });
 
   eachCase<{ name: string; jobInput: JsonObject; taskInput: JsonObject | undefined; expected: JsonObject }>(

@@ -10,7 +10,7 @@ import type { JobSpec, TaskMessage } from '../../../functions/core/model';
 import { submitJob } from '../../../functions/engine/jobs-service';
 import { onChange } from '../../../functions/engine/on-change';
 import { runTask, type RunTaskResult } from '../../../functions/engine/run-task';
-import { pauseJob } from '../../../functions/engine/control';
+import { pauseJob, resumeJob } from '../../../functions/engine/control';
 
 const pipeline = (n: number, provider = (_i: number) => 'demo'): JobSpec => ({
   name: 'p',
@@ -47,6 +47,34 @@ describe('continuing a pipeline in the invocation', () => {
     expect(w.store.jobs.get(jobId)?.status).toBe('succeeded');
     expect(w.store.jobs.get(jobId)?.output).toEqual({ s1: 1, s2: 1, s3: 1, s4: 1, s5: 1 });
     expect([0, 1, 2, 3].map((i) => w.store.tasks.get(`${jobId}#T${i}`)?.continued)).toEqual([true, true, true, true]);
+  });
+
+  it('the message carries its small job: the invocation runs and finishes the pipeline without reading the job (issue 12)', async () => {
+    const { w, jobId } = await engine(pipeline(3));
+    const first = w.queue.sent[0]!;
+    w.queue.delete(first.id);
+    expect(first.message.carriedJob?.jobId).toBe(jobId);
+    const getJob = w.deps.store.getJob.bind(w.deps.store);
+    let reads = 0;
+    w.deps.store.getJob = async (id) => {
+      reads++;
+      return getJob(id);
+    };
+    await runTask(w.deps, first.message, () => ({}), { deadline: Date.now() + 900_000, continueSteps: 10 });
+    expect(reads).toBe(0);
+    expect(w.store.jobs.get(jobId)?.status).toBe('succeeded');
+  });
+
+  it('a pinned task\'s offer in a worker inbox is stored without the carried job', async () => {
+    const changes: MemoryChange[] = [];
+    const w = createMemoryEngine({ routes: ['demo'], onChange: (c) => changes.push(c) });
+    await submitJob(w.deps, { name: 'p', owner: 'o', tasks: [{ name: 's1', provider: 'demo', preLock: 'worker-1' }] }, { maxDepth: 8, maxJobPayloadBytes: 256 * 1024 });
+    while (changes.length) await onChange(w.deps, changes.shift()!);
+    const targets = await w.store.inboxTargets();
+    expect(targets).toHaveLength(1);
+    const offers = await w.store.dueOffers(targets[0]!, Number.MAX_SAFE_INTEGER, 10);
+    expect(offers).toHaveLength(1);
+    expect(offers[0]!.message).not.toHaveProperty('carriedJob');
   });
 
   it('stops after continueSteps tasks: the next goes through the stream', async () => {
@@ -90,25 +118,39 @@ describe('continuing a pipeline in the invocation', () => {
     expect(w.queue.sent.map((m) => m.message.taskId)).toEqual(['t2']);
   });
 
-  it('a pause while a task runs: its end continues nothing, and the next task waits for resume', async () => {
+  it('a pause while a task runs: nothing more runs (the next claim is refused: the pause wrote its record first), and the next task waits for resume', async () => {
     const { w, jobId, stream } = await engine(pipeline(3));
     const first = w.queue.sent[0]!;
     w.queue.delete(first.id);
     const ran: string[] = [];
+    let calls = 0;
     await runTask(
       w.deps,
       first.message,
       async ({ job }) => {
+        calls++;
         await pauseJob(w.deps, job.jobId);
         return {};
       },
-      { deadline: Date.now() + 900_000, continueSteps: 10, onAttempt: (m) => ran.push(m.taskId) },
+      { deadline: Date.now() + 900_000, continueSteps: 10, onAttempt: (m, result) => ran.push(`${m.taskId} ${result}`) },
     );
-    expect(ran).toEqual(['t1']);
+    // The message carried the job as it was before the pause: the invocation goes on, and its claim is refused.
+    expect(first.message.carriedJob?.status).toBe('running');
+    expect(ran).toEqual(['t1 succeeded', 't2 duplicate']);
+    expect(calls).toBe(1);
     await stream();
     expect(w.store.jobs.get(jobId)?.status).toBe('paused');
     expect(w.store.tasks.get(`${jobId}#T1`)?.status).toBe('pending');
     expect(w.queue.sent).toEqual([]);
+    // Resumed: the pipeline walks on from the held task, and finishes.
+    await resumeJob(w.deps, jobId);
+    await stream();
+    for (let sent = w.queue.sent[0]; sent; sent = w.queue.sent[0]) {
+      w.queue.delete(sent.id);
+      await runTask(w.deps, sent.message, () => ({}), { deadline: Date.now() + 900_000, continueSteps: 10 });
+      await stream();
+    }
+    expect(w.store.jobs.get(jobId)?.status).toBe('succeeded');
   });
 
   it('a write that throws in a continued task is left to the sweeper and does not fail the message that ran', async () => {
