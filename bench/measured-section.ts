@@ -4,34 +4,101 @@
  * figure there comes from a run and none is typed by hand.
  */
 import { readFileSync } from 'node:fs';
+import * as z from 'zod';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the bench's JSON, read as printed */
-type Json = any;
+/** What this section reads of one scenario of the bench's JSON line. */
+const scenarioSchema = z.object({
+  usdPerMillionTasks: z.number(),
+  byService: z.object({ dynamodb: z.number(), sqs: z.number(), scheduler: z.number(), eventbridge: z.number(), apiGateway: z.number(), apiLambda: z.number(), engineLambda: z.number() }),
+  providerLambdaUsdPerMillionTasks: z.number(),
+  perTask: z.object({
+    ddbWriteUnits: z.number(),
+    ddbWriteUnitsByKind: z.record(z.string(), z.number()),
+    ddbReadUnits: z.number(),
+    ddbRequests: z.number(),
+    sqsRequests: z.number(),
+    eventBridgeEvents: z.number(),
+    apiGatewayRequests: z.number(),
+    apiBilledMs: z.number(),
+    waitBilledMs: z.number(),
+    streamBilledMs: z.number(),
+  }),
+  tasksPerSecond: z.number(),
+  p50Ms: z.number(),
+  p95Ms: z.number(),
+});
+
+const ratioSchema = z.object({ fireAndForget: z.number(), submitAndWait: z.number() });
+
+/** What this section reads of `npm run bench -- --json`. */
+const benchSchema = z.object({
+  jobs: z.number(),
+  concurrency: z.number(),
+  fireAndForget: scenarioSchema,
+  submitAndWait: scenarioSchema,
+  functionMemoryMb: z.object({ api: z.number(), wait: z.number(), stream: z.number(), provider: z.number() }),
+  byWidth: z.array(
+    z.object({
+      children: z.number(),
+      ddbWriteUnitsPerTask: z.number(),
+      ddbWriteUnitsPerTaskByKind: z.record(z.string(), z.number()),
+      usdPerMillionTasks: z.number(),
+      stepFunctionsUsdPerMillionTasks: z.number(),
+      lambdaDurableUsdPerMillionTasks: z.number(),
+      hottestPartitionWriteShare: z.number(),
+      wallMs: z.number(),
+      tasksPerSecond: z.number(),
+    }),
+  ),
+  ratios: z.object({ stepFunctionsToJobx: ratioSchema, lambdaDurableToJobx: ratioSchema }),
+  fixedMonthlyUsd: z.object({
+    eventSourceMappings: z.object({ queues: z.number(), usd: z.number() }),
+    sweeper: z.object({ runsPerMonth: z.number(), billedMsPerRun: z.number(), ddbReadUnitsPerRun: z.number(), usd: z.number() }),
+  }),
+  stepFunctionsUsdPerMillionTasks: z.number(),
+  lambdaDurableUsdPerMillionTasks: z.number(),
+  lambdaDurableOperationsPerTask: z.number(),
+  ddbWriteUnitsPerTask: z.number(),
+  hottestPartitionWriteShare: z.number(),
+  tasksPerSecond: z.number(),
+  stepMsP50: z.number(),
+  stepMsP95: z.number(),
+  claimsPerSecond4Workers: z.number(),
+  tokenHandOverP50Ms: z.number(),
+  tokenHandOverP95Ms: z.number(),
+});
+
+/** What this section reads of `npm run bundle-sizes -- --json`. */
+const sizesSchema = z.object({
+  functions: z.array(z.object({ name: z.string(), bytes: z.number(), initMs: z.number() })).min(1),
+  console: z.array(z.object({ file: z.string(), bytes: z.number(), gzipBytes: z.number() })),
+});
+type Width = z.infer<typeof benchSchema>['byWidth'][number];
 
 const [benchFile, bundlesFile, date, machine] = process.argv.slice(2);
 if (!benchFile || !bundlesFile || !date || !machine) throw new Error('usage: measured-section.ts BENCH.json BUNDLES.json DATE MACHINE');
-const lastJsonLine = (file: string): Json => JSON.parse(readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{')).at(-1)!);
-const b = lastJsonLine(benchFile);
+const lastJsonLine = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{')).at(-1)!);
+const b = benchSchema.parse(lastJsonLine(benchFile));
 const text = readFileSync(bundlesFile, 'utf8');
-const sizes: Json = JSON.parse(text.slice(text.indexOf('{')));
+const sizes = sizesSchema.parse(JSON.parse(text.slice(text.indexOf('{'))));
 
 const ff = b.fireAndForget;
 const sw = b.submitAndWait;
 const p = ff.perTask;
 const q = sw.perTask;
 const mem = b.functionMemoryMb;
-const byWidth = new Map<number, Json>(b.byWidth.map((w: Json) => [w.children, w]));
+const byWidth = new Map<number, Width>(b.byWidth.map((w) => [w.children, w]));
 const widths = [...byWidth.keys()].sort((x, y) => x - y);
-const each = (f: (w: Json) => string) => widths.map((c) => f(byWidth.get(c))).join(' / ');
+const each = (f: (w: Width) => string) => widths.map((c) => f(byWidth.get(c)!)).join(' / ');
 const usd = (x: number) => (x ? x.toFixed(4) : '0');
 const kinds = (k: Record<string, number>) => Object.entries(k).map(([name, v]) => `${name} ${v}`).join(', ');
-const widest = byWidth.get(widths.at(-1)!);
-const fns: Json[] = sizes.functions;
-const api = fns.find((f) => f.name === 'ApiFunction') ?? fns[0];
+const widest = byWidth.get(widths.at(-1)!)!;
+const fns = sizes.functions;
+const api = fns.find((f) => f.name === 'ApiFunction') ?? fns[0]!;
 const engine = fns.filter((f) => /^(Stream|Sweeper)Function$/.test(f.name));
 const providers = fns.filter((f) => /Provider$/.test(f.name));
 const kb = (n: number) => `${Math.round(n / 1000)} KB`;
-const consoleJs = (sizes.console as Json[]).filter((f) => f.file.endsWith('.js'));
+const consoleJs = sizes.console.filter((f) => f.file.endsWith('.js'));
 const r = b.ratios;
 const fixed = b.fixedMonthlyUsd;
 
@@ -61,7 +128,7 @@ writes this section from that JSON line and \`npm run bundle-sizes -- --json\`.
 
 | service | fire-and-forget | submit-and-wait |
 |---|---|---|
-| DynamoDB (${p.ddbWriteUnits} write units / task; ${p.ddbReadUnits} read units, ${q.ddbReadUnits} with a caller waiting) | ${usd(ff.byService.dynamodb)} | ${usd(sw.byService.dynamodb)} |
+| DynamoDB (${p.ddbWriteUnits} write units / task; ${p.ddbReadUnits} read units, ${q.ddbReadUnits} with a caller waiting; ${p.ddbRequests} requests / task) | ${usd(ff.byService.dynamodb)} | ${usd(sw.byService.dynamodb)} |
 | SQS (${p.sqsRequests} / ${q.sqsRequests} requests / task: a continued pipeline sends one message per job) | ${usd(ff.byService.sqs)} | ${usd(sw.byService.sqs)} |
 | EventBridge Scheduler (no retry delays in this workload) | ${usd(ff.byService.scheduler)} | ${usd(sw.byService.scheduler)} |
 | EventBridge events (${p.eventBridgeEvents} / task: the lean default publishes a root job's end) | ${usd(ff.byService.eventbridge)} | ${usd(sw.byService.eventbridge)} |
@@ -80,7 +147,7 @@ ${each((w) => String(w.tasksPerSecond))} tasks/s. Fixed per month, whatever the 
 the event source mappings of ${fixed.eventSourceMappings.queues} provider queues (5 pollers each, 20 s long polls) and
 $${fixed.sweeper.usd.toFixed(2)} for the idle sweeper (${fixed.sweeper.runsPerMonth.toLocaleString('en-US')} runs of about ${fixed.sweeper.billedMsPerRun} ms and ${fixed.sweeper.ddbReadUnitsPerRun} read units). Submit → finish
 p50 ${ff.p50Ms} ms, p95 ${ff.p95Ms} ms with ${b.concurrency} jobs in flight; external workers ${b.claimsPerSecond4Workers} claims/s with 4 workers; token
-hand-over p50 ${b.tokenHandOverP50Ms} ms, p95 ${b.tokenHandOverP95Ms} ms. The console's script: ${consoleJs.map((f: Json) => `${(f.bytes / 1000).toFixed(1)} KB (${(f.gzipBytes / 1000).toFixed(1)} KB gzip)`).join(', ')}.
+hand-over p50 ${b.tokenHandOverP50Ms} ms, p95 ${b.tokenHandOverP95Ms} ms. The console's script: ${consoleJs.map((f) => `${(f.bytes / 1000).toFixed(1)} KB (${(f.gzipBytes / 1000).toFixed(1)} KB gzip)`).join(', ')}.
 
 Where a 3-task pipeline's write units go, per task: ${kinds(p.ddbWriteUnitsByKind)} (T a task item, J the job, R its
 result row, \`→ list\` its list index entry). A ${widths.at(-1)!.toLocaleString('en-US')}-child parent's, per task: ${kinds(widest.ddbWriteUnitsPerTaskByKind)} (C a

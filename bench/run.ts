@@ -334,6 +334,8 @@ function scenario(f: PhaseFigures) {
       // Which writes the units go to (see UsageTotals.ddbWriteUnitsByKind), so a cut can be aimed.
       ddbWriteUnitsByKind: Object.fromEntries(Object.entries(f.usage.ddbWriteUnitsByKind).sort(([, a], [, b]) => b - a).map(([k, v]) => [k, per(v)])),
       ddbReadUnits: per(f.usage.ddbReadUnits),
+      // Requests are not billed on demand (units are), but each is work for DynamoDB: the throughput lever.
+      ddbRequests: per(f.usage.ddbRequests),
       sqsRequests: per(f.usage.sqsRequests),
       schedulerInvocations: per(f.usage.schedulerInvocations),
       eventBridgeEvents: per(f.usage.eventBridgeEvents),
