@@ -266,6 +266,11 @@ export interface ChildCount {
 export interface WorkQueue {
   /** Sends a task message to its provider's queue, delayed by up to 900 s. */
   send(message: TaskMessage, delaySeconds?: number): Promise<void>;
+  /**
+   * Sends task messages now, in as few requests as the queues take (SQS: ten per request and queue). Throws when
+   * one could not be sent (some others may have been: each is claimed at most once, so sending again is safe).
+   */
+  sendMany(messages: readonly TaskMessage[]): Promise<void>;
   /** Whether a provider has a Lambda queue. */
   hasProvider(provider: string): boolean;
   /** Whether a provider is served by external workers (its tasks wait in the worker inbox). */

@@ -81,6 +81,17 @@ export function putEventsEntrySize(entry: PutEventsEntryLike): number {
   return (entry.Time !== undefined ? 14 : 0) + utf8(entry.Source ?? '') + utf8(entry.DetailType ?? '') + utf8(entry.Detail ?? '') + (entry.Resources ?? []).reduce((n, r) => n + utf8(r), 0);
 }
 
+/**
+ * Billed SQS requests of a send: one per 64 KiB chunk of its message bodies (a SendMessageBatch of small
+ * messages is one request; its bodies are added up). Other requests are one each.
+ */
+export function sqsChunksOf(operation: string, input: { MessageBody?: unknown; Entries?: ReadonlyArray<{ MessageBody?: unknown }> }): number {
+  if (operation !== 'SendMessageCommand' && operation !== 'SendMessageBatchCommand') return 1;
+  const bodies = operation === 'SendMessageCommand' ? [input.MessageBody] : (input.Entries ?? []).map((e) => e.MessageBody);
+  const bytes = bodies.reduce<number>((n, b) => n + (typeof b === 'string' ? Buffer.byteLength(b, 'utf8') : 0), 0);
+  return Math.max(1, Math.ceil(bytes / (64 * 1024)));
+}
+
 /** Billed events of one PutEvents entry: each 64 KB chunk of its payload is one event. */
 export function eventChunksOf(entry: PutEventsEntryLike): number {
   return Math.max(1, Math.ceil(putEventsEntrySize(entry) / (64 * 1024)));

@@ -5,7 +5,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Pluggable } from '@smithy/types';
-import { eventChunksOf, itemSizeBytes, partitionOf, writeUnitsOf, type PutEventsEntryLike } from './billing-units';
+import { eventChunksOf, itemSizeBytes, sqsChunksOf, partitionOf, writeUnitsOf, type PutEventsEntryLike } from './billing-units';
 
 /** Running totals of AWS usage in this process. */
 export interface UsageTotals {
@@ -290,7 +290,7 @@ export function usagePlugin<I extends object, O extends object>(service: 'Dynamo
           usage.byOperation[key] = (usage.byOperation[key] ?? 0) + 1;
           if (standIn) return next(args);
           if (service === 'DynamoDB') usage.ddbRequests += 1;
-          else if (service === 'SQS') usage.sqsRequests += 1;
+          else if (service === 'SQS') usage.sqsRequests += sqsChunksOf(op, input);
           else if (service === 'Scheduler') usage.schedulerRequests += 1;
           else {
             usage.eventBridgeRequests += 1;

@@ -43,3 +43,17 @@ export async function dispatch(deps: EngineDeps, message: TaskMessage, notBefore
       return deps.scheduler.scheduleAt(route.name, route.at, withoutCarriedJob(message));
   }
 }
+
+/**
+ * {@link dispatch} for many messages at once (a wide parent's first tasks): those that go to a queue now are sent
+ * in batches, the others one by one.
+ */
+export async function dispatchMany(deps: EngineDeps, messages: readonly TaskMessage[]): Promise<void> {
+  const now: TaskMessage[] = [];
+  for (const message of messages) {
+    const route = routeOfDispatch(deps, message);
+    if (route.kind === 'queue' && route.delaySeconds === 0) now.push(message);
+    else await dispatch(deps, message);
+  }
+  if (now.length) await deps.queue.sendMany(now);
+}

@@ -16,7 +16,7 @@ import { acquireTokens, releaseTokens } from './tokens';
 import { finishJob } from './finish-job';
 
 // Where a message goes is decided by core/routing.ts and carried out in ./dispatch; the name stays for importers.
-import { dispatch as dispatchMessage } from './dispatch';
+import { dispatch as dispatchMessage, dispatchMany } from './dispatch';
 
 /** Sends a task message where core/routing.ts says: a queue, a one-time schedule or a worker inbox (see ./dispatch). */
 export async function dispatch(deps: EngineDeps, message: TaskMessage, notBefore?: number): Promise<void> {
@@ -93,13 +93,16 @@ export async function startChildren(deps: EngineDeps, parentId: string, childCou
   for (let from = 1; from <= childCount; from += START_PAGE) {
     const ids = Array.from({ length: Math.min(START_PAGE, childCount - from + 1) }, (_, i) => childJobId(parentId, from + i));
     const children = await deps.store.getJobs(ids);
+    // The first tasks of the page's running pipelines go out together (SQS takes ten messages a request).
+    const first: TaskMessage[] = [];
     await mapLimit(children, 16, async (child) => {
       if (child.status === 'pending') await startPendingChild(deps, child.jobId);
       else if (child.status !== 'running') return;
       else if (child.kind === 'parent') await startChildren(deps, child.jobId, child.childCount ?? 0);
-      else if ((child.tasks?.length ?? 0) > 0) await dispatch(deps, buildTaskMessage(child, 0, 1, {}, false));
+      else if ((child.tasks?.length ?? 0) > 0) first.push(buildTaskMessage(child, 0, 1, {}, false));
       else await advancePipeline(deps, child.jobId);
     });
+    await dispatchMany(deps, first);
   }
 }
 

@@ -98,6 +98,10 @@ class RoutesOnly extends ProviderRoutes implements WorkQueue {
   async send(): Promise<void> {
     notWired('API', 'queue client (task messages are sent by the stream and the sweeper)');
   }
+
+  async sendMany(): Promise<void> {
+    notWired('API', 'queue client (task messages are sent by the stream and the sweeper)');
+  }
 }
 
 let httpDeps: EngineDeps | undefined;
@@ -128,7 +132,7 @@ export function resultDeps(): EngineDeps {
   const none = (): never => notWired('wait', 'routes, queue, scheduler or event bus (it reads results only)');
   waitDeps ??= {
     ...stores(),
-    queue: { send: async () => none(), hasProvider: none, isExternal: none, maxTaskSeconds: none, declaredInboxes: none },
+    queue: { send: async () => none(), sendMany: async () => none(), hasProvider: none, isExternal: none, maxTaskSeconds: none, declaredInboxes: none },
     scheduler: { scheduleAt: async () => none() },
     events: { publish: async () => none() },
   };

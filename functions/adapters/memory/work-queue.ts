@@ -63,6 +63,11 @@ export class MemoryWorkQueue implements WorkQueue {
     this.history.push(queued);
   }
 
+  async sendMany(messages: readonly TaskMessage[]): Promise<void> {
+    // One at a time, so a crash injected before any of them leaves the others sent, as a partial batch may.
+    for (const message of messages) await this.send(message);
+  }
+
   /** Removes a delivered message (the consumer's DeleteMessage). */
   delete(id: number): void {
     const i = this.sent.findIndex((m) => m.id === id);

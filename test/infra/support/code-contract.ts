@@ -269,7 +269,8 @@ export function analyseHandlers(targets: ReadonlyArray<string | HandlerTarget>):
       const obj = arg && ts.isObjectLiteralExpression(arg) ? arg : undefined;
       const from = `${enclosingName(node)}: ${name}`;
       if (CONTAINER_COMMANDS.has(name)) return;
-      if (name === 'SendMessageCommand') return void contract.needs.push({ action: 'sqs:SendMessage', resource: 'providerQueues', from });
+      // SendMessageBatch is authorized by sqs:SendMessage (IAM has no action of its own for it).
+      if (name === 'SendMessageCommand' || name === 'SendMessageBatchCommand') return void contract.needs.push({ action: 'sqs:SendMessage', resource: 'providerQueues', from });
       if (name === 'CreateScheduleCommand') {
         contract.needs.push({ action: 'scheduler:CreateSchedule', resource: 'schedules', from });
         contract.needs.push({ action: 'iam:PassRole', resource: 'schedulerRole', from: `${from} (Target.RoleArn)` });

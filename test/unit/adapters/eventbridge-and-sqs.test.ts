@@ -1,14 +1,15 @@
 /**
  * The AWS-only adapters against mocked clients: lifecycle events on EventBridge (batches of 10, a partial
  * failure thrown so the stream delivers again), and task messages on SQS through the queue topology (the queue
- * of the message's route, delays capped at SQS's 900 s, a route without a queue a typed error).
+ * of the message's route, delays capped at SQS's 900 s, a route without a queue a typed error, many at once ten
+ * to a request).
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SQSClient, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_SOURCE, EventBridgePublisher } from '../../../functions/adapters/eventbridge/event-publisher';
-import { SqsWorkQueue } from '../../../functions/adapters/sqs/work-queue';
+import { SqsWorkQueue, batchesOf } from '../../../functions/adapters/sqs/work-queue';
 import { UnknownRouteError } from '../../../functions/core/routing';
 import { queueNameOf, queuesOf } from '../../../functions/core/topology';
 import { taskMessage } from '../../helpers/core-factories';
@@ -59,5 +60,35 @@ describe('SqsWorkQueue through the queue topology', () => {
     expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input.DelaySeconds)).toEqual([13, 900]);
     await expect(work().send(taskMessage({ provider: 'resize' }))).rejects.toBeInstanceOf(UnknownRouteError);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(2);
+  });
+
+  it('sends many messages ten to a request per queue; an entry the batch refused is sent once more on its own', async () => {
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: Array<{ Id: string }> }) => ({
+      Successful: input.Entries.filter((e) => e.Id !== '3').map((e) => ({ Id: e.Id, MessageId: 'm', MD5OfMessageBody: 'x' })),
+      Failed: input.Entries.some((e) => e.Id === '3') ? [{ Id: '3', Code: 'InternalError', SenderFault: false }] : [],
+    }));
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
+    const messages = [...Array.from({ length: 23 }, (_, i) => taskMessage({ jobId: `J${i}`, provider: 'demo' })), taskMessage({ jobId: 'P', provider: 'demo', preLock: 'edge-1' })];
+    await work().sendMany(messages);
+    const batches = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!).jobId));
+    expect(batches).toEqual([Array.from({ length: 10 }, (_, i) => `J${i}`), Array.from({ length: 10 }, (_, i) => `J${i + 10}`), ['J20', 'J21', 'J22']]);
+    // The refused entries (Id 3 of each batch) again, one by one; the pinned task alone on its executor's queue.
+    const singles = sqs.commandCalls(SendMessageCommand).map((c) => JSON.parse(c.args[0].input.MessageBody!).jobId);
+    expect(singles).toEqual(['J3', 'J13', 'P']);
+  });
+
+  it('a refused entry that cannot be sent on its own either throws (the caller is delivered again)', async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'm', MD5OfMessageBody: 'x' }], Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }] });
+    sqs.on(SendMessageCommand).rejects(new Error('throttled'));
+    await expect(work().sendMany([taskMessage({ jobId: 'A', provider: 'demo' }), taskMessage({ jobId: 'B', provider: 'demo' })])).rejects.toThrow('throttled');
+  });
+});
+
+describe('batchesOf', () => {
+  it('ten entries a batch, and no more than 256 KiB of bodies: a large body starts a batch of its own', () => {
+    const small = 'x'.repeat(1_000);
+    const large = 'y'.repeat(200 * 1024);
+    expect(batchesOf(Array.from({ length: 12 }, () => small)).map((b) => b.length)).toEqual([10, 2]);
+    expect(batchesOf([small, small, large, large, small]).map((b) => b.length)).toEqual([3, 2]);
   });
 });

@@ -49,6 +49,9 @@ describe('TableRetryScheduler', () => {
       isExternal: () => false,
       maxTaskSeconds: () => undefined,
       declaredInboxes: () => [],
+      sendMany: async () => {
+        throw new Error('not used by the scheduler');
+      },
       send: async (m: TaskMessage) => {
         const route = queueRouteOf(m);
         if (!ROUTES.has(route)) throw new UnknownRouteError(route);

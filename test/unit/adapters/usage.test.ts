@@ -9,7 +9,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { HttpResponse } from '@smithy/core/protocols';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { attributeValueSize, eventChunksOf, itemSizeBytes, putEventsEntrySize } from '../../../functions/adapters/billing-units';
+import { attributeValueSize, eventChunksOf, itemSizeBytes, putEventsEntrySize, sqsChunksOf } from '../../../functions/adapters/billing-units';
 import { NoopPublisher } from '../../../functions/adapters/eventbridge/event-publisher';
 import { countRequest, markStandInTable, resetUsage, snapshotUsage, usagePlugin } from '../../../functions/adapters/usage';
 
@@ -193,6 +193,15 @@ describe('EventBridge events', () => {
       { type: 'jobx.task.failed', detail: { jobId: 'j' } },
     ]);
     expect(snapshotUsage()).toMatchObject({ eventBridgeRequests: 0, eventBridgeEvents: 2 });
+  });
+});
+
+describe('SQS sends', () => {
+  it('one billed request per 64 KiB chunk of bodies: a batch of small messages is one, a large message more', () => {
+    expect(sqsChunksOf('SendMessageBatchCommand', { Entries: Array.from({ length: 10 }, () => ({ MessageBody: 'x'.repeat(2_000) })) })).toBe(1);
+    expect(sqsChunksOf('SendMessageBatchCommand', { Entries: Array.from({ length: 10 }, () => ({ MessageBody: 'x'.repeat(10_000) })) })).toBe(2);
+    expect(sqsChunksOf('SendMessageCommand', { MessageBody: 'x'.repeat(70_000) })).toBe(2);
+    expect(sqsChunksOf('DeleteMessageBatchCommand', {})).toBe(1);
   });
 });
 

@@ -134,4 +134,21 @@ describe('children counted per stream batch', () => {
     while (changes.length) await deliverBatch(w, changes.splice(0));
     expect(await w.store.parentCounts(jobId)).toEqual({ doneBuckets: 2, failedBuckets: 0, status: 'succeeded' });
   });
+
+  it('a parent born running sends its children\'s first tasks together (ten to an SQS request), each exactly once (issue 12)', async () => {
+    const changes: MemoryChange[] = [];
+    const w = createMemoryEngine({ routes: ['demo'], onChange: (c) => changes.push(c) });
+    const batches: number[] = [];
+    const sendMany = w.queue.sendMany.bind(w.queue);
+    w.queue.sendMany = async (messages) => {
+      batches.push(messages.length);
+      return sendMany(messages);
+    };
+    await submitJob(w.deps, parentOf(250), limits);
+    while (changes.length) await onChange(w.deps, changes.shift()!);
+    // Read a hundred children at a time: one sendMany per page.
+    expect(batches).toEqual([100, 100, 50]);
+    expect(new Set(w.queue.sent.map((m) => m.message.jobId)).size).toBe(250);
+    expect(w.queue.sent).toHaveLength(250);
+  });
 });
