@@ -8,7 +8,7 @@
  * Inside this repository the construct bundles the handlers from `functions/` instead (see `lib/job-flow.ts`).
  */
 import { defineConfig } from 'tsup';
-import { engineAliases } from './lib/lambda-aliases';
+import { LAMBDA_DEFINES, engineAliases } from './lib/lambda-aliases';
 
 /** The ESM bundle creates `require` for the CommonJS dependencies esbuild keeps as `require()` calls. */
 const ESM_REQUIRE_BANNER = "import { createRequire as __jobxCreateRequire } from 'node:module'; const require = __jobxCreateRequire(import.meta.url);";
@@ -36,6 +36,7 @@ const handler = (name: string, entry: string, opts: { engine?: boolean } = {}) =
     esbuildOptions(options) {
       // As the construct's bundling: maps without the sources (a third of the size; Node parses the map when it loads the bundle).
       options.sourcesContent = false;
+      options.define = { ...options.define, ...LAMBDA_DEFINES };
       if (opts.engine) options.alias = { ...options.alias, ...engineAliases(process.cwd()) };
     },
   });

@@ -22,7 +22,7 @@ import { build, type Metafile } from 'esbuild';
 import { CONSOLE_HANDLER_ENTRY, HANDLER_ENTRIES, LAMBDA_BUNDLING } from '../lib/bundling';
 import { consoleHandlerBuild } from '../lib/console';
 import type { JobxStack } from '../lib/jobx-stack';
-import { engineAliases } from '../lib/lambda-aliases';
+import { LAMBDA_DEFINES, engineAliases } from '../lib/lambda-aliases';
 import { buildApp } from './app';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -107,6 +107,7 @@ async function contentsIn(entry: string): Promise<Contents> {
     platform: 'node',
     target: LAMBDA_BUNDLING.target ?? 'node22',
     mainFields: LAMBDA_BUNDLING.mainFields ?? ['module', 'main'],
+    define: { ...LAMBDA_DEFINES },
     ...(engine ? { alias: engineAliases(ROOT) } : {}),
     logLevel: 'silent',
   });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { AssetStaging } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import { ENGINE_ALIASES } from './lambda-aliases';
+import { ENGINE_ALIASES, LAMBDA_DEFINES } from './lambda-aliases';
 
 /** Root of the jobx package (the directory holding `functions/` and `package.json`). */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,6 +55,8 @@ export const LAMBDA_BUNDLING: nodejs.BundlingOptions = {
   sourcesContent: false,
   bundleAwsSDK: true,
   banner: ESM_REQUIRE_BANNER,
+  // The request counting of the local stack and the bench is left out (functions/adapters/clients.ts).
+  define: { ...LAMBDA_DEFINES },
 };
 
 /**

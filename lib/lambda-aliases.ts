@@ -17,6 +17,13 @@ export const ENGINE_ALIASES: Readonly<Record<string, string>> = {
   '@smithy/core/event-streams': 'functions/runtime/no-event-streams.ts',
 };
 
+/**
+ * Build-time constants of every Lambda bundle (esbuild's `define`): `process.env.JOBX_COUNT_REQUESTS` is `"off"`,
+ * which leaves the local stack's request counting out (`functions/adapters/clients.ts`). Used by the construct's
+ * bundling, the package's prebuilt handlers and `npm run bundle-sizes`.
+ */
+export const LAMBDA_DEFINES: Readonly<Record<string, string>> = { 'process.env.JOBX_COUNT_REQUESTS': JSON.stringify('off') };
+
 /** {@link ENGINE_ALIASES} with absolute paths under `root` (esbuild's `alias` option). */
 export function engineAliases(root: string): Record<string, string> {
   return Object.fromEntries(Object.entries(ENGINE_ALIASES).map(([name, file]) => [name, path.join(root, file)]));

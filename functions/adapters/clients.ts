@@ -11,6 +11,12 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { usagePlugin } from './usage';
 
+/**
+ * Whether the clients count their requests (`./usage.ts`, read by the local stack and the bench). The Lambda
+ * bundles define `process.env.JOBX_COUNT_REQUESTS` as `"off"` when they are built (`lib/bundling.ts`), so the
+ * counting code is not even in them: on Lambda nobody reads the counts. Written out at each use, which is what
+ * lets esbuild fold the condition and drop the module.
+ */
 let ddb: DynamoDBDocumentClient | undefined;
 let sqs: SQSClient | undefined;
 let scheduler: SchedulerClient | undefined;
@@ -20,7 +26,7 @@ let eventBridge: EventBridgeClient | undefined;
 export function documentClient(): DynamoDBDocumentClient {
   if (!ddb) {
     const raw = new DynamoDBClient({ maxAttempts: 8 });
-    raw.middlewareStack.use(usagePlugin('DynamoDB'));
+    if (process.env.JOBX_COUNT_REQUESTS !== 'off') raw.middlewareStack.use(usagePlugin('DynamoDB'));
     ddb = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
   }
   return ddb;
@@ -30,7 +36,7 @@ export function documentClient(): DynamoDBDocumentClient {
 export function sqsClient(): SQSClient {
   if (!sqs) {
     sqs = new SQSClient({ maxAttempts: 8 });
-    sqs.middlewareStack.use(usagePlugin('SQS'));
+    if (process.env.JOBX_COUNT_REQUESTS !== 'off') sqs.middlewareStack.use(usagePlugin('SQS'));
   }
   return sqs;
 }
@@ -39,7 +45,7 @@ export function sqsClient(): SQSClient {
 export function schedulerClient(): SchedulerClient {
   if (!scheduler) {
     scheduler = new SchedulerClient({});
-    scheduler.middlewareStack.use(usagePlugin('Scheduler'));
+    if (process.env.JOBX_COUNT_REQUESTS !== 'off') scheduler.middlewareStack.use(usagePlugin('Scheduler'));
   }
   return scheduler;
 }
@@ -48,7 +54,7 @@ export function schedulerClient(): SchedulerClient {
 export function eventBridgeClient(): EventBridgeClient {
   if (!eventBridge) {
     eventBridge = new EventBridgeClient({});
-    eventBridge.middlewareStack.use(usagePlugin('EventBridge'));
+    if (process.env.JOBX_COUNT_REQUESTS !== 'off') eventBridge.middlewareStack.use(usagePlugin('EventBridge'));
   }
   return eventBridge;
 }

@@ -40,7 +40,7 @@ export interface UsageTotals {
 }
 
 /** Process-wide usage counters. */
-export const usage: UsageTotals = emptyUsage();
+export const usage: UsageTotals = /* @__PURE__ */ emptyUsage();
 
 function emptyUsage(): UsageTotals {
   return {
@@ -74,7 +74,7 @@ export function snapshotUsage(): UsageTotals {
  * Tables that stand in locally for a service AWS bills otherwise (the local stack's timers table stands in for
  * EventBridge Scheduler): their requests are listed under `LocalStandIn.*`, never counted as DynamoDB.
  */
-const standInTables = new Set<string>();
+const standInTables = /* @__PURE__ */ new Set<string>();
 
 /** Marks a table as a local stand-in (see {@link standInTables}). */
 export function markStandInTable(tableName: string): void {
@@ -89,8 +89,8 @@ interface Capacity {
   Table?: { CapacityUnits?: number; WriteCapacityUnits?: number };
 }
 
-const READ_OPS = new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand', 'BatchGetItemCommand', 'TransactGetItemsCommand', 'GetCommand', 'BatchGetCommand']);
-const SINGLE_WRITE_OPS = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand']);
+const READ_OPS = /* @__PURE__ */ new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand', 'BatchGetItemCommand', 'TransactGetItemsCommand', 'GetCommand', 'BatchGetCommand']);
+const SINGLE_WRITE_OPS = /* @__PURE__ */ new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand']);
 
 type Av = Record<string, AttributeValue>;
 /** One item a write request touches, in the low-level format the request is sent in. */
@@ -265,7 +265,7 @@ export function countEventBridgeEntries(entries: readonly PutEventsEntryLike[]):
 }
 
 /** Context key under which the DynamoDB request is kept as sent (marshalled), for sizing its items. */
-const WIRE_INPUT = Symbol('jobxUsageWireInput');
+const WIRE_INPUT = /* @__PURE__ */ Symbol('jobxUsageWireInput');
 
 /**
  * A middleware plugin that counts every request of a client of `service`.

@@ -32,7 +32,8 @@ export class EventBridgePublisher implements EventPublisher {
 export class NoopPublisher implements EventPublisher {
   readonly recent: LifecycleEvent[] = [];
   async publish(events: readonly LifecycleEvent[]): Promise<void> {
-    countEventBridgeEntries(events.map((e) => eventEntry(e, 'local')));
+    // Counted where requests are counted (the local stack); Lambda bundles leave it out (adapters/clients.ts).
+    if (process.env.JOBX_COUNT_REQUESTS !== 'off') countEventBridgeEntries(events.map((e) => eventEntry(e, 'local')));
     this.recent.push(...events);
     if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
   }
