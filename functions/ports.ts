@@ -271,6 +271,12 @@ export interface WorkQueue {
    * one could not be sent (some others may have been: each is claimed at most once, so sending again is safe).
    */
   sendMany(messages: readonly TaskMessage[]): Promise<void>;
+  /**
+   * How many messages wait to be received on a route's queue, approximately, as SQS counts them (visible ones:
+   * neither in flight nor delayed). The sweeper asks before it sends a message again: a message it takes for
+   * lost may only be waiting its turn.
+   */
+  waiting(route: string): Promise<number>;
   /** Whether a provider has a Lambda queue. */
   hasProvider(provider: string): boolean;
   /** Whether a provider is served by external workers (its tasks wait in the worker inbox). */

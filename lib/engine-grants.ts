@@ -60,7 +60,8 @@ export const ENGINE_GRANTS = {
     jobsTable: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     jobsIndexes: { [ACTIVE_INDEX]: ['dynamodb:Query'], [LIST_INDEX]: ['dynamodb:Query'] },
     resultsTable: ['dynamodb:PutItem'],
-    providerQueues: ['sqs:SendMessage'],
+    // A message it would send again is held back while its queue still has messages waiting (GetQueueAttributes).
+    providerQueues: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
     schedules: ['scheduler:CreateSchedule'],
   },
   // The provider wrapper: read a task, claim its attempt (Put or Update), end it (Update).

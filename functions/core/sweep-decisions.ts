@@ -35,8 +35,11 @@ export const LOCAL_RESTART_ERROR: Readonly<AttemptError> = Object.freeze({
 /** A repair of a running pipeline. */
 export type PipelineRepair =
   | { kind: 'none' }
-  /** Send this message again (its first send was lost, or a retry or manual run was never delivered). */
-  | { kind: 'redispatch'; message: TaskMessage }
+  /**
+   * Send this message again (its first send was lost, or a retry or manual run was never delivered); `since`:
+   * when it was due (ms since epoch), so the sweeper can tell how long it may have waited in its queue.
+   */
+  | { kind: 'redispatch'; message: TaskMessage; since: number }
   /** Carry out this effect (the pipeline's finish, lost). */
   | { kind: 'finish'; effect: Extract<Effect, { kind: 'finishJob' }> }
   /** Send again a task held in this running job (a claim handed back under a pause that is over; its release was lost). */
@@ -54,7 +57,9 @@ export function decidePipelineRepair(job: JobRecord, tasks: ReadonlyArray<TaskRe
   const step = nextPipelineStep(job, tasks);
   switch (step.kind) {
     case 'dispatch':
-      return olderThan(step.since, now, requeueAfterMs) ? { kind: 'redispatch', message: buildTaskMessage(job, step.taskIndex, 1, step.context, false) } : { kind: 'none' };
+      return olderThan(step.since, now, requeueAfterMs)
+        ? { kind: 'redispatch', message: buildTaskMessage(job, step.taskIndex, 1, step.context, false), since: step.since === undefined ? 0 : Date.parse(step.since) }
+        : { kind: 'none' };
     case 'complete':
       return { kind: 'finish', effect: { kind: 'finishJob', jobId: job.jobId, status: 'succeeded', output: step.output } };
     case 'fail':
@@ -69,13 +74,13 @@ export function decidePipelineRepair(job: JobRecord, tasks: ReadonlyArray<TaskRe
         return isRejection(expired) ? { kind: 'none' } : { kind: 'expireLease', before: task, after: expired, leaseGuard: Math.max(now, task.leaseUntil + 1) };
       }
       if (task.status === 'retrying' && (task.dueAt ?? 0) <= now - requeueAfterMs) {
-        return { kind: 'redispatch', message: buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, false, task) };
+        return { kind: 'redispatch', message: buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, false, task), since: task.dueAt ?? 0 };
       }
       // The sweeper reaches a job only through running ancestors: no pause holds this task any more.
       if (task.status === 'pending' && olderThan(task.updatedAt, now, requeueAfterMs)) return { kind: 'release' };
       if (task.status === 'queued' && olderThan(task.updatedAt, now, requeueAfterMs)) {
         // Queued is a manual retry, or an automatic attempt held by a pause and resumed: the stored run start tells them apart.
-        return { kind: 'redispatch', message: buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, nextAttemptIsManual(task), task) };
+        return { kind: 'redispatch', message: buildTaskMessage(job, task.taskIndex, task.attemptCount + 1, task.context, nextAttemptIsManual(task), task), since: Date.parse(task.updatedAt) };
       }
       return { kind: 'none' };
     }
@@ -99,4 +104,18 @@ export function decideChildRepair(parent: JobRecord, child: JobRecord, counted: 
     return !counted.has(child.childIndex!) && olderThan(child.updatedAt, ctx.now, ctx.requeueAfterMs) ? { kind: 'report', failed: child.status !== 'succeeded' } : { kind: 'none' };
   }
   return child.status === 'running' ? { kind: 'descend' } : { kind: 'none' };
+}
+
+/**
+ * How long the sweeper holds back a message it would send again while the message's queue still has messages
+ * waiting (ms since the message was due). A message it takes for lost may only be waiting its turn behind a
+ * backlog (a wide parent's first tasks, a provider with a low concurrency): sending it again would only add a
+ * duplicate whose claim is refused. Past this, it is sent again whatever the queue holds, so a queue that never
+ * empties still gets its lost messages back.
+ */
+export const HOLD_WHILE_QUEUED_MS = 15 * 60_000;
+
+/** Whether a re-send decided at `now` for a message due `since` waits, given the messages waiting in its queue. */
+export function holdRedispatch(since: number, now: number, waitingInQueue: number, holdMs: number = HOLD_WHILE_QUEUED_MS): boolean {
+  return waitingInQueue > 0 && now - since < holdMs;
 }

@@ -14,12 +14,14 @@
  * @module
  */
 import { decideRecentRoot, nextSweepMark, recentWindowStart, type RecentRoot, type WalkedRoot } from '../core/recent-roots';
-import { decideChildRepair, decidePipelineRepair } from '../core/sweep-decisions';
+import { decideChildRepair, decidePipelineRepair, holdRedispatch } from '../core/sweep-decisions';
+import { queueRouteOf } from '../core/routing';
+import type { TaskMessage } from '../core/model';
 import { isTerminalJob } from '../core/statuses';
 import type { JobRecord } from '../core/model';
 import type { EngineDeps } from '../ports';
 import { forEachLimit } from '../util/map-limit';
-import { dispatch } from './dispatch';
+import { dispatch, routeOfDispatch } from './dispatch';
 import { applyEffect, reportToParent, settleParent, startPendingChild } from './effects';
 import { releaseHeld } from './pause-holds';
 import { finishStaging, stageChildren } from './staging';
@@ -83,6 +85,11 @@ export interface SweepReport {
   recentRoots: number;
   /** Recent roots put on the active index (unfinished past the activation age). */
   activated: number;
+  /**
+   * Messages not sent again because their queue still had messages waiting (they may be among them), within
+   * `HOLD_WHILE_QUEUED_MS` (core/sweep-decisions.ts) of when they were due.
+   */
+  heldBack: number;
 }
 
 function olderThan(iso: string | undefined, now: number, ms: number): boolean {
@@ -99,7 +106,7 @@ function pastDeadline(opts: SweepOptions): boolean {
  * long the active walk takes.
  */
 export async function sweep(deps: EngineDeps, opts: SweepOptions): Promise<SweepReport> {
-  const report: SweepReport = { roots: 0, leasesExpired: 0, redispatched: 0, repaired: 0, failed: 0, deferred: 0, skippedRoots: 0, recentRoots: 0, activated: 0 };
+  const report: SweepReport = { roots: 0, leasesExpired: 0, redispatched: 0, repaired: 0, failed: 0, deferred: 0, skippedRoots: 0, recentRoots: 0, activated: 0, heldBack: 0 };
   // Roots this sweep repaired and activated: the active walk may already see them, and leaves them be.
   const activatedNow = new Set<string>();
   await isolated(RECENT_ROOTS_WALK, opts, report, () => sweepRecentRoots(deps, opts, report, activatedNow));
@@ -218,6 +225,10 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
   const repair = decidePipelineRepair(tree.job, tree.tasks, { now, requeueAfterMs: opts.requeueAfterMs, random: () => deps.clock.random(), ...(opts.abandonRunning ? { abandonRunning: true } : {}) });
   switch (repair.kind) {
     case 'redispatch':
+      if (await mayBeQueued(deps, repair.message, repair.since, now, report)) {
+        report.heldBack++;
+        return;
+      }
       await dispatch(deps, repair.message);
       report.redispatched++;
       return;
@@ -235,6 +246,26 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
     case 'none':
       return;
   }
+}
+
+/** Messages waiting in each route's queue, read once per sweep (keyed by the sweep's report) and only when needed. */
+const waitingBySweep = new WeakMap<SweepReport, Map<string, Promise<number>>>();
+
+/**
+ * Whether a message the sweeper would send again may still be waiting in its queue: it goes to a queue now, that
+ * queue has messages waiting, and it was due less than `HOLD_WHILE_QUEUED_MS` ago. A queue that cannot be
+ * read is taken as empty (the message is sent again, as without this check: a duplicate's claim is refused).
+ */
+async function mayBeQueued(deps: EngineDeps, message: TaskMessage, since: number, now: number, report: SweepReport): Promise<boolean> {
+  const route = routeOfDispatch(deps, message);
+  if (route.kind !== 'queue' || route.delaySeconds > 0) return false;
+  if (!holdRedispatch(since, now, 1)) return false;
+  const name = queueRouteOf(message);
+  let byRoute = waitingBySweep.get(report);
+  if (!byRoute) waitingBySweep.set(report, (byRoute = new Map()));
+  let waiting = byRoute.get(name);
+  if (!waiting) byRoute.set(name, (waiting = deps.queue.waiting(name).catch(() => 0)));
+  return holdRedispatch(since, now, await waiting);
 }
 
 /**

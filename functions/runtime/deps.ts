@@ -102,6 +102,10 @@ class RoutesOnly extends ProviderRoutes implements WorkQueue {
   async sendMany(): Promise<void> {
     notWired('API', 'queue client (task messages are sent by the stream and the sweeper)');
   }
+
+  async waiting(): Promise<number> {
+    return notWired('API', 'queue client (only the sweeper reads a queue)');
+  }
 }
 
 let httpDeps: EngineDeps | undefined;
@@ -132,7 +136,7 @@ export function resultDeps(): EngineDeps {
   const none = (): never => notWired('wait', 'routes, queue, scheduler or event bus (it reads results only)');
   waitDeps ??= {
     ...stores(),
-    queue: { send: async () => none(), sendMany: async () => none(), hasProvider: none, isExternal: none, maxTaskSeconds: none, declaredInboxes: none },
+    queue: { send: async () => none(), sendMany: async () => none(), waiting: async () => none(), hasProvider: none, isExternal: none, maxTaskSeconds: none, declaredInboxes: none },
     scheduler: { scheduleAt: async () => none() },
     events: { publish: async () => none() },
   };

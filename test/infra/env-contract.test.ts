@@ -240,7 +240,7 @@ describe('grants', () => {
     if (same(resource, getAtt(flow.eventBus))) return 'events';
     if (same(resource, getAtt(flow.schedulerRole))) return 'schedulerRole';
     if (same(resource, Stack.of(flow).resolve(flow.scheduleArnPattern()))) return 'schedules';
-    if (action === 'sqs:SendMessage' && same(resource, Stack.of(flow).resolve(flow.providerQueueArnPattern()))) return 'providerQueues';
+    if ((action === 'sqs:SendMessage' || action === 'sqs:GetQueueAttributes') && same(resource, Stack.of(flow).resolve(flow.providerQueueArnPattern()))) return 'providerQueues';
     const provider = [...flow.providers.values()].find((p) => same(resource, getAtt(p.queue)));
     // The function's own plumbing: its log group, its event source (own queue, jobs stream, on-failure queue).
     if (provider && provider.fn === fn) return 'own';

@@ -68,6 +68,11 @@ export class MemoryWorkQueue implements WorkQueue {
     for (const message of messages) await this.send(message);
   }
 
+  async waiting(route: string): Promise<number> {
+    const now = this.opts.clock.now();
+    return this.sent.filter((m) => m.route === route && m.visibleAt <= now).length;
+  }
+
   /** Removes a delivered message (the consumer's DeleteMessage). */
   delete(id: number): void {
     const i = this.sent.findIndex((m) => m.id === id);

@@ -1,5 +1,5 @@
 /** Provider queues on SQS: one queue per provider, a task message per attempt. @module */
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { TaskMessage } from '../../core/model';
 import { MAX_QUEUE_DELAY_SECONDS, UnknownRouteError, declaredInboxes, queueRouteOf } from '../../core/routing';
 import type { WorkQueue } from '../../ports';
@@ -98,6 +98,11 @@ export class SqsWorkQueue extends ProviderRoutes implements WorkQueue {
         ...(delay > 0 ? { DelaySeconds: delay } : {}),
       }),
     );
+  }
+
+  async waiting(route: string): Promise<number> {
+    const out = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: this.queueOf(route).queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
   }
 
   async sendMany(messages: readonly TaskMessage[]): Promise<void> {

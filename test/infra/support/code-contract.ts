@@ -271,6 +271,7 @@ export function analyseHandlers(targets: ReadonlyArray<string | HandlerTarget>):
       if (CONTAINER_COMMANDS.has(name)) return;
       // SendMessageBatch is authorized by sqs:SendMessage (IAM has no action of its own for it).
       if (name === 'SendMessageCommand' || name === 'SendMessageBatchCommand') return void contract.needs.push({ action: 'sqs:SendMessage', resource: 'providerQueues', from });
+      if (name === 'GetQueueAttributesCommand') return void contract.needs.push({ action: 'sqs:GetQueueAttributes', resource: 'providerQueues', from });
       if (name === 'CreateScheduleCommand') {
         contract.needs.push({ action: 'scheduler:CreateSchedule', resource: 'schedules', from });
         contract.needs.push({ action: 'iam:PassRole', resource: 'schedulerRole', from: `${from} (Target.RoleArn)` });

@@ -5,7 +5,7 @@
  * to a request).
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SQSClient, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_SOURCE, EventBridgePublisher } from '../../../functions/adapters/eventbridge/event-publisher';
@@ -81,6 +81,17 @@ describe('SqsWorkQueue through the queue topology', () => {
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'm', MD5OfMessageBody: 'x' }], Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }] });
     sqs.on(SendMessageCommand).rejects(new Error('throttled'));
     await expect(work().sendMany([taskMessage({ jobId: 'A', provider: 'demo' }), taskMessage({ jobId: 'B', provider: 'demo' })])).rejects.toThrow('throttled');
+  });
+});
+
+describe('SqsWorkQueue.waiting', () => {
+  const topology = { urlPrefix: 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobx-ab12cd34-', arnPrefix: 'arn:aws:sqs:eu-west-1:123456789012:jobx-ab12cd34-', routes: ['demo'] };
+  it("reads the route's queue's approximate number of visible messages", async () => {
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '42' } });
+    const work = new SqsWorkQueue({ client: new SQSClient({ region: 'eu-west-1' }), providers: queuesOf(topology) });
+    expect(await work.waiting('demo')).toBe(42);
+    const call = sqs.commandCalls(GetQueueAttributesCommand)[0]!.args[0].input;
+    expect(call).toEqual({ QueueUrl: `https://sqs.eu-west-1.amazonaws.com/123456789012/${queueNameOf('jobx-ab12cd34-', 'demo')}`, AttributeNames: ['ApproximateNumberOfMessages'] });
   });
 });
 

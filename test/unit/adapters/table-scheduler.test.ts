@@ -52,6 +52,7 @@ describe('TableRetryScheduler', () => {
       sendMany: async () => {
         throw new Error('not used by the scheduler');
       },
+      waiting: async () => 0,
       send: async (m: TaskMessage) => {
         const route = queueRouteOf(m);
         if (!ROUTES.has(route)) throw new UnknownRouteError(route);

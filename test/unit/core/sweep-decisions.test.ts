@@ -5,7 +5,7 @@
  * started, counted or looked into only when what was read says so.
  */
 import { describe, expect, it } from 'vitest';
-import { decideChildRepair, decidePipelineRepair, type SweepContext } from '../../../functions/core/sweep-decisions';
+import { HOLD_WHILE_QUEUED_MS, decideChildRepair, decidePipelineRepair, holdRedispatch, type SweepContext } from '../../../functions/core/sweep-decisions';
 import { NOW, NOW_ISO, childJob, endedAttempts, parentJob, pipelineJob, succeededTask, taskRecord } from '../../helpers/core-factories';
 
 const ctx = (over: Partial<SweepContext> = {}): SweepContext => ({ now: NOW, requeueAfterMs: 60_000, random: () => 0.5, ...over });
@@ -14,7 +14,7 @@ const job = pipelineJob({ jobId: 'J1', rootId: 'J1', status: 'running', startedA
 
 describe('decidePipelineRepair', () => {
   it('a first task never sent is re-sent after the grace only', () => {
-    expect(decidePipelineRepair(job, [], ctx())).toMatchObject({ kind: 'redispatch', message: { jobId: 'J1', taskIndex: 0, attempt: 1, manual: false } });
+    expect(decidePipelineRepair(job, [], ctx())).toMatchObject({ kind: 'redispatch', message: { jobId: 'J1', taskIndex: 0, attempt: 1, manual: false }, since: Date.parse(LONG_AGO) });
     expect(decidePipelineRepair({ ...job, startedAt: NOW_ISO }, [], ctx())).toEqual({ kind: 'none' });
   });
 
@@ -76,5 +76,14 @@ describe('decideChildRepair', () => {
   it('looks into a running child; leaves a paused one', () => {
     expect(decideChildRepair(parent, childJob(parent, 3, { status: 'running' }), new Set(), ctx())).toEqual({ kind: 'descend' });
     expect(decideChildRepair(parent, childJob(parent, 3, { status: 'paused' }), new Set(), ctx())).toEqual({ kind: 'none' });
+  });
+});
+
+describe('holdRedispatch', () => {
+  it('holds a re-send only while its queue has messages waiting and the message was due less than the hold ago', () => {
+    expect(holdRedispatch(NOW - 60_000, NOW, 5)).toBe(true);
+    expect(holdRedispatch(NOW - 60_000, NOW, 0)).toBe(false);
+    expect(holdRedispatch(NOW - HOLD_WHILE_QUEUED_MS, NOW, 5)).toBe(false);
+    expect(holdRedispatch(NOW - 10_000, NOW, 5, 5_000)).toBe(false);
   });
 });

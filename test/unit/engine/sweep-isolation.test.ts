@@ -1,10 +1,12 @@
 /**
  * The sweeper repairs each job on its own (invariant 11): a root or child whose repair throws is counted and
  * reported, and every other one is still repaired; roots are repaired side by side, a bounded number at a time.
- * And a re-sent queued attempt keeps what the store says it is: manual only if a person asked for it.
+ * And a re-sent queued attempt keeps what the store says it is: manual only if a person asked for it; a message
+ * that may still be waiting in its queue is held back for a while instead of sent twice.
  */
 import { describe, expect, it } from 'vitest';
 import type { JobRecord, TaskMessage, TaskRecord } from '../../../functions/core/model';
+import { HOLD_WHILE_QUEUED_MS } from '../../../functions/core/sweep-decisions';
 import { sweep } from '../../../functions/engine/reconcile';
 import type { EngineDeps, JobTree } from '../../../functions/ports';
 import { NOW, childJob, endedAttempts, parentJob, pipelineJob, taskRecord } from '../../helpers/core-factories';
@@ -23,8 +25,9 @@ const lostDispatch = (jobId: string, extra: Partial<JobRecord> = {}): JobTree =>
  * A small fake of the ports: `trees` by job id (a function throws to simulate a failing repair), a queue that
  * records what was sent, and an optional delay per tree read to observe how many roots are repaired at once.
  */
-function fakeDeps(trees: Record<string, JobTree | (() => never)>, opts: { readDelayMs?: number } = {}) {
+function fakeDeps(trees: Record<string, JobTree | (() => never)>, opts: { readDelayMs?: number; waiting?: () => Promise<number> } = {}) {
   const sent: TaskMessage[] = [];
+  const queueReads: string[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const deps = {
@@ -64,10 +67,14 @@ function fakeDeps(trees: Record<string, JobTree | (() => never)>, opts: { readDe
       send: async (message: TaskMessage) => {
         sent.push(message);
       },
+      waiting: async (route: string) => {
+        queueReads.push(route);
+        return opts.waiting ? opts.waiting() : 0;
+      },
     },
     clock: { now: () => NOW, random: () => 0.5 },
   } as unknown as EngineDeps;
-  return { deps, sent, maxInFlight: () => maxInFlight };
+  return { deps, sent, queueReads, maxInFlight: () => maxInFlight };
 }
 
 const boom = (): never => {
@@ -122,6 +129,34 @@ describe('sweep: each job on its own', () => {
     const byDefault = fakeDeps(trees, { readDelayMs: 5 });
     await sweep(byDefault.deps, { requeueAfterMs: 60_000 });
     expect(byDefault.maxInFlight()).toBe(8);
+  });
+});
+
+describe('sweep: a message that may be waiting in its queue is not sent again (issue 12)', () => {
+  const SINCE = (minutes: number) => new Date(NOW - minutes * 60_000).toISOString();
+  const lostAt = (jobId: string, minutesAgo: number) => lostDispatch(jobId, { startedAt: SINCE(minutesAgo) });
+
+  it('held back while the queue has messages waiting, within the hold window; the queue read once per route and sweep', async () => {
+    const { deps, sent, queueReads } = fakeDeps({ A: lostAt('A', 3), B: lostAt('B', 4) }, { waiting: async () => 250 });
+    const report = await sweep(deps, { requeueAfterMs: 60_000 });
+    expect(sent).toEqual([]);
+    expect(report).toMatchObject({ redispatched: 0, heldBack: 2 });
+    expect(queueReads).toEqual(['demo']);
+  });
+
+  it('sent again when its queue is empty (nothing waits there: it was lost), or when the queue cannot be read', async () => {
+    const empty = fakeDeps({ A: lostAt('A', 3) }, { waiting: async () => 0 });
+    expect(await sweep(empty.deps, { requeueAfterMs: 60_000 })).toMatchObject({ redispatched: 1, heldBack: 0 });
+    expect(empty.sent.map((m) => m.jobId)).toEqual(['A']);
+    const unreadable = fakeDeps({ A: lostAt('A', 3) }, { waiting: async () => Promise.reject(new Error('AccessDenied')) });
+    expect(await sweep(unreadable.deps, { requeueAfterMs: 60_000 })).toMatchObject({ redispatched: 1, heldBack: 0 });
+  });
+
+  it('sent again past the hold window whatever its queue holds (a queue that never empties still gets its lost messages), without reading the queue', async () => {
+    const { deps, sent, queueReads } = fakeDeps({ A: lostAt('A', HOLD_WHILE_QUEUED_MS / 60_000 + 1) }, { waiting: async () => 250 });
+    expect(await sweep(deps, { requeueAfterMs: 60_000 })).toMatchObject({ redispatched: 1, heldBack: 0 });
+    expect(sent.map((m) => m.jobId)).toEqual(['A']);
+    expect(queueReads).toEqual([]);
   });
 });
 
