@@ -16,9 +16,8 @@
 import { decideRecentRoot, nextSweepMark, recentWindowStart, type RecentRoot, type WalkedRoot } from '../core/recent-roots';
 import { decideChildRepair, decidePipelineRepair, holdRedispatch } from '../core/sweep-decisions';
 import { queueRouteOf } from '../core/routing';
-import type { TaskMessage } from '../core/model';
 import { isTerminalJob } from '../core/statuses';
-import type { JobRecord } from '../core/model';
+import type { JobRecord, TaskMessage } from '../core/model';
 import type { EngineDeps } from '../ports';
 import { forEachLimit } from '../util/map-limit';
 import { dispatch, routeOfDispatch } from './dispatch';
