@@ -91,6 +91,14 @@ export interface SweepReport {
   heldBack: number;
 }
 
+/**
+ * Whether a sweep did or met something an operator should see in its log: a repair, a failure, work left for a
+ * later sweep, or messages held back behind a queue backlog (a quiet sweep logs nothing).
+ */
+export function sweepWorthLogging(report: SweepReport): boolean {
+  return report.leasesExpired + report.redispatched + report.repaired + report.failed + report.deferred + report.skippedRoots + report.heldBack > 0;
+}
+
 function olderThan(iso: string | undefined, now: number, ms: number): boolean {
   return iso === undefined || Date.parse(iso) <= now - ms;
 }

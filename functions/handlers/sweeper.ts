@@ -4,7 +4,7 @@
  * @module
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { sweep, type SweepReport } from '../engine/reconcile';
+import { sweep, sweepWorthLogging, type SweepReport } from '../engine/reconcile';
 import { requeueAfterMs, sweeperDeps } from '../runtime/deps';
 import { METRIC, logger, metrics, withRuntime } from '../runtime/middy';
 
@@ -31,7 +31,7 @@ export const handler = withRuntime(
     });
     // Always emitted (0 included), so an alarm on it sees a steady series rather than missing data.
     metrics.addMetric(METRIC.sweepFailed, MetricUnit.Count, report.failed);
-    if (report.leasesExpired + report.redispatched + report.repaired + report.failed + report.deferred + report.skippedRoots > 0) logger.info('sweep done', { ...report });
+    if (sweepWorthLogging(report)) logger.info('sweep done', { ...report });
     return report;
   },
   { metrics: true },

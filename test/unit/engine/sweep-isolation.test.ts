@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobRecord, TaskMessage, TaskRecord } from '../../../functions/core/model';
 import { HOLD_WHILE_QUEUED_MS } from '../../../functions/core/sweep-decisions';
-import { sweep } from '../../../functions/engine/reconcile';
+import { sweep, sweepWorthLogging } from '../../../functions/engine/reconcile';
 import type { EngineDeps, JobTree } from '../../../functions/ports';
 import { NOW, childJob, endedAttempts, parentJob, pipelineJob, taskRecord } from '../../helpers/core-factories';
 
@@ -142,6 +142,9 @@ describe('sweep: a message that may be waiting in its queue is not sent again (i
     expect(sent).toEqual([]);
     expect(report).toMatchObject({ redispatched: 0, heldBack: 2 });
     expect(queueReads).toEqual(['demo']);
+    // An operator sees it in the sweeper's log (a sweep that only held messages back is not a quiet one).
+    expect(sweepWorthLogging(report)).toBe(true);
+    expect(sweepWorthLogging({ ...report, heldBack: 0 })).toBe(false);
   });
 
   it('sent again when its queue is empty (nothing waits there: it was lost), or when the queue cannot be read', async () => {
