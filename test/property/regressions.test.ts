@@ -318,17 +318,25 @@ describe('continuation in the invocation (issue 12)', () => {
     expectNone(await judge(w, c), w);
   });
 
+  /**
+   * A pause lands while the invocation still holds job `id` (about to claim or finish `taskId`), the invocation
+   * goes on, `whilePaused` checks what it left, and a resume lets the job succeed with every invariant kept.
+   */
+  async function pauseUnderInvocation(w: World, c: InvariantChecker, id: string, taskId: string, whilePaused: () => void): Promise<void> {
+    await w.manual('pause', id, taskId, false);
+    await w.continueWith(0, 'ok');
+    whilePaused();
+    expect(c.afterStep(w)).toEqual([]);
+    await w.manual('resume', id, taskId, false);
+    expectNone(await judge(w, c), w);
+    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+  }
+
   it('a pause right after task N ends stops the continued claim; resume runs N+1 (I8, I3)', async () => {
     const { w, c } = setup();
     const id = await atContinuation(w);
     await streamAll(w);
-    await w.manual('pause', id, 't2', false);
-    await w.continueWith(0, 'ok');
-    expect(w.engine.store.tasks.get(`${id}#T1`)?.status, 'held by the pause, never claimed').toBe('pending');
-    expect(c.afterStep(w)).toEqual([]);
-    await w.manual('resume', id, 't2', false);
-    expectNone(await judge(w, c), w);
-    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+    await pauseUnderInvocation(w, c, id, 't2', () => expect(w.engine.store.tasks.get(`${id}#T1`)?.status, 'held by the pause, never claimed').toBe('pending'));
   });
 
   it('a pause racing the continued claim, in any interleaving: the claim wins before the pause or runs nothing (I8, I2)', async () => {
@@ -427,13 +435,7 @@ describe('continuation in the invocation (issue 12)', () => {
   it('a pause between the last end and the finish: the finish writes nothing, resume finishes the job (I1, I8, I3)', async () => {
     const { w, c } = setup();
     const id = await atFinish(w);
-    await w.manual('pause', id, 't3', false);
-    await w.continueWith(0, 'ok');
-    expect(w.engine.store.jobs.get(id)?.status, 'paused stays paused').toBe('paused');
-    expect(c.afterStep(w)).toEqual([]);
-    await w.manual('resume', id, 't3', false);
-    expectNone(await judge(w, c), w);
-    expect(w.engine.store.jobs.get(id)?.status).toBe('succeeded');
+    await pauseUnderInvocation(w, c, id, 't3', () => expect(w.engine.store.jobs.get(id)?.status, 'paused stays paused').toBe('paused'));
   });
 
   it('a discard between the last end and the finish: the job stays discarded (I1, I4)', async () => {
