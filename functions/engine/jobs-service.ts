@@ -161,20 +161,36 @@ export async function getTaskView(deps: EngineDeps, jobId: string, taskId: strin
 
 /** A job's result if it has finished, else its current status. 404 when unknown. */
 export async function readResult(deps: EngineDeps, jobId: string): Promise<JobResult & { finished: boolean }> {
-  const row = await deps.results.get(jobId);
+  // Rows are kept for roots only: a child's answer is its record.
+  const row = parseChildJobId(jobId) === undefined ? await deps.results.get(jobId) : undefined;
   if (row) return { ...row, finished: true };
-  // No row yet: a child job (rows are kept for roots), or a root whose result the stream has not published yet.
-  const tree = await deps.store.getJobTree(jobId);
-  if (!tree) throw new JobxError('NOT_FOUND', `job ${jobId} not found`, { jobId });
-  const { job } = tree;
+  // No row: a child job, or a root whose result the stream has not published yet.
+  const job = await deps.store.getJob(jobId);
+  if (!job) throw new JobxError('NOT_FOUND', `job ${jobId} not found`, { jobId });
+  return resultOfRecord(deps, job);
+}
+
+/**
+ * The answer a job's own record gives: its status while unfinished; once finished, its output (a parent's
+ * gathered from its children, the one case that reads more than the record) and reason.
+ */
+async function resultOfRecord(deps: EngineDeps, job: JobRecord): Promise<JobResult & { finished: boolean }> {
+  const { jobId } = job;
   if (!isTerminalJob(job.status)) return { jobId, status: job.status, finished: false };
-  const output = job.kind === 'parent' && job.status !== 'discarded' ? parentOutput(tree.children) : job.output;
+  let output = job.output;
+  if (job.kind === 'parent' && job.status !== 'discarded') {
+    const tree = await deps.store.getJobTree(jobId);
+    if (!tree) throw new JobxError('NOT_FOUND', `job ${jobId} not found`, { jobId });
+    output = parentOutput(tree.children);
+  }
   return { jobId, status: job.status, finished: true, ...(output !== undefined ? { output } : {}), ...(job.reason !== undefined ? { reason: job.reason } : {}) };
 }
 
 /**
- * Long-polls the result for up to `waitSeconds`. Between the first and the last look it reads only the result
- * row (roots) or the job record (children): one small strongly consistent GetItem per poll.
+ * Long-polls the result for up to `waitSeconds`. After the first look it reads only the result row (roots) or the
+ * job record (children), one small strongly consistent GetItem per poll, and answers from what the last poll read
+ * (a finished root's row is its answer; a finished pipeline child's record is), so a wait that ends reads nothing
+ * more, except a finished parent child's children.
  */
 export async function waitForResult(deps: EngineDeps, jobId: string, waitSeconds: number): Promise<JobResult & { finished: boolean }> {
   const first = await readResult(deps, jobId);
@@ -185,8 +201,15 @@ export async function waitForResult(deps: EngineDeps, jobId: string, waitSeconds
   while (Date.now() < deadline) {
     await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
     pause = Math.min(pause * 2, 400);
-    const done = isRoot ? (await deps.results.get(jobId)) !== undefined : isTerminalJob((await deps.store.getJob(jobId))?.status ?? 'running');
-    if (done) break;
+    if (isRoot) {
+      const row = await deps.results.get(jobId);
+      if (row) return { ...row, finished: true };
+    } else {
+      const job = await deps.store.getJob(jobId);
+      if (!job) throw new JobxError('NOT_FOUND', `job ${jobId} not found`, { jobId });
+      if (isTerminalJob(job.status)) return resultOfRecord(deps, job);
+    }
   }
+  // The wait is over: one last look, as at the start (a root whose row the stream has not written yet answers from its record).
   return readResult(deps, jobId);
 }
