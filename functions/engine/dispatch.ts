@@ -31,7 +31,11 @@ export function routeOfDispatch(deps: Pick<EngineDeps, 'queue' | 'clock'>, messa
  * await dispatch(deps, message, task.dueAt);
  */
 export async function dispatch(deps: EngineDeps, message: TaskMessage, notBefore?: number): Promise<void> {
-  const route = routeOfDispatch(deps, message, notBefore);
+  return sendRouted(deps, message, routeOfDispatch(deps, message, notBefore));
+}
+
+/** Carries out one routing decision. */
+async function sendRouted(deps: EngineDeps, message: TaskMessage, route: TaskRoute): Promise<void> {
   switch (route.kind) {
     case 'inbox':
       // Stored (and billed by size) until a worker claims it; a worker decides no continuation.
@@ -53,7 +57,7 @@ export async function dispatchMany(deps: EngineDeps, messages: readonly TaskMess
   for (const message of messages) {
     const route = routeOfDispatch(deps, message);
     if (route.kind === 'queue' && route.delaySeconds === 0) now.push(message);
-    else await dispatch(deps, message);
+    else await sendRouted(deps, message, route);
   }
   if (now.length) await deps.queue.sendMany(now);
 }

@@ -114,19 +114,29 @@ function pastDeadline(opts: SweepOptions): boolean {
  */
 export async function sweep(deps: EngineDeps, opts: SweepOptions): Promise<SweepReport> {
   const report: SweepReport = { roots: 0, leasesExpired: 0, redispatched: 0, repaired: 0, failed: 0, deferred: 0, skippedRoots: 0, recentRoots: 0, activated: 0, heldBack: 0 };
-  // Roots this sweep repaired and activated: the active walk may already see them, and leaves them be.
-  const activatedNow = new Set<string>();
-  await isolated(RECENT_ROOTS_WALK, opts, report, () => sweepRecentRoots(deps, opts, report, activatedNow));
+  const run: SweepRun = { deps, opts, report, activatedNow: new Set(), queueWaiting: new Map() };
+  await isolated(run, RECENT_ROOTS_WALK, () => sweepRecentRoots(run));
   await forEachLimit(deps.store.activeRoots(), opts.concurrency ?? DEFAULT_SWEEP_CONCURRENCY, async (rootId) => {
-    if (activatedNow.has(rootId)) return;
+    if (run.activatedNow.has(rootId)) return;
     if (pastDeadline(opts)) {
       report.skippedRoots++;
       return;
     }
     report.roots++;
-    await isolated(rootId, opts, report, () => reconcileJob(deps, rootId, opts, report));
+    await isolated(run, rootId, () => reconcileJob(run, rootId));
   });
   return report;
+}
+
+/** One sweep as it goes: what it was given, what it reports, and what it learnt that later repairs reuse. */
+interface SweepRun {
+  readonly deps: EngineDeps;
+  readonly opts: SweepOptions;
+  readonly report: SweepReport;
+  /** Roots this sweep repaired and activated: the active walk may already see them, and leaves them be. */
+  readonly activatedNow: Set<string>;
+  /** Messages waiting in each route's queue, read at most once per sweep and only when a re-send is decided. */
+  readonly queueWaiting: Map<string, Promise<number>>;
 }
 
 /**
@@ -136,7 +146,8 @@ export async function sweep(deps: EngineDeps, opts: SweepOptions): Promise<Sweep
  * covered, never past one that is not (too young, not read yet, not reached before the deadline, its activation
  * failed). Pages after the first are read only before the deadline.
  */
-async function sweepRecentRoots(deps: EngineDeps, opts: SweepOptions, report: SweepReport, activatedNow: Set<string>): Promise<void> {
+async function sweepRecentRoots(run: SweepRun): Promise<void> {
+  const { deps, opts, report } = run;
   const now = deps.clock.now();
   const mark = await deps.store.sweepMark();
   const since = recentWindowStart(mark, now);
@@ -148,7 +159,7 @@ async function sweepRecentRoots(deps: EngineDeps, opts: SweepOptions, report: Sw
     const outcomes = page.map((root): WalkedRoot => ({ key: root.key, covered: false }));
     report.recentRoots += page.length;
     await forEachLimit(page.keys(), opts.concurrency ?? DEFAULT_SWEEP_CONCURRENCY, async (i) => {
-      outcomes[i]!.covered = await sweepRecentRoot(deps, page[i]!, now, opts, report, activatedNow);
+      outcomes[i]!.covered = await sweepRecentRoot(run, page[i]!, now);
     });
     walked.push(...outcomes);
     if (page.length < RECENT_ROOTS_PAGE) {
@@ -164,7 +175,8 @@ async function sweepRecentRoots(deps: EngineDeps, opts: SweepOptions, report: Sw
 }
 
 /** One recent root: repaired and, when due, activated. @returns whether it is covered (terminal or active) */
-async function sweepRecentRoot(deps: EngineDeps, root: RecentRoot, now: number, opts: SweepOptions, report: SweepReport, activatedNow: Set<string>): Promise<boolean> {
+async function sweepRecentRoot(run: SweepRun, root: RecentRoot, now: number): Promise<boolean> {
+  const { deps, opts, report } = run;
   const step = decideRecentRoot(root, now);
   if (step.kind === 'covered') return true;
   if (step.kind === 'unread') return false;
@@ -173,14 +185,14 @@ async function sweepRecentRoot(deps: EngineDeps, root: RecentRoot, now: number, 
     return false;
   }
   report.roots++;
-  await isolated(root.jobId, opts, report, () => reconcileJob(deps, root.jobId, opts, report));
+  await isolated(run, root.jobId, () => reconcileJob(run, root.jobId));
   if (!step.activate) return false;
   // Activated even when its repair failed: from the active index, every later sweep tries again.
   let covered = false;
-  await isolated(root.jobId, opts, report, async () => {
+  await isolated(run, root.jobId, async () => {
     if (await deps.store.activateRoot(root.jobId)) {
       report.activated++;
-      activatedNow.add(root.jobId);
+      run.activatedNow.add(root.jobId);
     }
     covered = true;
   });
@@ -188,17 +200,18 @@ async function sweepRecentRoot(deps: EngineDeps, root: RecentRoot, now: number, 
 }
 
 /** Runs one job's repair; a failure is counted and reported, never passed on to the jobs around it. */
-async function isolated(jobId: string, opts: SweepOptions, report: SweepReport, repair: () => Promise<void>): Promise<void> {
+async function isolated(run: SweepRun, jobId: string, repair: () => Promise<void>): Promise<void> {
   try {
     await repair();
   } catch (error) {
-    report.failed++;
-    opts.onError?.(jobId, error);
+    run.report.failed++;
+    run.opts.onError?.(jobId, error);
   }
 }
 
 /** Repairs one job and, for a parent, its unfinished children. `known`: the job's record, when already read. */
-export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepOptions, report: SweepReport, known?: JobRecord): Promise<void> {
+async function reconcileJob(run: SweepRun, jobId: string, known?: JobRecord): Promise<void> {
+  const { deps, opts, report } = run;
   const job = known ?? (await deps.store.getJob(jobId));
   if (!job) return;
   const now = deps.clock.now();
@@ -226,13 +239,13 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
     return;
   }
   if (job.status !== 'running') return;
-  if (job.kind === 'parent') return reconcileParent(deps, job, opts, report);
+  if (job.kind === 'parent') return reconcileParent(run, job);
   const tree = await deps.store.getJobTree(jobId);
   if (!tree || tree.job.status !== 'running') return;
   const repair = decidePipelineRepair(tree.job, tree.tasks, { now, requeueAfterMs: opts.requeueAfterMs, random: () => deps.clock.random(), ...(opts.abandonRunning ? { abandonRunning: true } : {}) });
   switch (repair.kind) {
     case 'redispatch':
-      if (await mayBeQueued(deps, repair.message, repair.since, now, report)) {
+      if (await mayBeQueued(run, repair.message, repair.since, now)) {
         report.heldBack++;
         return;
       }
@@ -255,23 +268,18 @@ export async function reconcileJob(deps: EngineDeps, jobId: string, opts: SweepO
   }
 }
 
-/** Messages waiting in each route's queue, read once per sweep (keyed by the sweep's report) and only when needed. */
-const waitingBySweep = new WeakMap<SweepReport, Map<string, Promise<number>>>();
-
 /**
  * Whether a message the sweeper would send again may still be waiting in its queue: it goes to a queue now, that
  * queue has messages waiting, and it was due less than `HOLD_WHILE_QUEUED_MS` ago. A queue that cannot be
  * read is taken as empty (the message is sent again, as without this check: a duplicate's claim is refused).
  */
-async function mayBeQueued(deps: EngineDeps, message: TaskMessage, since: number, now: number, report: SweepReport): Promise<boolean> {
-  const route = routeOfDispatch(deps, message);
+async function mayBeQueued(run: SweepRun, message: TaskMessage, since: number, now: number): Promise<boolean> {
+  const route = routeOfDispatch(run.deps, message);
   if (route.kind !== 'queue' || route.delaySeconds > 0) return false;
   if (!holdRedispatch(since, now, 1)) return false;
   const name = queueRouteOf(message);
-  let byRoute = waitingBySweep.get(report);
-  if (!byRoute) waitingBySweep.set(report, (byRoute = new Map()));
-  let waiting = byRoute.get(name);
-  if (!waiting) byRoute.set(name, (waiting = deps.queue.waiting(name).catch(() => 0)));
+  let waiting = run.queueWaiting.get(name);
+  if (!waiting) run.queueWaiting.set(name, (waiting = run.deps.queue.waiting(name).catch(() => 0)));
   return holdRedispatch(since, now, await waiting);
 }
 
@@ -280,7 +288,8 @@ async function mayBeQueued(deps: EngineDeps, message: TaskMessage, since: number
  * looked into (their tasks read) at most {@link SweepOptions.childChecksPerParent} per sweep, in a window that
  * moves every minute, so a sweep's cost follows the work in flight and stays bounded for any width.
  */
-async function reconcileParent(deps: EngineDeps, parent: JobRecord, opts: SweepOptions, report: SweepReport): Promise<void> {
+async function reconcileParent(run: SweepRun, parent: JobRecord): Promise<void> {
+  const { deps, opts, report } = run;
   const childCount = parent.childCount ?? 0;
   const { children, counted } = await deps.store.unfinishedChildren(parent.jobId, childCount);
   const running = children.filter((c) => c.status === 'running');
@@ -290,7 +299,7 @@ async function reconcileParent(deps: EngineDeps, parent: JobRecord, opts: SweepO
   const selected = [...children.filter((c) => c.status !== 'running'), ...looked];
   // Each child on its own: a failing child never stops its siblings.
   await forEachLimit(selected, opts.childConcurrency ?? DEFAULT_CHILD_CONCURRENCY, (child) =>
-    isolated(child.jobId, opts, report, () => reconcileChild(deps, parent, child, counted, opts, report)),
+    isolated(run, child.jobId, () => reconcileChild(run, parent, child, counted)),
   );
   // Every child counted but the parent still running (its finish was lost, or came while it was paused).
   if (counted.size >= childCount) await settleParent(deps, parent.jobId);
@@ -302,7 +311,8 @@ function windowOf<T>(items: readonly T[], size: number, n: number): T[] {
   return Array.from({ length: size }, (_, i) => items[(start + i) % items.length]!);
 }
 
-async function reconcileChild(deps: EngineDeps, parent: JobRecord, child: JobRecord, counted: Set<number>, opts: SweepOptions, report: SweepReport): Promise<void> {
+async function reconcileChild(run: SweepRun, parent: JobRecord, child: JobRecord, counted: Set<number>): Promise<void> {
+  const { deps, opts, report } = run;
   const now = deps.clock.now();
   const repair = decideChildRepair(parent, child, counted, { now, requeueAfterMs: opts.requeueAfterMs });
   switch (repair.kind) {
@@ -314,7 +324,7 @@ async function reconcileChild(deps: EngineDeps, parent: JobRecord, child: JobRec
       report.repaired++;
       return;
     case 'descend':
-      return reconcileJob(deps, child.jobId, opts, report, child);
+      return reconcileJob(run, child.jobId, child);
     case 'none':
       return;
   }
