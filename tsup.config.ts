@@ -73,6 +73,7 @@ export default defineConfig([
     banner: { js: `#!/usr/bin/env node\n${ESM_REQUIRE_BANNER}` },
   },
   handler('api', 'functions/handlers/http-api.ts', { engine: true }),
+  handler('wait', 'functions/handlers/http-wait.ts', { engine: true }),
   handler('stream', 'functions/handlers/stream.ts', { engine: true }),
   handler('sweeper', 'functions/handlers/sweeper.ts', { engine: true }),
   // The console function (`console` prop): the construct ships it with dist/console beside it (lib/console.ts).

@@ -136,6 +136,7 @@ export async function bundleSizes(outdir: string, stack: JobxStack, opts: { pack
   };
   const functions = [
     { fn: flow.apiFunction, entry: path.join(ROOT, HANDLER_ENTRIES.api) },
+    { fn: flow.waitFunction, entry: path.join(ROOT, HANDLER_ENTRIES.wait) },
     { fn: flow.streamFunction, entry: path.join(ROOT, HANDLER_ENTRIES.stream) },
     { fn: flow.sweeperFunction, entry: path.join(ROOT, HANDLER_ENTRIES.sweeper) },
     ...[...flow.providers.values()].filter((p) => p.entry).map((p) => ({ fn: p.fn, entry: p.entry! })),

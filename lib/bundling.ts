@@ -17,6 +17,7 @@ export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 /** Handler entry files of jobx's own functions, relative to the package root. */
 export const HANDLER_ENTRIES = {
   api: 'functions/handlers/http-api.ts',
+  wait: 'functions/handlers/http-wait.ts',
   stream: 'functions/handlers/stream.ts',
   sweeper: 'functions/handlers/sweeper.ts',
 } as const;

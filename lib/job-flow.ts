@@ -262,7 +262,7 @@ export class JobFlow extends Construct {
     this.apiFunction = this.engineFunction('ApiFunction', HANDLER_ENTRIES.api, apiSize, 'HTTP API (payload v2, $default route)', false);
     // The result long-polls: the same bundle at its own memory size and the API's timeout (lib/wait-function.ts).
     const waitSize = { memorySize: waitMemorySize(props), timeout: apiSize.timeout };
-    this.waitFunction = this.engineFunction('WaitFunction', HANDLER_ENTRIES.api, waitSize, 'HTTP API result long-polls (GET /jobs/{jobId}/result)', false, WAIT_FUNCTION_ENV);
+    this.waitFunction = this.engineFunction('WaitFunction', HANDLER_ENTRIES.wait, waitSize, 'HTTP API result long-polls (GET /jobs/{jobId}/result) and the OpenAPI description', false, WAIT_FUNCTION_ENV);
     const streamSize = this.sizeOf(props.stream, DEFAULTS.stream);
     this.streamFunction = this.engineFunction('StreamFunction', HANDLER_ENTRIES.stream, streamSize, 'jobs table stream consumer');
     // Which lifecycle events the stream consumer publishes (validated above; the lean default when unset).

@@ -1,10 +1,11 @@
 /**
- * The wait function of a deployment: `GET /jobs/{jobId}/result`, the result long-poll (`WAIT_ROUTES` in
- * `functions/http/route-access.ts`), gets a route of its own on the flow's HTTP API, integrated with a function of
- * its own. It runs the API's handler bundle (same entry, so the contract and the code are the API's), at a small
- * memory size: a long-poll spends nearly all its time waiting on DynamoDB reads, and Lambda bills that wait by
- * memory × duration. It reads the jobs and result tables and nothing else (`ENGINE_GRANTS.wait`), has its own
- * reserved concurrency, the API's timeout, authorizer and access logs, and the `read` group's JWT scopes.
+ * The wait function of a deployment: `GET /jobs/{jobId}/result`, the result long-poll, and `GET /openapi.json`, the
+ * API's description (`WAIT_ROUTES` in `functions/http/route-access.ts`), get routes of their own on the flow's HTTP
+ * API, integrated with a function of its own (`functions/handlers/http-wait.ts`, the same request parsing and error
+ * mapping as the API's), at a small memory size: a long-poll spends nearly all its time waiting on DynamoDB reads,
+ * and Lambda bills that wait by memory × duration; the description's code stays out of the API function's bundle.
+ * It reads the jobs and result tables and nothing else (`ENGINE_GRANTS.wait`), has its own reserved concurrency,
+ * the API's timeout, authorizer and access logs, and the `read` group's JWT scopes.
  *
  * API Gateway routes by method and path, not by query string: `POST /jobs?wait=N` stays on the API function.
  * @module

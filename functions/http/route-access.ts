@@ -49,13 +49,17 @@ export interface RouteKey {
 }
 
 /**
- * The routes served by the wait function instead of the API function (`lib/wait-function.ts`): the result
- * long-poll, whose requests spend their time waiting on DynamoDB reads, so they run at a small memory size. Both
- * functions run the same handler bundle; API Gateway picks the function by method and path only, so
- * `POST /jobs?wait=N` stays on the API function (callers who want the cheap wait submit, then long-poll this route).
- * The local gateway bills each call to the function that would serve it on AWS by the same list.
+ * The routes served by the wait function instead of the API function (`lib/wait-function.ts`,
+ * `functions/handlers/http-wait.ts`): the result long-poll, whose requests spend their time waiting on DynamoDB
+ * reads, so they run at a small memory size, and the API's OpenAPI description, so the API function's bundle does
+ * without the code that builds it. API Gateway picks the function by method and path only, so `POST /jobs?wait=N`
+ * stays on the API function (callers who want the cheap wait submit, then long-poll the result). The local gateway
+ * calls, and bills, the function that would serve each request on AWS by the same list.
  */
-export const WAIT_ROUTES: readonly RouteKey[] = [{ method: 'GET', path: '/jobs/{jobId}/result' }];
+export const WAIT_ROUTES: readonly RouteKey[] = [
+  { method: 'GET', path: '/jobs/{jobId}/result' },
+  { method: 'GET', path: '/openapi.json' },
+];
 
 /** {@link WAIT_ROUTES} as matchers, built once (the local gateway asks on every request). */
 const WAIT_MATCHERS = WAIT_ROUTES.map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}$`) }));

@@ -194,10 +194,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       [ENV.localInfo]: JSON.stringify({ duplicateDelivery: opts.duplicateDelivery === true, sweepSeconds, data: opts.dataDir ?? null, endpoints: { dynamodb: db.endpoint, sqs: sqsServer.endpoint } }),
     });
 
-    const [{ handler: streamHandler }, { handler: sweeperHandler }, { handler: apiHandler }, { engineDeps }] = await Promise.all([
+    const [{ handler: streamHandler }, { handler: sweeperHandler }, { handler: apiHandler }, { handler: waitHandler }, { engineDeps }] = await Promise.all([
       import('../handlers/stream'),
       import('../handlers/sweeper'),
       import('../handlers/http-api'),
+      import('../handlers/http-wait'),
       import('../runtime/deps'),
     ]);
     const runSweep = async (event: { requeueAfterSeconds?: number; abandonRunning?: boolean }) => {
@@ -294,7 +295,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     stops.push(async () => clearInterval(sweepLoop));
 
     const gateway = await startHttpGateway(
-      apiHandler,
+      // As API Gateway does: the wait function's routes to its handler, the rest to the API function's.
+      (event, context) => (functionOf({ method: event.requestContext.http.method, path: event.rawPath }) === 'wait' ? waitHandler : apiHandler)(event, context),
       opts.port ?? 3000,
       // Each call billed to the function that serves it on AWS: the wait function for the result long-polls.
       (request) => invocations[functionOf(request)]++,

@@ -25,12 +25,14 @@ const KB = 1024;
  * the issue's 450 KB. The issue asks 250 KB of the others, which the bundled AWS SDK rules out today: the DynamoDB
  * document client alone (SigV4, retries, endpoint rules, JSON protocol) is about 200 KB minified, even with the
  * engine's Lambda-only credential chain; the stream adds SQS, EventBridge Scheduler and EventBridge clients, and a
- * provider keeps the SDK's whole credential chain (its code is the user's). Those budgets hold today's sizes with
+ * provider keeps the SDK's whole credential chain (its code is the user's); the wait function carries the code that
+ * builds the OpenAPI description, so that the API function does not. Those budgets hold today's sizes with
  * about 3 % to spare, so that any growth is a decision. No bundle carries the request counting of the local
  * stack (`LAMBDA_DEFINES` in `lib/lambda-aliases.ts`): about 6 KB of each.
  */
 const BUDGETS: ReadonlyArray<{ budget: string; bytes: number; applies: (s: BundleSize) => boolean }> = [
   { budget: 'API ≤ 450 KB', bytes: 450 * KB, applies: (s) => s.entry === HANDLER_ENTRIES.api },
+  { budget: 'wait ≤ 410 KB', bytes: 410 * KB, applies: (s) => s.entry === HANDLER_ENTRIES.wait },
   { budget: 'stream and sweeper ≤ 380 KB', bytes: 380 * KB, applies: (s) => s.entry === HANDLER_ENTRIES.stream || s.entry === HANDLER_ENTRIES.sweeper },
   { budget: 'provider ≤ 445 KB', bytes: 445 * KB, applies: (s) => (Object.values(EXAMPLE_PROVIDERS) as string[]).includes(s.entry) },
   { budget: 'console ≤ 16 KB', bytes: 16 * KB, applies: (s) => s.entry === CONSOLE_HANDLER_ENTRY },

@@ -17,6 +17,7 @@ import { EXAMPLE_PROVIDERS } from '../../lib/jobx-stack';
 import { CONSOLE_HANDLER_ENTRY } from '../../lib/bundling';
 import { isWaitRoute } from '../../functions/http/route-access';
 import { routes as apiRoutes } from '../../functions/handlers/http-api';
+import { routes as waitRoutes } from '../../functions/handlers/http-wait';
 import { actionsByResource, analyseHandlers, type HandlerContract, type Resource } from './support/code-contract';
 import { logicalIdOf, testApp } from './support/synth';
 
@@ -40,9 +41,9 @@ beforeAll(() => {
   flow = stack.jobFlow;
   t = Template.fromStack(stack);
   functions = [
-    // One bundle, two functions: API Gateway sends the wait routes to the wait function, the rest to the API function.
+    // Two handlers, two functions: API Gateway sends the wait routes to the wait function, the rest to the API function.
     { label: 'api', fn: flow.apiFunction, entry: HANDLER_ENTRIES.api, serves: (method: string, path: string) => !isWaitRoute(method, path) },
-    { label: 'wait', fn: flow.waitFunction, entry: HANDLER_ENTRIES.api, serves: isWaitRoute },
+    { label: 'wait', fn: flow.waitFunction, entry: HANDLER_ENTRIES.wait, serves: isWaitRoute },
     { label: 'stream', fn: flow.streamFunction, entry: HANDLER_ENTRIES.stream },
     { label: 'sweeper', fn: flow.sweeperFunction, entry: HANDLER_ENTRIES.sweeper },
     ...Object.entries(EXAMPLE_PROVIDERS).map(([name, entry]) => ({ label: `provider ${name}`, fn: flow.providers.get(name)!.fn, entry })),
@@ -80,11 +81,11 @@ describe('environment variables', () => {
     expect(contracts.get('sweeper')!.envKeys.has('requeueAfterSeconds')).toBe(true);
   });
 
-  it('the API function and the wait function share one bundle and split its routes: each route is served by exactly one', () => {
-    const all = apiRoutes.map((r) => `${r.method} ${r.path}`).sort();
+  it('the API function and the wait function split the routes: each route is served by exactly one, the wait routes by the wait function', () => {
+    const all = [...apiRoutes, ...waitRoutes].map((r) => `${r.method} ${r.path}`).sort();
     const served = [...contracts.get('api')!.routes, ...contracts.get('wait')!.routes].sort();
     expect(served).toEqual(all);
-    expect(contracts.get('wait')!.routes).toEqual(['GET /jobs/{jobId}/result']);
+    expect(contracts.get('wait')!.routes.sort()).toEqual(['GET /jobs/{jobId}/result', 'GET /openapi.json']);
   });
 
   it('the wait function reads the table names only: no routes, queues, scheduler, bus or identity settings', () => {

@@ -492,22 +492,23 @@ describe('sweeper, scheduler, bus', () => {
 });
 
 describe('HTTP API', () => {
-  it('$default to the API function, GET /jobs/{jobId}/result to the wait function, IAM-authorized; every route has an authorizer', () => {
+  it('$default to the API function, GET /jobs/{jobId}/result and GET /openapi.json to the wait function, IAM-authorized; every route has an authorizer', () => {
     const routes = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'));
-    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['$default', 'GET /jobs/{jobId}/result']);
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['$default', 'GET /jobs/{jobId}/result', 'GET /openapi.json']);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
     expect(functionOfRoute(t, '$default')).toEqual(arnOf(flow.apiFunction));
     expect(functionOfRoute(t, 'GET /jobs/{jobId}/result')).toEqual(arnOf(flow.waitFunction));
+    expect(functionOfRoute(t, 'GET /openapi.json')).toEqual(arnOf(flow.waitFunction));
     for (const fn of [flow.apiFunction, flow.waitFunction]) t.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: arnOf(fn) });
   });
 
-  it('the wait function: the API handler bundle at 128 MB (a prop), the API timeout, the table names only', () => {
+  it('the wait function: a bundle of its own (http-wait.ts) at 128 MB (a prop), the API timeout, the table names only', () => {
     const fnOf = (tpl: Template, fn: lambda.IFunction) => (tpl.toJSON().Resources[logicalIdOf(fn)] as Resource).Properties as { MemorySize: number; Timeout: number; Handler: string; Code: unknown; Environment: { Variables: Record<string, unknown> } };
     const wait = fnOf(t, flow.waitFunction);
     const api = fnOf(t, flow.apiFunction);
     expect(wait).toMatchObject({ MemorySize: 128, Timeout: 29, Handler: api.Handler });
-    // The same asset: one bundle, so the wait route's contract and code are the API's.
-    expect(wait.Code).toEqual(api.Code);
+    // Its own asset: the API function's bundle leaves the wait routes' code out.
+    expect(wait.Code).not.toEqual(api.Code);
     expect(Object.keys(wait.Environment.Variables).filter((k) => k.startsWith('JOBX_')).sort()).toEqual([ENV.jobsTable, ENV.resultsTable].sort());
     const custom = flowWith({ api: { waitMemorySize: 256, timeout: Duration.seconds(20) } });
     expect(fnOf(custom.template(), custom.flow.waitFunction)).toMatchObject({ MemorySize: 256, Timeout: 20 });

@@ -269,7 +269,7 @@ describe('OpenAPI', () => {
     const res = await client.call('GET', '/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    const { routes } = await import('../../functions/handlers/http-api');
+    const routes = [...(await import('../../functions/handlers/http-api')).routes, ...(await import('../../functions/handlers/http-wait')).routes];
     for (const route of routes) expect(res.body.paths[route.path]?.[route.method.toLowerCase()], `${route.method} ${route.path}`).toBeDefined();
     const refs = [...JSON.stringify(res.body).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
     for (const ref of refs) expect(res.body.components.schemas[ref], ref).toBeDefined();

@@ -14,7 +14,8 @@ import { promisify } from 'node:util';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { routes } from '../../functions/handlers/http-api';
+import { routes as apiRoutes } from '../../functions/handlers/http-api';
+import { routes as waitRoutes } from '../../functions/handlers/http-wait';
 import { openApiDocument } from '../../functions/http/openapi';
 import { responseSchemasByName } from '../../functions/http/openapi-components';
 import { useStack } from '../helpers/local-stack';
@@ -35,6 +36,8 @@ interface Seen {
   body: unknown;
 }
 
+/** Every route of the API: the API function's and the wait function's. */
+const routes = [...apiRoutes, ...waitRoutes];
 const { stack } = useStack();
 const document = openApiDocument();
 const doc = document as unknown as Doc;

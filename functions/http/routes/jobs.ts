@@ -1,7 +1,8 @@
 /** Routes of `/jobs`. @module */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { getJobView, getTaskView, submitJob, submittedJobView, waitForResult } from '../../engine/jobs-service';
-import { apiDeps, resultDeps } from '../../runtime/deps';
+import { apiDeps } from '../../runtime/deps';
+import { waitWithin } from './result';
 import { json } from '../api-errors';
 import { jobIdParam, jsonBody, queryParam, taskIdParam } from '../request';
 import { listJobs } from '../../engine/list-jobs';
@@ -10,15 +11,6 @@ import { boundOwner, callerOf, ownerBound } from '../caller';
 import { MAX_DEPTH, MAX_JOB_PAYLOAD_BYTES, countQuerySchema, jobSpecSchema, listQuerySchema, waitSchema } from '../schemas';
 
 type Handler = (event: APIGatewayProxyEventV2, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<APIGatewayProxyStructuredResultV2>;
-
-/** Time kept back from the function's remaining time to answer after a wait (read the view, serialise it). */
-const ANSWER_RESERVE_MS = 2_000;
-
-/** The wait asked for, cut to what the invocation has left: a wait never ends in a timeout instead of an answer. */
-function waitWithin(seconds: number, context: Pick<Context, 'getRemainingTimeInMillis'> | undefined): number {
-  if (!context) return seconds;
-  return Math.max(0, Math.min(seconds, (context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS) / 1000));
-}
 
 /** POST /jobs: 201 created, 200 for an existing bizId; `?wait=N` returns the job once finished (or after N s). */
 export const submit: Handler = async (event, context) => {
@@ -46,19 +38,6 @@ export const getTask: Handler = async (event) => {
   const jobId = jobIdParam(event);
   const taskId = taskIdParam(event, jobId);
   return json(200, await getTaskView(apiDeps(), jobId, taskId));
-};
-
-/**
- * GET /jobs/{jobId}/result?wait=N: 200 with the result once finished, else 202 with the status. Served on AWS by
- * the wait function (`WAIT_ROUTES`): it reads the two tables only, hence {@link resultDeps}.
- */
-export const getResult: Handler = async (event, context) => {
-  const jobId = jobIdParam(event);
-  const wait = queryParam(event, 'wait', waitSchema) ?? 0;
-  const { finished, ...result } = await waitForResult(resultDeps(), jobId, waitWithin(wait, context));
-  if (!finished) return json(202, { jobId: result.jobId, status: result.status });
-  const { endedAt: _endedAt, ...body } = result;
-  return json(200, body);
 };
 
 /** GET /jobs?owner=&status=&name=&bizId=&limit=&cursor= — root jobs newest first. */

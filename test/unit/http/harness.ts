@@ -29,11 +29,16 @@ Object.assign(process.env, {
 });
 
 const { handler } = await import('../../../functions/handlers/http-api');
+const { handler: waitHandler } = await import('../../../functions/handlers/http-wait');
+const { isWaitRoute } = await import('../../../functions/http/route-access');
 const { toApiEvent } = await import('../../../functions/local/http-gateway');
 const { createLambdaContext } = await import('../../../functions/local/lambda-context');
 
 /** The real API handler, loaded once the environment above is set. */
 export const apiHandler = handler;
+
+/** The real wait function's handler (`WAIT_ROUTES`: the result long-poll, the OpenAPI description). */
+export { waitHandler };
 
 /** What the handler answered, with the body parsed. */
 export interface Answer {
@@ -50,7 +55,10 @@ export function apiEvent(method: string, target: string, body?: string, headers:
 /** Calls the API handler with a raw body (a string is sent as it is, anything else as JSON). */
 export async function call(method: string, target: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const raw = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const result = await handler(apiEvent(method, target, raw, headers), createLambdaContext('jobx-api', 30_000));
+  const event = apiEvent(method, target, raw, headers);
+  // As API Gateway does: the wait function's routes go to its handler.
+  const serving = isWaitRoute(method, event.rawPath) ? waitHandler : handler;
+  const result = await serving(event, createLambdaContext('jobx-api', 30_000));
   return { status: result.statusCode ?? 200, body: result.body ? (JSON.parse(result.body) as Answer['body']) : {} };
 }
 

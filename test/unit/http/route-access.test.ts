@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { ROUTE_ACCESS, accessPaths } from '../../../functions/http/route-access';
-import { routes } from '../../../functions/handlers/http-api';
+import { ROUTE_ACCESS, WAIT_ROUTES, accessPaths, isWaitRoute } from '../../../functions/http/route-access';
+import { routes as apiRoutes } from '../../../functions/handlers/http-api';
+import { routes as waitRoutes } from '../../../functions/handlers/http-wait';
+
+const routes = [...apiRoutes, ...waitRoutes];
 
 describe('route access (what grantSubmit, grantRead, grantList, grantControl and grantWorker cover)', () => {
   it('every route of the router is in exactly one access group, and every group entry is a route', () => {
     const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
     expect(ROUTE_ACCESS.map(key).sort()).toEqual(routes.map(key).sort());
     expect(new Set(ROUTE_ACCESS.map(key)).size).toBe(ROUTE_ACCESS.length);
+  });
+
+  it('the wait function serves exactly WAIT_ROUTES and the API function none of them (API Gateway would never send them there)', () => {
+    const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+    expect(waitRoutes.map(key).sort()).toEqual(WAIT_ROUTES.map(key).sort());
+    expect(apiRoutes.filter((r) => isWaitRoute(r.method, r.path)).map(key)).toEqual([]);
   });
 
   it('a worker is granted its own claims only; ids become wildcards elsewhere', () => {

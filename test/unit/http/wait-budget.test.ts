@@ -1,10 +1,10 @@
 /**
  * A sync wait never outlives its invocation (issue 10, safe defaults): the wait asked for is cut to the time the
- * API function has left, less what it needs to answer, so a long-poll ends in a 202 rather than a Lambda timeout.
+ * function has left (the wait function's for the result long-poll, the API function's for a submit with a wait), less what it needs to answer, so a long-poll ends in a 202 rather than a Lambda timeout.
  */
 import { describe, expect, it } from 'vitest';
 import { createLambdaContext } from '../../../functions/local/lambda-context';
-import { apiEvent, apiHandler, call, fakeTable } from './harness';
+import { apiEvent, apiHandler, call, fakeTable, waitHandler } from './harness';
 
 describe('sync waits and the function time left', () => {
   it('GET result?wait=25 with 4 s left answers 202 after about 2 s, not after 25 s', async () => {
@@ -12,7 +12,7 @@ describe('sync waits and the function time left', () => {
     const created = await call('POST', '/jobs', { name: 'j', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }] });
     expect(created.status).toBe(201);
     const started = Date.now();
-    const res = await apiHandler(apiEvent('GET', `/jobs/${created.body.jobId as string}/result?wait=25`), createLambdaContext('jobx-api', 4_000));
+    const res = await waitHandler(apiEvent('GET', `/jobs/${created.body.jobId as string}/result?wait=25`), createLambdaContext('jobx-wait', 4_000));
     const took = Date.now() - started;
     expect(res.statusCode).toBe(202);
     expect(took).toBeGreaterThanOrEqual(1_500);
