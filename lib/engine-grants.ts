@@ -36,6 +36,8 @@ export const ENGINE_GRANTS = {
     // The list index for GET /jobs and /jobs/counts; the active index's token entries for GET /tokens.
     jobsIndexes: { [LIST_INDEX]: ['dynamodb:Query'], [ACTIVE_INDEX]: ['dynamodb:Query'] },
     resultsTable: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    // A new root pipeline's first task, sent by the submit that created it (`functions/core/first-task.ts`).
+    providerQueues: ['sqs:SendMessage'],
   },
   // The wait function (`GET /jobs/{jobId}/result`): reads a job (its record or its tree) and its result row, nothing else.
   wait: {

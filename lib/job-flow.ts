@@ -115,8 +115,8 @@ const MAX_VISIBILITY_SECONDS = 43_200;
 
 /**
  * Engine variables a function does not read, as `functions/runtime/deps.ts` wires each one with the ports it
- * calls (and its bundle with those clients only): the API dispatches, schedules and publishes nothing (the stream
- * reacts to its writes); the sweeper publishes nothing.
+ * calls (and its bundle with those clients only): the API schedules and publishes nothing (the stream reacts to its
+ * writes; it sends only a new root pipeline's first task, to a queue); the sweeper publishes nothing.
  */
 const UNREAD_ENGINE_ENV: Readonly<Record<string, readonly string[]>> = {
   [HANDLER_ENTRIES.api]: [ENV.schedulerKind, ENV.schedulerGroup, ENV.schedulerRoleArn, ENV.schedulerDlqArn, ENV.eventBus],
@@ -287,7 +287,7 @@ export class JobFlow extends Construct {
     this.grantEngine(this.sweeperFunction, 'sweeper');
     // Whoever dispatches may send to the provider queues (by their name prefix: one statement for any number of
     // providers, where one ARN per queue would outgrow a role's 10 KB of inline policy): the stream consumer, the
-    // sweeper, and the scheduler's role.
+    // sweeper, the API (a new root pipeline's first task), and the scheduler's role.
     for (const fn of [this.apiFunction, this.streamFunction, this.sweeperFunction]) {
       const grants: EngineGrants = ENGINE_GRANTS[fn === this.apiFunction ? 'api' : fn === this.streamFunction ? 'stream' : 'sweeper'];
       if (grants.providerQueues) grantActions(fn, grants.providerQueues, [this.providerQueueArnPattern()]);

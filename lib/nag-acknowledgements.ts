@@ -115,7 +115,7 @@ export function acknowledgeJobFlow(flow: JobFlow, opts: { tracing: boolean; swee
 
   // Provider queues are granted by their name prefix: one statement for any number of providers.
   const queues = `AwsSolutions-IAM5[Resource::${nagResourceId(flow, flow.providerQueueArnPattern())}]`;
-  for (const grantee of [flow.streamFunction.role!, flow.sweeperFunction.role!, flow.schedulerRole]) {
+  for (const grantee of [flow.streamFunction.role!, flow.sweeperFunction.role!, flow.apiFunction.role!, flow.schedulerRole]) {
     acknowledge(
       grantee,
       queues,

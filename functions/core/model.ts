@@ -87,6 +87,11 @@ export interface JobRecord {
   output?: JsonObject;
   /** A task was skipped before the pipeline reached it: advancing must walk the pipeline. */
   preSkipped?: boolean;
+  /**
+   * A root pipeline whose creator (the API's submit) sends its first task itself: the stream sends nothing for its
+   * creation (`core/first-task.ts`).
+   */
+  firstTaskSent?: boolean;
   /** Roots submitted with a bizId: a digest of the spec, so a resubmission with another spec is told apart. */
   specHash?: string;
   /**

@@ -214,6 +214,8 @@ export function reactToJobChange(before: JobRecord | undefined, after: JobRecord
         : [{ kind: 'startChildren', parentId: after.jobId, childCount }];
     }
     if (!before && (after.tasks?.length ?? 0) > 0) {
+      // Its creator sent the first task (`core/first-task.ts`); the sweeper sends it if that send was lost.
+      if (after.firstTaskSent) return [];
       return [{ kind: 'dispatch', message: buildTaskMessage(after, 0, 1, {}, false) }];
     }
     return [{ kind: 'advancePipeline', jobId: after.jobId }];

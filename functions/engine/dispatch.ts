@@ -36,16 +36,28 @@ export async function dispatch(deps: EngineDeps, message: TaskMessage, notBefore
 
 /** Carries out one routing decision. */
 async function sendRouted(deps: EngineDeps, message: TaskMessage, route: TaskRoute): Promise<void> {
-  switch (route.kind) {
-    case 'inbox':
-      // Stored (and billed by size) until a worker claims it; a worker decides no continuation.
-      return deps.store.offer(route.target, route.visibleAt, withoutCarriedJob(message));
-    case 'queue':
-      return route.delaySeconds > 0 ? deps.queue.send(message, route.delaySeconds) : deps.queue.send(message);
-    case 'schedule':
-      // The scheduler resolves the same queue route from the message (queueRouteOf), as the work queue does.
-      return deps.scheduler.scheduleAt(route.name, route.at, withoutCarriedJob(message));
+  // The scheduler resolves the same queue route from the message (queueRouteOf), as the work queue does.
+  if (route.kind === 'schedule') return deps.scheduler.scheduleAt(route.name, route.at, withoutCarriedJob(message));
+  return sendUnscheduled(deps, message, route);
+}
+
+/** A routing decision that needs no schedule: a queue (now or after up to 900 s), or a worker inbox. */
+async function sendUnscheduled(deps: EngineDeps, message: TaskMessage, route: Exclude<TaskRoute, { kind: 'schedule' }>): Promise<void> {
+  if (route.kind === 'inbox') {
+    // Stored (and billed by size) until a worker claims it; a worker decides no continuation.
+    return deps.store.offer(route.target, route.visibleAt, withoutCarriedJob(message));
   }
+  return route.delaySeconds > 0 ? deps.queue.send(message, route.delaySeconds) : deps.queue.send(message);
+}
+
+/**
+ * Sends a message due now: into its provider's queue or a worker inbox. What the API sends (a new root pipeline's
+ * first task, `core/first-task.ts`), which therefore needs a queue and the table, never the scheduler.
+ */
+export async function dispatchNow(deps: EngineDeps, message: TaskMessage): Promise<void> {
+  const route = routeTaskMessage(message, topologyOf(deps.queue), deps.clock.now());
+  if (route.kind === 'schedule') throw new Error(`jobx: a message due now was routed to a schedule (${route.name})`);
+  return sendUnscheduled(deps, message, route);
 }
 
 /**

@@ -11,9 +11,11 @@ import { DEFAULT_TASK_TIMEOUT_SECONDS, resolveTaskIndex } from '../core/model';
 import { queueRouteOf } from '../core/routing';
 import { isTerminalJob } from '../core/statuses';
 import { STAGE_ABOVE_DESCENDANTS, stageSubmission, type StageOptions } from '../core/staging';
+import { planFirstTask } from '../core/first-task';
 import { childJobId, normalizeSpec, parseChildJobId, planSubmission } from '../core/submission';
 import { jobView, parentOutput, taskDetail, type JobView, type TaskDetailView } from '../core/views';
 import type { EngineDeps } from '../ports';
+import { dispatchNow } from './dispatch';
 
 /**
  * Root id of a submission. With a bizId the id is derived from it, so concurrent submits of the same bizId
@@ -83,6 +85,11 @@ export interface SubmitOutcome {
    * answer is built without reading them back.
    */
   written?: readonly JobRecord[];
+  /**
+   * A root pipeline created running: whether its first task's message went out from the submit (false: the send
+   * failed after the job was written; the sweeper sends it after its grace). Absent for other submissions.
+   */
+  firstTaskSent?: boolean;
 }
 
 /** Submits a job. `created` is false when the bizId already named a job (nothing new is written). */
@@ -93,6 +100,9 @@ export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitL
   const specHash = spec.bizId === undefined ? undefined : specDigest(spec);
   if (specHash !== undefined) records[records.length - 1]!.specHash = specHash;
   if (createdBy !== undefined) records[records.length - 1]!.createdBy = createdBy;
+  // A root pipeline that starts at once: written marked, its first task sent from here once the write is committed.
+  const first = records.length === 1 ? planFirstTask(records[0]!) : undefined;
+  if (first) records[0] = first.root;
   for (const record of records) {
     const bytes = Buffer.byteLength(JSON.stringify(record), 'utf8');
     if (bytes > limits.maxJobPayloadBytes) {
@@ -113,7 +123,15 @@ export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitL
     throw new JobxError('BIZ_ID_CONFLICT', `bizId ${spec.bizId} already names job ${root.jobId}, submitted with another spec`, { jobId: root.jobId });
   }
   if (!created) return { created, jobId: root.jobId };
-  return { created, jobId: root.jobId, written: staged ? [root] : records };
+  const outcome: SubmitOutcome = { created, jobId: root.jobId, written: staged ? [root] : records };
+  if (first) {
+    // The job exists whatever happens to the send: a lost send is the sweeper's to repair, not the caller's error.
+    outcome.firstTaskSent = await dispatchNow(deps, first.message).then(
+      () => true,
+      () => false,
+    );
+  }
+  return outcome;
 }
 
 /** The API view of a job; 404 when unknown. */

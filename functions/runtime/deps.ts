@@ -11,7 +11,7 @@ import { DynamoJobStore } from '../adapters/dynamodb/job-store';
 import { DynamoResultStore } from '../adapters/dynamodb/result-store';
 import { EventBridgeRetryScheduler } from '../adapters/scheduler/eventbridge-scheduler';
 import { TableRetryScheduler } from '../adapters/scheduler/table-scheduler';
-import { ProviderRoutes, SqsWorkQueue, type ProviderQueues, type ProviderRoutesOptions } from '../adapters/sqs/work-queue';
+import { SqsWorkQueue, type ProviderQueues, type ProviderRoutesOptions } from '../adapters/sqs/work-queue';
 import type { EngineDeps, EventPublisher, RetryScheduler, TaskDeps, WorkQueue } from '../ports';
 import { ENV, requireEnv } from './env-names';
 import { parseRouteLimits, parseRoutes, queuesOf } from '../core/topology';
@@ -93,32 +93,31 @@ export function sweeperDeps(): EngineDeps {
   return sweepDeps;
 }
 
-/** The API's routes: it checks submissions against them and sends nothing itself. */
-class RoutesOnly extends ProviderRoutes implements WorkQueue {
-  async send(): Promise<void> {
-    notWired('API', 'queue client (task messages are sent by the stream and the sweeper)');
+/**
+ * The API's queue: its routes (it checks submissions against them) and the one send it makes, a new root
+ * pipeline's first task (`core/first-task.ts`); everything else is sent by the stream and the sweeper.
+ */
+class ApiQueue extends SqsWorkQueue {
+  override async sendMany(): Promise<void> {
+    notWired('API', 'batch sends (a parent\'s children are started by the stream)');
   }
 
-  async sendMany(): Promise<void> {
-    notWired('API', 'queue client (task messages are sent by the stream and the sweeper)');
-  }
-
-  async waiting(): Promise<number> {
-    return notWired('API', 'queue client (only the sweeper reads a queue)');
+  override async waiting(): Promise<number> {
+    return notWired('API', 'queue reads (only the sweeper reads a queue)');
   }
 }
 
 let httpDeps: EngineDeps | undefined;
 
 /**
- * The API function's dependencies: the stores and the routes. Submitting, controlling, reading and external
- * workers' calls only write and read the tables; the stream reacts to the writes (dispatch, schedules, events), so
- * the API carries no SQS, Scheduler or EventBridge client.
+ * The API function's dependencies: the stores, the routes, and the queue for a new root pipeline's first task.
+ * Controlling, reading and external workers' calls only write and read the tables; the stream reacts to the writes
+ * (dispatch, schedules, events), so the API carries no Scheduler or EventBridge client.
  */
 export function apiDeps(): EngineDeps {
   httpDeps ??= {
     ...stores(),
-    queue: new RoutesOnly(routesOptions()),
+    queue: new ApiQueue({ client: sqsClient(), ...routesOptions() }),
     scheduler: { scheduleAt: async () => notWired('API', 'scheduler client (retries are scheduled by the stream and the sweeper)') },
     events: { publish: async () => notWired('API', 'event bus (lifecycle events are the stream\'s)') },
   };

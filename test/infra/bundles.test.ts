@@ -67,7 +67,8 @@ describe('Lambda bundles', () => {
 
   it('each function carries only the AWS clients it calls', () => {
     const clients = (s: BundleSize) => packages(s).filter((p) => /^@aws-sdk\/client-/.test(p)).sort();
-    expect(clients(bundle(HANDLER_ENTRIES.api)), 'API: the tables only').toEqual(['@aws-sdk/client-dynamodb']);
+    expect(clients(bundle(HANDLER_ENTRIES.api)), 'API: the tables, and the queues for a new root pipeline\'s first task').toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs']);
+    expect(clients(bundle(HANDLER_ENTRIES.wait)), 'wait: the tables only').toEqual(['@aws-sdk/client-dynamodb']);
     expect(clients(bundle(HANDLER_ENTRIES.stream)), 'stream').toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge', '@aws-sdk/client-scheduler', '@aws-sdk/client-sqs']);
     expect(clients(bundle(HANDLER_ENTRIES.sweeper)), 'sweeper: no event bus').toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-scheduler', '@aws-sdk/client-sqs']);
     for (const entry of Object.values(EXAMPLE_PROVIDERS)) expect(clients(bundle(entry)), entry).toEqual(['@aws-sdk/client-dynamodb']);

@@ -53,6 +53,8 @@ class Submit extends Step {
     readonly big: boolean,
     /** A parent's descendants are created by the stream, one per part (core/staging.ts). */
     readonly staged: boolean,
+    /** The API stops between writing a root pipeline and sending its first task (core/first-task.ts). */
+    readonly loseFirstSend: boolean,
   ) {
     super();
   }
@@ -60,11 +62,11 @@ class Submit extends Step {
     const spec = { ...template(this.tpl, this.big), ...(this.bizId ? { bizId: this.bizId } : {}) };
     const ids: Array<string | undefined> = [];
     if (this.twice) await w.race([async () => ids.push(await w.submit(spec, this.staged)), async () => ids.push(await w.submit(spec, this.staged))], [0, 1, 1, 0, 1]);
-    else ids.push(await w.submit(spec, this.staged));
+    else ids.push(await w.submit(spec, this.staged, this.loseFirstSend));
     w.log(`${this}: ${ids.join(', ')}`);
   }
   toString() {
-    return `submit ${template(this.tpl).name}${this.bizId ? ` bizId=${this.bizId}` : ''}${this.twice ? ' twice at once' : ''}${this.big ? ' (90 KB input)' : ''}${this.staged && template(this.tpl).children ? ' staged' : ''}`;
+    return `submit ${template(this.tpl).name}${this.bizId ? ` bizId=${this.bizId}` : ''}${this.twice ? ' twice at once' : ''}${this.big ? ' (90 KB input)' : ''}${this.staged && template(this.tpl).children ? ' staged' : ''}${this.loseFirstSend && !this.twice ? ' (first send lost)' : ''}`;
   }
 }
 
@@ -357,8 +359,15 @@ export function steps(opts: StepOptions = {}) {
     .tuple(fc.constantFrom<Manual>('skip', 'retry', 'pause', 'resume', 'discard'), fc.nat(15), fc.nat(2), fc.boolean())
     .map(([a, j, t, e]) => new Act(a, j, t, e));
   const submit = fc
-    .tuple(fc.nat(7), fc.option(fc.constantFrom('b1', 'b2'), { nil: undefined }), fc.boolean(), opts.bigOutputs ? fc.boolean() : fc.constant(false), fc.boolean())
-    .map(([t, b, tw, big, st]) => new Submit(t, b, tw, big, st));
+    .tuple(
+      fc.nat(7),
+      fc.option(fc.constantFrom('b1', 'b2'), { nil: undefined }),
+      fc.boolean(),
+      opts.bigOutputs ? fc.boolean() : fc.constant(false),
+      fc.boolean(),
+      fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    )
+    .map(([t, b, tw, big, st, lose]) => new Submit(t, b, tw, big, st, lose));
   const sweepNow = fc.constant(undefined).map(() => new Sweep(undefined));
   // Two invocations at once: a person or a stream record or a sweep, against a record, a delivery or a sweep.
   const race = fc

@@ -164,6 +164,8 @@ export class World {
   private seq = 0;
   private readonly claimSeqs = new Map<string, number>();
   private writesLeft: number | undefined;
+  /** Every queue send fails while set (the API stopped between writing a job and sending its first task). */
+  private losingSends = false;
   private readonly actor = new AsyncLocalStorage<number>();
   /** Store calls waiting for their turn while actors race (an actor may have several in flight). */
   private readonly gates: Array<{ actor: number; go: () => void }> = [];
@@ -173,7 +175,8 @@ export class World {
     this.engine = createMemoryEngine({
       routes: [...ROUTES],
       onChange: (change) => this.record(change),
-      beforeWrite: () => {
+      beforeWrite: (what) => {
+        if (this.losingSends && what === 'sendMessage') throw new Crash();
         if (this.writesLeft === undefined) return;
         if (this.writesLeft <= 0) throw new Crash();
         this.writesLeft--;
@@ -270,10 +273,15 @@ export class World {
 
   // --- what happens -------------------------------------------------------------------------------------------
 
-  /** Submits through the API's use case; `staged`: descendants created by the stream, one record per part. */
-  async submit(spec: JobSpec, staged = false): Promise<string | undefined> {
+  /**
+   * Submits through the API's use case; `staged`: descendants created by the stream, one record per part;
+   * `loseFirstSend`: the submit stops after writing the job, before a root pipeline's first task is sent
+   * (`core/first-task.ts`: the sweeper must send it).
+   */
+  async submit(spec: JobSpec, staged = false, loseFirstSend = false): Promise<string | undefined> {
     const limits = { maxDepth: 8, maxJobPayloadBytes: 256 * 1024, ...(staged ? { stageAbove: 0, stagePart: { partRecords: 1 } } : {}) };
-    const { value } = await this.invoke('submit', () => submitJob(this.deps, spec, limits));
+    this.losingSends = loseFirstSend;
+    const { value } = await this.invoke('submit', () => submitJob(this.deps, spec, limits)).finally(() => (this.losingSends = false));
     if (value && spec.bizId !== undefined) {
       const ids = this.bizIds.get(spec.bizId) ?? new Set<string>();
       ids.add(value.jobId);

@@ -2,6 +2,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { getJobView, getTaskView, submitJob, submittedJobView, waitForResult } from '../../engine/jobs-service';
 import { apiDeps } from '../../runtime/deps';
+import { logger } from '../../runtime/logger';
 import { waitWithin } from './result';
 import { json } from '../api-errors';
 import { jobIdParam, jsonBody, queryParam, taskIdParam } from '../request';
@@ -21,7 +22,8 @@ export const submit: Handler = async (event, context) => {
   if (ownerBound()) body.owner = boundOwner(caller, typeof body.owner === 'string' ? body.owner : undefined);
   const spec = jobSpecSchema.parse(body);
   const deps = apiDeps();
-  const { created, jobId, written } = await submitJob(deps, spec, { maxDepth: MAX_DEPTH, maxJobPayloadBytes: MAX_JOB_PAYLOAD_BYTES }, caller.id);
+  const { created, jobId, written, firstTaskSent } = await submitJob(deps, spec, { maxDepth: MAX_DEPTH, maxJobPayloadBytes: MAX_JOB_PAYLOAD_BYTES }, caller.id);
+  if (firstTaskSent === false) logger.warn('first task not sent at submit; the sweeper sends it after its grace', { jobId });
   if (wait) await waitForResult(deps, jobId, waitWithin(wait, context));
   // Without a wait, a new job is answered as written (no read back); after a wait, as it is now.
   return json(created ? 201 : 200, await submittedJobView(deps, jobId, spec, wait ? undefined : written));

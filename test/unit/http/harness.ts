@@ -2,12 +2,14 @@
  * Drives the real API Lambda handler (functions/handlers/http-api.ts) in-process, with payload-v2 events built by
  * the local gateway's own `toApiEvent`, and the DynamoDB document client replaced by aws-sdk-client-mock:
  * either refusing every call (a request that fails validation must never reach the store) or backed by a tiny
- * in-memory table (enough for submit and reads to answer), which records every item written.
+ * in-memory table (enough for submit and reads to answer), which records every item written. The SQS client is
+ * mocked too: a new root pipeline's first task is sent by the submit (`sent` records each message body).
  */
 import type { IncomingMessage } from 'node:http';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 
 // The engine's dependencies are built from the environment on first use (functions/runtime/deps.ts): table
@@ -64,6 +66,14 @@ export async function call(method: string, target: string, body?: unknown, heade
 
 /** The mocked document client (every instance of it in this process). */
 export const ddb = mockClient(DynamoDBDocumentClient);
+
+/** The mocked SQS client: every send succeeds; `sent` holds the bodies, oldest first. */
+export const sqs = mockClient(SQSClient);
+export const sent: unknown[] = [];
+sqs.on(SendMessageCommand).callsFake((input: { MessageBody?: string }) => {
+  sent.push(JSON.parse(input.MessageBody ?? 'null'));
+  return { MessageId: `m${sent.length}` };
+});
 
 /** Every DynamoDB call fails: validation must answer before any of them. */
 export function refuseStoreCalls(): void {

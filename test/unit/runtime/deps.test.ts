@@ -20,13 +20,14 @@ afterEach(() => vi.unstubAllEnvs());
 const message = { jobId: 'j', taskId: 't', attempt: 1 } as unknown as TaskMessage;
 
 describe('apiDeps', () => {
-  it('knows the routes (submissions are checked against them) and sends, schedules and publishes nothing', async () => {
+  it('knows the routes (submissions are checked against them), sends one message at a time (a first task) and schedules and publishes nothing', async () => {
     const { apiDeps } = await import('../../../functions/runtime/deps');
     const deps = apiDeps();
     expect(deps.queue.hasProvider('demo')).toBe(true);
     expect(deps.queue.hasProvider('other')).toBe(false);
     expect(deps.queue.isExternal('ext')).toBe(true);
-    await expect(deps.queue.send(message)).rejects.toThrow(/the API function has no queue client/);
+    await expect(deps.queue.sendMany([message])).rejects.toThrow(/the API function has no batch sends/);
+    await expect(deps.queue.waiting('demo')).rejects.toThrow(/the API function has no queue reads/);
     await expect(deps.scheduler.scheduleAt('n', 0, message)).rejects.toThrow(/the API function has no scheduler client/);
     await expect(deps.events.publish([])).rejects.toThrow(/the API function has no event bus/);
   });
