@@ -15,6 +15,7 @@ import { planFirstTask } from '../core/first-task';
 import { childJobId, normalizeSpec, parseChildJobId, planSubmission } from '../core/submission';
 import { jobView, parentOutput, taskDetail, type JobView, type TaskDetailView } from '../core/views';
 import type { EngineDeps } from '../ports';
+import { succeededWithin } from '../util/settled-within';
 import { dispatchNow } from './dispatch';
 
 /**
@@ -65,6 +66,12 @@ function legacySpecDigest(spec: JobSpec): string {
   return createHash('sha256').update(JSON.stringify(canonical(spec))).digest('hex').slice(0, 32);
 }
 
+/**
+ * How long a submit waits for its first task's send (`core/first-task.ts`) before it answers anyway and leaves the
+ * task to the sweeper (ms): far below the API's 29 s, whatever the SQS client's retries would take.
+ */
+export const FIRST_SEND_BUDGET_MS = 3_000;
+
 /** Limits a submission must respect. */
 export interface SubmitLimits {
   maxDepth: number;
@@ -74,6 +81,8 @@ export interface SubmitLimits {
   stageAbove?: number;
   /** Size of a staged part. @default STAGE_PART_RECORDS records, STAGE_PART_BYTES bytes */
   stagePart?: StageOptions;
+  /** How long the first task's send may take before the submit answers without it (ms). @default FIRST_SEND_BUDGET_MS */
+  firstSendWithinMs?: number;
 }
 
 /** What a submission did: `created` is false when the bizId already named a job (nothing new is written). */
@@ -125,11 +134,9 @@ export async function submitJob(deps: EngineDeps, spec: JobSpec, limits: SubmitL
   if (!created) return { created, jobId: root.jobId };
   const outcome: SubmitOutcome = { created, jobId: root.jobId, written: staged ? [root] : records };
   if (first) {
-    // The job exists whatever happens to the send: a lost send is the sweeper's to repair, not the caller's error.
-    outcome.firstTaskSent = await dispatchNow(deps, first.message).then(
-      () => true,
-      () => false,
-    );
+    // The job exists whatever happens to the send: a lost send is the sweeper's to repair, not the caller's error,
+    // and a send that hangs (its SDK retries included) may not hold the answer past the API's own time limit.
+    outcome.firstTaskSent = await succeededWithin(dispatchNow(deps, first.message), limits.firstSendWithinMs ?? FIRST_SEND_BUDGET_MS);
   }
   return outcome;
 }

@@ -60,6 +60,15 @@ describe('a root pipeline\'s first task, sent by its submit', () => {
     expect(w.queue.history.map((m) => [m.message.jobId, m.message.taskIndex])).toEqual([[out.jobId, 0]]);
   });
 
+  it('a send that hangs does not hold the answer: the submit answers within its budget, the sweeper has the task (no 5xx from a slow queue)', async () => {
+    const { w } = world();
+    w.queue.send = () => new Promise<void>(() => undefined);
+    const started = Date.now();
+    const out = await submitJob(w.deps, pipeline, { ...limits, firstSendWithinMs: 50 });
+    expect(out).toMatchObject({ created: true, firstTaskSent: false });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('parents, tokened roots and staged submissions keep their start on the stream', async () => {
     const { w } = world();
     const parent: JobSpec = { name: 'p', owner: 'o', children: [{ name: 'c', owner: 'o', tasks: [{ name: 'a', provider: 'demo' }] }] };
