@@ -60,7 +60,8 @@ export default defineConfig([
   // middy ships ESM only: a CommonJS consumer (a stock CDK app, a provider bundled as CommonJS) gets it bundled.
   { ...library, format: ['cjs'], outExtension: () => ({ js: '.cjs' }), noExternal: [/^@middy\//] },
   {
-    entry: { cli: 'bin/cli.ts' },
+    // The local SQS server's thread is a file of its own, beside cli.mjs (functions/local/sqs-server.ts finds it).
+    entry: { cli: 'bin/cli.ts', 'sqs-server-worker': 'functions/local/sqs-server-worker.ts' },
     outDir: 'dist',
     format: ['esm'],
     outExtension: () => ({ js: '.mjs' }),

@@ -1,6 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createRequestHandler } from 'local-aws-sqs';
+/**
+ * The local stack's SQS: npm `local-aws-sqs` in a thread of its own (`sqs-server-worker.ts`), reached over HTTP
+ * like SQS. @module
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { LOCAL_REGION } from './client-config';
 
 /** Options for {@link startSqsServer}. */
@@ -9,7 +13,7 @@ export interface SqsServerOptions {
   port?: number;
 }
 
-/** A running in-process SQS emulator. */
+/** A running SQS emulator (in a thread of this process). */
 export interface SqsServerHandle {
   /** Base URL for `SQSClient`, e.g. `http://127.0.0.1:54321`. Queue URLs share this host and port. */
   endpoint: string;
@@ -33,186 +37,61 @@ export function localQueueArn(queueName: string): string {
 }
 
 /**
- * Starts an in-memory SQS emulator (npm `local-aws-sqs`) in this process,
- * speaking both the JSON protocol used by `@aws-sdk/client-sqs` v3 and the
- * legacy Query protocol.
+ * Starts an in-memory SQS emulator (npm `local-aws-sqs`) in a worker thread of this process, speaking both the
+ * JSON protocol used by `@aws-sdk/client-sqs` v3 and the legacy Query protocol, with SQS's long-poll semantics.
+ * Its own thread, as SQS is its own service on AWS: its answers never wait for the functions' work on this
+ * thread, and theirs never wait for its (one HTTP round trip to a server on the same event loop cost about twice
+ * what one to DynamoDB Local costs under load).
  *
- * Listens on 127.0.0.1 only (never on all interfaces). Without a port, port 0
- * is requested so the OS assigns a free one atomically (no probe/bind race);
- * the library reads the bound port back for its queue URLs. Queue deletion is
- * not throttled (`emulateQueueCreationLifecycle: false`): AWS's 60-second
- * "wait before re-creating a deleted queue" rule only slows tests down.
+ * Listens on 127.0.0.1 only (never on all interfaces). Without a port, port 0 is requested so the OS assigns a
+ * free one atomically (no probe/bind race); the library reads the bound port back for its queue URLs. Queue
+ * deletion is not throttled (`emulateQueueCreationLifecycle: false`): AWS's 60-second "wait before re-creating a
+ * deleted queue" rule only slows tests down.
  *
  * @param opts - See {@link SqsServerOptions}.
- * @returns A handle with the endpoint and `stop()`.
+ * @returns A handle with the endpoint and `stop()`; rejects when the server cannot listen (the port in use).
  */
 export async function startSqsServer(opts: SqsServerOptions = {}): Promise<SqsServerHandle> {
-  const hostname = '127.0.0.1';
-  const polls = new LongPolls();
-  const server: Server = await listen(opts.port ?? 0, hostname, polls);
-  const address = server.address();
-  if (address === null || typeof address === 'string') {
-    server.close();
-    throw new Error('startSqsServer: server has no TCP address');
-  }
-  const { port } = address;
+  const worker = startWorker(opts.port ?? 0);
+  const port = await new Promise<number>((resolve, reject) => {
+    const fail = (error: Error) => reject(error);
+    worker.once('error', fail);
+    worker.once('exit', (code) => reject(new Error(`the SQS server thread exited (${code}) before it listened`)));
+    worker.once('message', (message: { port?: number; error?: string }) => {
+      worker.removeListener('error', fail);
+      worker.removeAllListeners('exit');
+      if (message.port) resolve(message.port);
+      else {
+        void worker.terminate();
+        reject(new Error(`startSqsServer: ${message.error ?? 'the server did not start'}`));
+      }
+    });
+  });
   let stopping: Promise<void> | undefined;
   return {
-    endpoint: `http://${hostname}:${port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     port,
     stop: () =>
       (stopping ??= new Promise<void>((resolve) => {
-        polls.stop();
-        server.close(() => resolve());
-        // close() alone waits for idle keep-alive sockets and pending long polls.
-        server.closeAllConnections();
+        // The thread closes its connections and server, then exits; a thread that does not is ended.
+        const timer = setTimeout(() => void worker.terminate(), 5_000);
+        worker.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        worker.postMessage('stop');
       })),
   };
 }
 
 /**
- * Creates the HTTP server ourselves around the library's request handler
- * instead of calling `createSqsServer`: that helper resolves on 'listening'
- * but never rejects, so a bind failure (port in use) would surface as an
- * unhandled 'error' event rather than a rejected promise.
+ * The server's thread: the built file beside this module in the published package (`dist/`, see
+ * `tsup.config.ts`), else its TypeScript source through tsx (a dependency: the CLI runs TypeScript providers too).
  */
-function listen(port: number, hostname: string, polls: LongPolls): Promise<Server> {
-  const { service, requestHandler } = createRequestHandler({
-    port,
-    hostname,
-    region: LOCAL_REGION,
-    accountId: LOCAL_SQS_ACCOUNT_ID,
-    emulateQueueCreationLifecycle: false,
-  });
-  const server = createServer((req, res) => {
-    // Only a receive needs its queue's long polls wrapped (queues are created by earlier requests).
-    if (isReceive(req)) for (const queue of service.Queues as LibraryQueue[]) polls.adopt(queue);
-    const request: PollRequest = { closed: false };
-    res.once('close', () => (request.closed = true));
-    const sends = isSend(req);
-    // The handler answers SQS errors itself; this only guards against a bug in
-    // the library turning into an unhandled rejection that kills the process.
-    polls.request
-      .run(request, () => requestHandler(req, res))
-      .then(() => {
-        if (sends) polls.wake();
-      })
-      .catch((err: unknown) => {
-        if (!res.headersSent) res.statusCode = 500;
-        res.end(String(err));
-      });
-  });
-  return new Promise<Server>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, hostname, () => {
-      server.removeListener('error', reject);
-      const address = server.address();
-      // Queue URLs are built from service.PORT; with port 0 it must be the bound port.
-      if (address !== null && typeof address === 'object') service.PORT = address.port;
-      resolve(server);
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Long polling as SQS does it
-// ---------------------------------------------------------------------------------------------------------------
-
-/** A queue of local-aws-sqs, as far as the long poll below uses it. */
-interface LibraryQueue {
-  QueueName: string;
-  ReceiveMessageWaitTimeSeconds: number;
-  receive(args: { VisibilityTimeout?: number; WaitTimeSeconds?: number; MaxNumberOfMessages?: number }): Promise<unknown[]>;
-  getAttributes(names: string[]): Record<string, string> | undefined;
-}
-
-/** The HTTP request a receive answers: closed when its client went away (aborted, or the server stopped). */
-interface PollRequest {
-  closed: boolean;
-}
-
-/** How often a waiting long poll looks again without a send (a delay or a visibility timeout may have ended). */
-const LONG_POLL_TICK_MS = 25;
-
-/** A ReceiveMessage in the JSON protocol, or any request in the query protocol (its action is in the body). */
-function isReceive(req: IncomingMessage): boolean {
-  const target = req.headers['x-amz-target'];
-  return typeof target !== 'string' || target.endsWith('.ReceiveMessage');
-}
-
-function isSend(req: IncomingMessage): boolean {
-  const target = req.headers['x-amz-target'];
-  return typeof target === 'string' && /\.SendMessage(Batch)?$/.test(target);
-}
-
-/**
- * ReceiveMessage with SQS's long-poll semantics. local-aws-sqs holds a long poll open until the batch is *full*
- * (or the wait is over), so a poll that asked for 10 messages and finds 1 answers only after `WaitTimeSeconds`;
- * SQS answers as soon as any message is available. Each queue's `receive` is wrapped: it waits (woken by every
- * send, and looking again every {@link LONG_POLL_TICK_MS} for delayed or returning messages) until messages are
- * available, then takes at most as many as are there, which the library hands over at once. A poll whose client
- * went away takes nothing.
- */
-class LongPolls {
-  readonly request = new AsyncLocalStorage<PollRequest>();
-  private readonly adopted = new WeakSet<LibraryQueue>();
-  private readonly waiters = new Set<() => void>();
-  private stopped = false;
-
-  /** Wraps a queue's receive (once). */
-  adopt(queue: LibraryQueue): void {
-    if (this.adopted.has(queue)) return;
-    this.adopted.add(queue);
-    const original = queue.receive.bind(queue);
-    queue.receive = (args) => this.receive(queue, original, args);
-  }
-
-  /** A message was sent: every waiting poll looks again. */
-  wake(): void {
-    for (const wake of [...this.waiters]) wake();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.wake();
-  }
-
-  private async receive(queue: LibraryQueue, original: LibraryQueue['receive'], args: Parameters<LibraryQueue['receive']>[0]): Promise<unknown[]> {
-    const request = this.request.getStore();
-    const max = Number(args.MaxNumberOfMessages ?? 1);
-    const deadline = Date.now() + Number(args.WaitTimeSeconds ?? queue.ReceiveMessageWaitTimeSeconds ?? 0) * 1000;
-    for (;;) {
-      if (this.stopped || request?.closed) return [];
-      const available = availableMessages(queue);
-      if (available > 0) {
-        // Never more than are there: the library answers at once only with a full batch.
-        const got = await original({ ...args, WaitTimeSeconds: 0, MaxNumberOfMessages: Math.min(max, available) });
-        if (got.length > 0 || Date.now() >= deadline) return got;
-        continue;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) return [];
-      await this.sleep(Math.min(LONG_POLL_TICK_MS, left));
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        // A message sent with no delay becomes visible on a zero timer of the library's: look after it.
-        setTimeout(resolve, 0);
-      };
-      const timer = setTimeout(done, ms);
-      this.waiters.add(done);
-    });
-  }
-}
-
-/** Messages a receive could take now: neither delayed nor in flight. */
-function availableMessages(queue: LibraryQueue): number {
-  const a = queue.getAttributes(['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible']) ?? {};
-  // local-aws-sqs counts every message past its delay (in flight ones too) in ApproximateNumberOfMessages.
-  return Number(a.ApproximateNumberOfMessages ?? 0) - Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
+function startWorker(port: number): Worker {
+  const built = new URL('./sqs-server-worker.mjs', import.meta.url);
+  if (built.protocol === 'file:' && existsSync(fileURLToPath(built))) return new Worker(built, { workerData: { port } });
+  const source = new URL('./sqs-server-worker.ts', import.meta.url).href;
+  const script = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
+  return new Worker(script, { eval: true, workerData: { port } });
 }
