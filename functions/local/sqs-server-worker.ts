@@ -128,6 +128,7 @@ class LongPolls {
     const request = this.request.getStore();
     const max = Number(args.MaxNumberOfMessages ?? 1);
     const deadline = Date.now() + Number(args.WaitTimeSeconds ?? queue.ReceiveMessageWaitTimeSeconds ?? 0) * 1000;
+    let lookedAfterSends = false;
     for (;;) {
       if (this.stopped || request?.closed) return [];
       const available = availableMessages(queue);
@@ -135,6 +136,15 @@ class LongPolls {
         // Never more than are there: the library answers at once only with a full batch.
         const got = await original({ ...args, WaitTimeSeconds: 0, MaxNumberOfMessages: Math.min(max, available) });
         if (got.length > 0 || Date.now() >= deadline) return got;
+        continue;
+      }
+      if (!lookedAfterSends) {
+        // A message sent without delay turns visible on a zero timer of the library's, set when its send was
+        // answered. A receive that comes in before that timer fired (a short poll right after the send's
+        // answer) would miss a message SQS already shows: let those timers run first (ours, set later, fires
+        // after them), then look again.
+        lookedAfterSends = true;
+        await new Promise((resolve) => setTimeout(resolve, 0));
         continue;
       }
       const left = deadline - Date.now();

@@ -68,6 +68,18 @@ describe('startSqsServer (local-aws-sqs, JSON protocol)', () => {
     expect(after.Messages ?? []).toHaveLength(0);
   });
 
+  it('shows a sent message to a short poll made right after the send is answered, every time (as SQS does)', async () => {
+    // CI once saw a receive find nothing right after the send: the library turns a message visible on a zero
+    // timer, which a quick short poll can beat. 200 rounds make that race show up if it is back.
+    const url = await createQueue('read-after-send');
+    for (let i = 0; i < 200; i++) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `m${i}` }));
+      const got = await receive(url);
+      expect(got.Messages?.map((m) => m.Body), `round ${i}`).toEqual([`m${i}`]);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: got.Messages?.[0]?.ReceiptHandle }));
+    }
+  });
+
   it('honours per-message DelaySeconds', async () => {
     const url = await createQueue('delayed');
     const sentAt = Date.now();
