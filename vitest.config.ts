@@ -8,6 +8,9 @@ export default defineConfig({
     // Integration files each own a local stack (a JVM); two cores run at most two at once.
     maxWorkers: 2,
     pool: 'forks',
+    // expect.poll's own default (1 s) is shorter than a page load or a stream hop on a loaded 2-core CI machine;
+    // a poll still fails fast on a wrong final value only after this long, which is what it is for.
+    expect: { poll: { timeout: 10_000 } },
     // Node 20 here, nodejs22.x on Lambda: the SDK's upgrade notice is known noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },

@@ -9,7 +9,7 @@
  * @module
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRequestHandler } from 'local-aws-sqs';
 import { LOCAL_REGION } from './client-config';
@@ -37,6 +37,7 @@ function listen(port: number, hostname: string, polls: LongPolls): Promise<Serve
     const request: PollRequest = { closed: false };
     res.once('close', () => (request.closed = true));
     const sends = isSend(req);
+    if (sends) answerOnceVisible(res);
     // The handler answers SQS errors itself; this only guards against a bug in
     // the library turning into an unhandled rejection that kills the process.
     polls.request
@@ -59,6 +60,20 @@ function listen(port: number, hostname: string, polls: LongPolls): Promise<Serve
       resolve(server);
     });
   });
+}
+
+/**
+ * Holds a send's answer until the messages it sent are visible. local-aws-sqs marks a message delayed and clears
+ * the mark on a zero timer set while it handles the send; a receive that came in before that timer fired (a
+ * short poll right after the answer, or a second message sent just before a receive) would miss messages SQS
+ * already shows. Ending the answer on a zero timer of ours, set after the library's, lets those run first.
+ */
+function answerOnceVisible(res: ServerResponse): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    setTimeout(() => end(...args), 0);
+    return res;
+  }) as ServerResponse['end'];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -128,7 +143,6 @@ class LongPolls {
     const request = this.request.getStore();
     const max = Number(args.MaxNumberOfMessages ?? 1);
     const deadline = Date.now() + Number(args.WaitTimeSeconds ?? queue.ReceiveMessageWaitTimeSeconds ?? 0) * 1000;
-    let lookedAfterSends = false;
     for (;;) {
       if (this.stopped || request?.closed) return [];
       const available = availableMessages(queue);
@@ -136,15 +150,6 @@ class LongPolls {
         // Never more than are there: the library answers at once only with a full batch.
         const got = await original({ ...args, WaitTimeSeconds: 0, MaxNumberOfMessages: Math.min(max, available) });
         if (got.length > 0 || Date.now() >= deadline) return got;
-        continue;
-      }
-      if (!lookedAfterSends) {
-        // A message sent without delay turns visible on a zero timer of the library's, set when its send was
-        // answered. A receive that comes in before that timer fired (a short poll right after the send's
-        // answer) would miss a message SQS already shows: let those timers run first (ours, set later, fires
-        // after them), then look again.
-        lookedAfterSends = true;
-        await new Promise((resolve) => setTimeout(resolve, 0));
         continue;
       }
       const left = deadline - Date.now();
