@@ -9,7 +9,7 @@ export default defineConfig({
     maxWorkers: 2,
     pool: 'forks',
     // expect.poll's own default (1 s) is shorter than a page load or a stream hop on a loaded 2-core CI machine;
-    // a poll still fails fast on a wrong final value only after this long, which is what it is for.
+    // a poll that never reaches its value still fails, after this long.
     expect: { poll: { timeout: 10_000 } },
     // Node 20 here, nodejs22.x on Lambda: the SDK's upgrade notice is known noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
